@@ -1,0 +1,101 @@
+"""The synthesis cache: every spoken piece stored under a key of all that changes its sound.
+
+Entries are written whole to a temporary file and linked into place, so a crash never
+leaves a half entry under a real name, and when two builds race to store the same piece
+the first one wins and both use it. Each entry carries a checksum; a damaged entry is
+noticed, removed and synthesized again, never played.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ENV_VAR = "AUDIO_BUILDER_CACHE"
+MAGIC = b"ABSPEECH1"
+# Bump when anything in speech.finish_speech changes how stored clips sound.
+SYNTHESIS_VERSION = 1
+
+
+def default_cache_dir() -> Path:
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "audio-builder"
+
+
+def speech_key(**parts: object) -> str:
+    """A stable key for a piece of speech from everything that changes its sound."""
+    payload = json.dumps({**parts, "synthesis_version": SYNTHESIS_VERSION}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class SpeechCache:
+    def __init__(self, directory: Path | None = None):
+        self.directory = Path(directory) if directory else default_cache_dir()
+        self.hits = 0
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.f32"
+
+    def get(self, key: str) -> np.ndarray | None:
+        path = self._path(key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        samples = _decode(data)
+        if samples is None:
+            path.unlink(missing_ok=True)
+            return None
+        self.hits += 1
+        return samples
+
+    def put(self, key: str, samples: np.ndarray) -> np.ndarray:
+        """Store `samples` unless another build stored this key first; return what is stored."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(_encode(samples))
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                existing = self.get(key)
+                if existing is not None:
+                    return existing
+                os.replace(temporary, path)
+            except OSError:  # a file system without hard links
+                os.replace(temporary, path)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+        return samples
+
+
+def _encode(samples: np.ndarray) -> bytes:
+    payload = np.ascontiguousarray(samples, dtype="<f4").tobytes()
+    return MAGIC + struct.pack("<Q", len(payload)) + hashlib.sha256(payload).digest() + payload
+
+
+def _decode(data: bytes) -> np.ndarray | None:
+    header = len(MAGIC) + 8 + 32
+    if len(data) < header or not data.startswith(MAGIC):
+        return None
+    (size,) = struct.unpack("<Q", data[len(MAGIC):len(MAGIC) + 8])
+    digest, payload = data[len(MAGIC) + 8:header], data[header:]
+    if len(payload) != size or hashlib.sha256(payload).digest() != digest:
+        return None
+    return np.frombuffer(payload, dtype="<f4").copy()

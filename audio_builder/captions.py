@@ -1,0 +1,38 @@
+"""Captions (WebVTT, SRT) and Podcasting 2.0 chapters JSON: pure text from a timeline."""
+
+from __future__ import annotations
+
+import json
+
+from .timeline import Timeline
+
+
+def _clock(ms: int, separator: str) -> str:
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
+
+
+def caption_cues(timeline: Timeline) -> list[tuple[int, int, str]]:
+    return [(s.start_ms, s.end_ms, s.utterance.text) for s in timeline.speech]
+
+
+def to_vtt(timeline: Timeline) -> str:
+    lines = ["WEBVTT", ""]
+    for start, end, text in caption_cues(timeline):
+        lines += [f"{_clock(start, '.')} --> {_clock(end, '.')}", text, ""]
+    return "\n".join(lines)
+
+
+def to_srt(timeline: Timeline) -> str:
+    lines = []
+    for number, (start, end, text) in enumerate(caption_cues(timeline), 1):
+        lines += [str(number), f"{_clock(start, ',')} --> {_clock(end, ',')}", text, ""]
+    return "\n".join(lines)
+
+
+def to_chapters_json(timeline: Timeline) -> str:
+    chapters = [{"startTime": round(c.start_ms / 1000, 3), "title": c.title}
+                for c in sorted(timeline.chapters, key=lambda c: c.start_ms)]
+    return json.dumps({"version": "1.2.0", "chapters": chapters}, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,201 @@
+"""The command line: a thin layer over the Python API in `build`."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import sounds
+from .build import Builder
+from .cache import ENV_VAR, SpeechCache
+from .durations import DurationError, format_ms, parse_duration
+from .engines import ENGINES
+from .errors import AudioBuilderError, ErrorGroup, InputError
+from .parser import load_script
+from .project import find_scripts, open_project
+
+
+def _shown(file: str | None) -> str | None:
+    if not file:
+        return file
+    try:
+        return os.path.relpath(file)
+    except ValueError:
+        return file
+
+
+def _report(error: AudioBuilderError) -> None:
+    errors = error.errors if isinstance(error, ErrorGroup) else [error]
+    for item in errors:
+        item.file = _shown(item.file)
+        click.echo(item.located(), err=True)
+
+
+class Group(click.Group):
+    """Turns every `AudioBuilderError` into `FILE:LINE: message` and its exit status."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except AudioBuilderError as error:
+            if ctx.params.get("traceback"):
+                raise
+            _report(error)
+            ctx.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("stopped; nothing half-written was left in output/", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--traceback", is_flag=True, help="Show the full traceback of an error.")
+@click.version_option(package_name="audio-builder")
+def main(traceback: bool) -> None:
+    """Turn written meditation practices (YAML scripts) into finished, timed audio."""
+
+
+def _lengths(values: tuple[str, ...]) -> tuple[int, ...] | None:
+    lengths = []
+    for value in values:
+        for part in value.split(","):
+            try:
+                ms = parse_duration(part)
+            except DurationError as error:
+                raise InputError(f"--length: {error}") from None
+            if ms <= 0:
+                raise InputError("--length must be longer than 0")
+            lengths.append(ms)
+    return tuple(lengths) or None
+
+
+def _load_all(paths: list[Path], project) -> list:
+    scripts, errors = [], []
+    for path in find_scripts(paths, project):
+        try:
+            scripts.append(load_script(path))
+        except InputError as error:
+            errors.append(error)
+    if errors:
+        raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
+    return scripts
+
+
+paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+length_option = click.option("--length", "lengths", multiple=True, metavar="DURATION",
+                             help="Build at this length instead of the script's (repeat, or "
+                                  "give a list: 5m,10m).")
+voice_option = click.option("--voice", help="Speak every line in this voice profile.")
+cache_option = click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
+                            help=f"Where spoken pieces are kept between builds "
+                                 f"(default: the user cache folder, or ${ENV_VAR}).")
+force_option = click.option("--force", is_flag=True,
+                            help="Speak every piece anew instead of using the cache.")
+
+
+@main.command()
+@paths_argument
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
+              help="Write here instead of the project's output/.")
+@length_option
+@voice_option
+@cache_option
+@force_option
+def build(paths, output, lengths, voice, cache_dir, force):
+    """Build scripts (files or folders; default scripts/) into tracks in output/."""
+    project = open_project(paths[0] if paths else None)
+    scripts = _load_all(list(paths), project)
+    builder = Builder(project, voice=voice, cache=SpeechCache(cache_dir), force=force)
+    started = time.monotonic()
+    count = total_ms = 0
+    for script in scripts:
+        for track in builder.build(script, output, _lengths(lengths)):
+            count += 1
+            total_ms += track.length_ms
+            click.echo(f"{_shown(str(track.mp3))}  {format_ms(track.length_ms)}  "
+                       f"({len(track.plan.timeline.chapters)} chapters, "
+                       f"{len(track.plan.timeline.speech)} spoken pieces)")
+    click.echo(f"built {count} track{'s' * (count != 1)}, {format_ms(total_ms, precise=False)} "
+               f"of audio, in {time.monotonic() - started:.1f} s")
+
+
+@main.command()
+@paths_argument
+@length_option
+@voice_option
+def check(paths, lengths, voice):
+    """Validate scripts without synthesizing; print each track's estimated length."""
+    project = open_project(paths[0] if paths else None)
+    builder = Builder(project, voice=voice)
+    errors = []
+    for path in find_scripts(list(paths), project):
+        try:
+            plans = builder.plan(load_script(path), _lengths(lengths), estimate=True)
+        except InputError as error:
+            errors.append(error)
+            continue
+        for plan in plans:
+            exact = "" if plan.length_ms else "about "
+            click.echo(f"ok  {_shown(str(path))}  {plan.name}: {exact}"
+                       f"{format_ms(plan.timeline.length_ms, precise=False)}")
+    if errors:
+        raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
+
+
+@main.command()
+@click.argument("script", type=click.Path(path_type=Path))
+@length_option
+@voice_option
+@cache_option
+@force_option
+def plan(script, lengths, voice, cache_dir, force):
+    """Print the cue sheet of SCRIPT: when each step starts, and what it says.
+
+    It speaks every line to know its length (keeping the pieces in the cache, so the
+    build that follows uses the very same ones)."""
+    project = open_project(script)
+    builder = Builder(project, voice=voice, cache=SpeechCache(cache_dir), force=force)
+    for track in builder.plan(load_script(script), _lengths(lengths)):
+        timeline = track.timeline
+        click.echo(f"{track.name}: {track.script.title}"
+                   f" ({format_ms(timeline.length_ms)})")
+        click.echo(f"{'start':>11}  {'length':>9}  {'step':<8} text")
+        for row in timeline.rows:
+            length = format_ms(row.ms) if row.ms else ""
+            click.echo(f"{format_ms(row.start_ms):>11}  {length:>9}  {row.step:<8} {row.text}")
+        click.echo(f"{format_ms(timeline.length_ms):>11}  {'':>9}  {'end':<8}")
+        click.echo()
+
+
+@main.command()
+def voices():
+    """List the voice profiles and engines, and whether each works here."""
+    project = open_project()
+    click.echo("engines:")
+    for name, engine in ENGINES.items():
+        problem = engine.problem()
+        found = ", ".join(engine.voices(project.root / "voices")[:8]) if not problem else ""
+        click.echo(f"  {name:<9} {'works' if not problem else 'not here: ' + problem}"
+                   + (f"; voices: {found}" if found else ""))
+    click.echo("profiles:")
+    for name, profile in sorted(project.profiles.items()):
+        problem = ENGINES[profile.engine].problem()
+        where = "built-in" if profile.source == "built-in" else _shown(profile.source)
+        click.echo(f"  {name:<12} {profile.engine:<8} voice={profile.voice or 'system default'} "
+                   f"rate={profile.rate:g} ({where}) {'works' if not problem else 'not here'}")
+
+
+@main.command("sounds")
+def list_sounds():
+    """List the built-in bells and backgrounds."""
+    for registry in (sounds.BELLS, sounds.BACKGROUNDS):
+        click.echo(f"{registry.kind}s:")
+        for sound in registry.values():
+            click.echo(f"  {sound.name:<12} {sound.description}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

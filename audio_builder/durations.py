@@ -1,0 +1,86 @@
+"""Human durations at the edge; whole milliseconds everywhere inside.
+
+Accepted: `90` (seconds), `90s`, `1.5s`, `500ms`, `2m`, `1m30s`, `1h5m`, `1:30` (m:s),
+`1:02:03` (h:m:s), each optionally negative where the caller allows it.
+"""
+
+from __future__ import annotations
+
+import re
+
+ACCEPTED_EXAMPLES = "`90s` or `1m30s` (also `500ms`, `2m`, `1:30`)"
+
+_UNIT_MS = {"h": 3_600_000, "m": 60_000, "s": 1_000, "ms": 1}
+_UNITS = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_UNIT_FORM = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|h|m|s))+")
+_CLOCK_FORM = re.compile(r"(\d+):([0-5]?\d(?:\.\d+)?)(?::([0-5]?\d(?:\.\d+)?))?")
+_NUMBER_FORM = re.compile(r"\d+(?:\.\d+)?")
+
+
+class DurationError(ValueError):
+    """A value that is not a duration; the message shows accepted forms."""
+
+
+def parse_duration(value: object, *, allow_negative: bool = False) -> int:
+    """Parse a duration into whole milliseconds (rounded to the nearest)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise DurationError(_not_a_duration(value))
+    if isinstance(value, (int, float)):
+        if value < 0 and not allow_negative:
+            raise DurationError(f"{value!r} is negative; a duration here must be 0 or more")
+        return round(value * 1000)
+    text = value.strip().lower().replace(" ", "")
+    sign = 1
+    if text.startswith("-"):
+        if not allow_negative:
+            raise DurationError(f"{value!r} is negative; a duration here must be 0 or more")
+        sign, text = -1, text[1:]
+    ms = _parse_unsigned(text)
+    if ms is None:
+        raise DurationError(_not_a_duration(value))
+    return sign * ms
+
+
+def _parse_unsigned(text: str) -> int | None:
+    if _NUMBER_FORM.fullmatch(text):
+        return round(float(text) * 1000)
+    if _UNIT_FORM.fullmatch(text):
+        units = [unit for _, unit in _UNITS.findall(text)]
+        if len(set(units)) != len(units):
+            return None
+        return round(sum(float(n) * _UNIT_MS[u] for n, u in _UNITS.findall(text)))
+    clock = _CLOCK_FORM.fullmatch(text)
+    if clock:
+        a, b, c = clock.groups()
+        if c is None:
+            return round((int(a) * 60 + float(b)) * 1000)
+        if "." in b:
+            return None
+        return round((int(a) * 3600 + int(b) * 60 + float(c)) * 1000)
+    return None
+
+
+def _not_a_duration(value: object) -> str:
+    return f"{value!r} is not a duration; write it like {ACCEPTED_EXAMPLES}"
+
+
+def format_ms(ms: int, *, precise: bool = True) -> str:
+    """`1:02:03.450` or `2:03.450`; without `precise`, whole seconds (`2:03`)."""
+    sign = "-" if ms < 0 else ""
+    ms = abs(ms)
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    clock = f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+    return f"{sign}{clock}.{millis:03d}" if precise else f"{sign}{clock}"
+
+
+def format_human(ms: int) -> str:
+    """A duration the way a person writes it: `1m30s`, `45s`, `2.5s`, `1h5m`."""
+    if ms % 1000:
+        return f"{ms / 1000:g}s"
+    seconds = ms // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [f"{n}{u}" for n, u in ((hours, "h"), (minutes, "m"), (seconds, "s")) if n]
+    return "".join(parts) or "0s"

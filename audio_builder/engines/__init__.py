@@ -1,0 +1,18 @@
+"""Speech engines behind one small interface, chosen by name from `ENGINES`.
+
+An engine turns text into mono float32 samples; it does no file I/O of its own beyond what
+its library demands, and knows nothing of scripts or timelines.
+"""
+
+from __future__ import annotations
+
+from .base import EngineUnavailable, SpeechAudio, SpeechEngine
+from .piper_engine import PiperEngine
+from .pyttsx3_engine import Pyttsx3Engine
+
+ENGINES: dict[str, type[SpeechEngine]] = {
+    PiperEngine.name: PiperEngine,
+    Pyttsx3Engine.name: Pyttsx3Engine,
+}
+
+__all__ = ["ENGINES", "EngineUnavailable", "SpeechAudio", "SpeechEngine"]

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+
+class EngineUnavailable(Exception):
+    """The engine or voice cannot run here; the message says what to install or change."""
+
+
+@dataclass(frozen=True)
+class SpeechAudio:
+    samples: np.ndarray  # mono float32 in [-1, 1]
+    sample_rate: int
+
+
+class SpeechEngine(ABC):
+    """Text in, samples out. One instance serves one voice."""
+
+    name: ClassVar[str]
+    words_per_minute: ClassVar[float]  # the engine's own pace, for estimates without synthesis
+
+    @classmethod
+    @abstractmethod
+    def problem(cls) -> str | None:
+        """Why the engine cannot run on this machine, or None when it can."""
+
+    @classmethod
+    @abstractmethod
+    def voices(cls, search_dir: Path | None = None) -> list[str]:
+        """The voice names this engine can use here."""
+
+    @abstractmethod
+    def __init__(self, voice: str | None, base_dir: Path | None):
+        """Open the voice; raise `EngineUnavailable` when it cannot be used."""
+
+    @abstractmethod
+    def synthesize(self, text: str, rate: float) -> SpeechAudio:
+        """Speak `text` at `rate` times the engine's own pace."""
+
+    @property
+    @abstractmethod
+    def identity(self) -> str:
+        """Everything about this voice that changes its sound: engine, model, version."""
+
+    def estimate_ms(self, text: str, rate: float) -> int:
+        words = max(1, len(text.split()))
+        return round(words * 60_000 / (self.words_per_minute * rate))

@@ -1,0 +1,176 @@
+"""Field readers shared by the script, voice and podcast parsers.
+
+Each takes a raw YAML value and the place it came from, and returns a clean Python value
+or raises an `InputError` that names the file and line and says how to fix it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from .durations import DurationError, parse_duration
+from .errors import InputError
+from .yamlfile import YamlMap
+
+
+class Fields:
+    """Reads the keys of one YAML mapping, with the file it came from for errors."""
+
+    def __init__(self, mapping: YamlMap, file: Path, what: str):
+        self.mapping = mapping
+        self.file = file
+        self.what = what
+
+    def line(self, key: str | None = None) -> int:
+        return self.mapping.line_of(key) if key is not None else self.mapping.line
+
+    def error(self, key: str | None, message: str) -> InputError:
+        return InputError(message, self.file, self.line(key))
+
+    def reject_unknown(self, allowed: Iterable[str]) -> None:
+        allowed = list(allowed)
+        for key in self.mapping:
+            if key not in allowed:
+                raise self.error(key, unknown_key_message(str(key), allowed, self.what))
+
+    def has(self, key: str) -> bool:
+        return key in self.mapping and self.mapping[key] is not None
+
+    def raw(self, key: str, default=None):
+        value = self.mapping.get(key)
+        return default if value is None else value
+
+    def text(self, key: str, default: str | None = None, *, required: bool = False,
+             max_len: int | None = None) -> str | None:
+        if not self.has(key):
+            if required:
+                raise self.error(None, f"{self.what} needs `{key}:`; add a line like `{key}: ...`")
+            return default
+        value = self.mapping[key]
+        if isinstance(value, (dict, list)) or isinstance(value, bool):
+            raise self.error(key, f"`{key}` must be text, not {describe(value)}")
+        value = str(value).strip()
+        if required and not value:
+            raise self.error(key, f"`{key}` is empty; write the {key} after the colon")
+        if max_len is not None and len(value) > max_len:
+            raise self.error(key, f"`{key}` is {len(value)} characters long; "
+                                  f"keep it to at most {max_len}")
+        return value
+
+    def duration(self, key: str, default: int | None = None, *, allow_negative=False) -> int | None:
+        if not self.has(key):
+            return default
+        return read_duration(self.mapping[key], self.file, self.line(key), key,
+                             allow_negative=allow_negative)
+
+    def positive_int(self, key: str, default: int | None = None, *, minimum: int = 1) -> int | None:
+        if not self.has(key):
+            return default
+        value = self.mapping[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self.error(key, f"`{key}` must be a whole number of at least {minimum}, "
+                                  f"not {value!r}")
+        return value
+
+    def number(self, key: str, default: float, *, low: float, high: float) -> float:
+        if not self.has(key):
+            return default
+        value = self.mapping[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise self.error(key, f"`{key}` must be a number from {low:g} to {high:g}, not {value!r}")
+        return float(value)
+
+    def boolean(self, key: str, default: bool) -> bool:
+        if not self.has(key):
+            return default
+        value = self.mapping[key]
+        if not isinstance(value, bool):
+            raise self.error(key, f"`{key}` must be true or false, not {value!r}")
+        return value
+
+    def decibels(self, key: str, default: float) -> float:
+        if not self.has(key):
+            return default
+        return read_decibels(self.mapping[key], self.file, self.line(key), key)
+
+    def date(self, key: str) -> datetime.date | None:
+        if not self.has(key):
+            return None
+        value = self.mapping[key]
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return datetime.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise self.error(key, f"`{key}` must be a date written YYYY-MM-DD, like 2026-11-20, "
+                                  f"not {value!r}") from None
+
+    def text_list(self, key: str) -> tuple[str, ...]:
+        if not self.has(key):
+            return ()
+        value = self.mapping[key]
+        if isinstance(value, str):
+            items = value.split(",")
+        elif isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+            items = [str(v) for v in value]
+        else:
+            raise self.error(key, f"`{key}` must be a list of words, like `[kindness, rest]`")
+        return tuple(item.strip() for item in items if item.strip())
+
+    def existing_file(self, key: str, base_dir: Path) -> Path | None:
+        if not self.has(key):
+            return None
+        return existing_file(self.mapping[key], base_dir, self.file, self.line(key), key)
+
+
+def describe(value: object) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    return repr(value)
+
+
+def unknown_key_message(key: str, allowed: list[str], what: str) -> str:
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    hint = f"did you mean `{close[0]}`?" if close else "the keys are " + ", ".join(
+        f"`{k}`" for k in allowed)
+    return f"unknown key `{key}` in {what}; {hint}"
+
+
+def read_duration(value: object, file: Path, line: int, key: str, *, allow_negative=False) -> int:
+    try:
+        return parse_duration(value, allow_negative=allow_negative)
+    except DurationError as error:
+        raise InputError(f"`{key}`: {error}", file, line) from None
+
+
+_DECIBELS = re.compile(r"([-+]?\d+(?:\.\d+)?)\s*(?:db)?", re.IGNORECASE)
+
+
+def read_decibels(value: object, file: Path, line: int, key: str) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    match = _DECIBELS.fullmatch(str(value).strip())
+    if not match:
+        raise InputError(f"`{key}`: {value!r} is not a level; write it in decibels, "
+                         "like `-24dB` or `6dB`", file, line)
+    return float(match.group(1))
+
+
+def existing_file(value: object, base_dir: Path, file: Path, line: int, key: str) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"`{key}` must be a file path, not {describe(value)}", file, line)
+    path = (base_dir / value.strip()).expanduser()
+    if not path.is_file():
+        raise InputError(f"`{key}`: no file at {value.strip()!r} (looked in {base_dir}); "
+                         "paths are relative to the file that names them", file, line)
+    return path

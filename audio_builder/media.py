@@ -1,0 +1,68 @@
+"""Reading audio files and finding ffmpeg: the program's edge with the outside world."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from .audio import SAMPLE_RATE, fade_edges
+from .errors import BuildError, InputError
+from .model import Place, SoundRef
+from . import sounds
+
+
+@functools.cache
+def ffmpeg_exe() -> str:
+    """ffmpeg from PATH, or else the one the imageio-ffmpeg package ships."""
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError) as error:
+        raise BuildError(f"no ffmpeg found ({error}); run `pip install imageio-ffmpeg` "
+                         "or install ffmpeg") from None
+
+
+@functools.lru_cache(maxsize=32)
+def decode_file(path: Path) -> np.ndarray:
+    """Any file ffmpeg reads, as stereo float32 at 44.1 kHz."""
+    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path), "-f", "f32le",
+               "-ac", "2", "-ar", str(SAMPLE_RATE), "pipe:1"]
+    result = subprocess.run(command, capture_output=True)
+    if result.returncode != 0 or not result.stdout:
+        reason = result.stderr.decode(errors="replace").strip().splitlines()
+        raise InputError(f"cannot read audio from {path.name}: "
+                         f"{reason[-1] if reason else 'no audio in the file'}; "
+                         "use a WAV, MP3, FLAC or OGG file", path)
+    samples = np.frombuffer(result.stdout, dtype="<f4").reshape(-1, 2)
+    return fade_edges(samples.copy(), SAMPLE_RATE, ms=5)
+
+
+def file_length_ms(path: Path, place: Place | None = None) -> int:
+    try:
+        samples = decode_file(path)
+    except InputError as error:
+        if place:
+            raise InputError(error.message, place.file, place.line) from None
+        raise
+    return (samples.shape[0] * 1000 + SAMPLE_RATE // 2) // SAMPLE_RATE
+
+
+@functools.lru_cache(maxsize=16)
+def builtin_samples(kind: str, name: str) -> np.ndarray:
+    registry = sounds.BELLS if kind == "bell" else sounds.BACKGROUNDS
+    return registry[name].generate(SAMPLE_RATE)
+
+
+def sound_samples(ref: SoundRef, kind: str) -> np.ndarray:
+    """A bell or background, built-in or from a file, as stereo float32."""
+    if ref.name is not None:
+        return builtin_samples(kind, ref.name)
+    return decode_file(ref.path)

@@ -1,0 +1,192 @@
+"""The data a practice is made of, as frozen dataclasses. All times are whole milliseconds.
+
+The parser builds these from YAML; everything after it (planner, renderer, tags) reads
+only these, never raw mappings.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where something was written: for error messages."""
+
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class SoundRef:
+    """A built-in sound by name, or an audio file."""
+
+    name: str | None = None
+    path: Path | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name if self.name is not None else str(self.path)
+
+
+# --- the parts of a `say` -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Words:
+    """Text to speak; sentences inside it are split by the planner."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A silence inside a `say`: an inline `[pause 3s]` or a blank line."""
+
+    ms: int
+
+
+SayPart = Union[Words, Gap]
+
+
+# --- steps ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Say:
+    parts: tuple[SayPart, ...]
+    place: Place
+    voice: str | None = None
+    rate: float | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(p.text for p in self.parts if isinstance(p, Words))
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A silence: fixed when `min_ms == max_ms`; `max_ms` None means no upper bound."""
+
+    min_ms: int
+    max_ms: int | None
+    place: Place
+
+    @property
+    def flexible(self) -> bool:
+        return self.max_ms != self.min_ms
+
+
+@dataclass(frozen=True)
+class Bell:
+    sound: SoundRef
+    strikes: int
+    gap_ms: int
+    volume_db: float
+    place: Place
+
+
+@dataclass(frozen=True)
+class Breathe:
+    in_ms: int
+    out_ms: int
+    hold_ms: int
+    rest_ms: int
+    cycles: int
+    cues: int
+    place: Place
+
+    @property
+    def cycle_ms(self) -> int:
+        return self.in_ms + self.hold_ms + self.out_ms + self.rest_ms
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    place: Place
+
+
+@dataclass(frozen=True)
+class At:
+    """An anchor: the next step starts at `ms` from the start, or from the end."""
+
+    ms: int
+    from_end: bool
+    place: Place
+
+
+@dataclass(frozen=True)
+class SoundStep:
+    file: Path
+    volume_db: float
+    wait: bool
+    place: Place
+
+
+Step = Union[Say, Pause, Bell, Breathe, Chapter, At, SoundStep]
+
+
+@dataclass(frozen=True)
+class Background:
+    sound: SoundRef
+    volume_db: float = -24.0
+    duck_db: float = 6.0
+    fade_in_ms: int = 5000
+    fade_out_ms: int = 10000
+
+
+@dataclass(frozen=True)
+class Script:
+    """One practice, as written in `scripts/<slug>.yaml` (includes already spliced in)."""
+
+    slug: str
+    path: Path
+    title: str
+    steps: tuple[Step, ...]
+    description: str = ""
+    author: str | None = None
+    date: datetime.date | None = None
+    episode: int | None = None
+    season: int | None = None
+    image: Path | None = None
+    language: str = "en"
+    explicit: bool = False
+    keywords: tuple[str, ...] = ()
+    voice: str = "default"
+    lengths: tuple[int, ...] = ()
+    background: Background | None = None
+    bell: SoundRef = field(default_factory=lambda: SoundRef(name="bowl"))
+    paragraph_pause_ms: int = 1500
+    length_line: int = 0              # where `length` is written, for errors
+
+
+@dataclass(frozen=True)
+class VoiceProfile:
+    """How a voice sounds: `voices/<name>.yaml`, or a built-in."""
+
+    name: str
+    engine: str
+    voice: str | None = None
+    rate: float = 1.0
+    sentence_pause_ms: int = 700
+    pronounce: tuple[tuple[str, str], ...] = ()
+    base_dir: Path | None = None
+    source: str = "built-in"
+
+
+@dataclass(frozen=True)
+class Podcast:
+    """The podcast the practices belong to: `podcast.yaml`."""
+
+    title: str = "Guided Practice"
+    author: str = "audio-builder"
+    email: str | None = None
+    description: str = ""
+    base_url: str | None = None
+    image: Path | None = None
+    language: str = "en"
+    category: str = "Health & Fitness/Mental Health"
+    explicit: bool = False
+    source: Path | None = None

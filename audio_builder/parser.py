@@ -1,0 +1,355 @@
+"""Practice scripts: YAML in, a `Script` out. Every step kind is an entry in `STEP_KINDS`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import sounds
+from .errors import InputError
+from .fields import Fields, describe, existing_file, read_decibels, read_duration, unknown_key_message
+from .model import (At, Background, Bell, Breathe, Chapter, Gap, Pause, Place, Say, Script,
+                    SoundRef, SoundStep, Step, Words)
+from .yamlfile import YamlList, YamlMap, read_yaml
+
+SCRIPT_KEYS = ("title", "description", "author", "date", "episode", "season", "image",
+               "language", "explicit", "keywords", "voice", "length", "background", "bell",
+               "paragraph_pause", "steps")
+MAX_TITLE = 255
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a step needs to know about where it was written."""
+
+    file: Path
+    paragraph_pause_ms: int
+    default_bell: SoundRef
+    including: tuple[Path, ...] = ()
+
+    @property
+    def base_dir(self) -> Path:
+        return self.file.parent
+
+    def place(self, line: int) -> Place:
+        return Place(str(self.file), line)
+
+    def error(self, line: int, message: str) -> InputError:
+        return InputError(message, self.file, line)
+
+
+def load_script(path: Path) -> Script:
+    """Read and validate a practice script (includes spliced in)."""
+    path = Path(path)
+    data = read_yaml(path)
+    if data is None:
+        raise InputError("the script is empty; start with `title:` and `steps:`", path, 1)
+    if not isinstance(data, YamlMap):
+        raise InputError(f"a script must be a mapping with `title:` and `steps:`, "
+                         f"not {describe(data)}", path, getattr(data, "line", 1))
+    fields = Fields(data, path, "a practice script")
+    fields.reject_unknown(SCRIPT_KEYS)
+    base = path.parent
+    context = Context(
+        file=path,
+        paragraph_pause_ms=fields.duration("paragraph_pause", 1500),
+        default_bell=_sound_ref(data.get("bell", "bowl"), sounds.BELLS, context_file=path,
+                                line=fields.line("bell"), key="bell"),
+        including=(path.resolve(),),
+    )
+    steps = _read_steps(data.get("steps"), context, fields.line("steps"), top_level=True)
+    return Script(
+        slug=path.stem,
+        path=path,
+        title=fields.text("title", required=True, max_len=MAX_TITLE),
+        steps=steps,
+        description=fields.text("description", "") or "",
+        author=fields.text("author"),
+        date=fields.date("date"),
+        episode=fields.positive_int("episode"),
+        season=fields.positive_int("season"),
+        image=fields.existing_file("image", base),
+        language=fields.text("language", "en"),
+        explicit=fields.boolean("explicit", False),
+        keywords=fields.text_list("keywords"),
+        voice=fields.text("voice", "default"),
+        lengths=_lengths(fields),
+        background=_background(fields, context),
+        bell=context.default_bell,
+        paragraph_pause_ms=context.paragraph_pause_ms,
+        length_line=fields.line("length") if fields.has("length") else 0,
+    )
+
+
+def _lengths(fields: Fields) -> tuple[int, ...]:
+    if not fields.has("length"):
+        return ()
+    value = fields.raw("length")
+    values = value if isinstance(value, list) else [value]
+    lengths = []
+    for index, item in enumerate(values):
+        line = value.line_of(index) if isinstance(value, YamlList) else fields.line("length")
+        ms = read_duration(item, fields.file, line, "length")
+        if ms <= 0:
+            raise InputError("`length` must be longer than 0", fields.file, line)
+        lengths.append(ms)
+    if len(set(lengths)) != len(lengths):
+        raise fields.error("length", "`length` lists the same length twice; keep one")
+    return tuple(lengths)
+
+
+def _background(fields: Fields, context: Context) -> Background | None:
+    if not fields.has("background"):
+        return None
+    value = fields.raw("background")
+    line = fields.line("background")
+    if not isinstance(value, YamlMap):
+        return Background(sound=_sound_ref(value, sounds.BACKGROUNDS, context.file, line,
+                                           "background"))
+    inner = Fields(value, context.file, "`background`")
+    inner.reject_unknown(("sound", "volume", "duck", "fade_in", "fade_out"))
+    if not inner.has("sound"):
+        raise inner.error(None, "`background` needs `sound:`, a built-in name like `rain` "
+                                "or an audio file")
+    duck = inner.decibels("duck", 6.0)
+    if duck < 0:
+        raise inner.error("duck", "`duck` is how far the background dips under speech; "
+                                  "write it as a positive level, like `6dB`")
+    return Background(
+        sound=_sound_ref(value["sound"], sounds.BACKGROUNDS, context.file, inner.line("sound"),
+                         "sound"),
+        volume_db=inner.decibels("volume", -24.0),
+        duck_db=duck,
+        fade_in_ms=inner.duration("fade_in", 5000),
+        fade_out_ms=inner.duration("fade_out", 10000),
+    )
+
+
+def _sound_ref(value: object, builtins: sounds.Registry, context_file: Path, line: int,
+               key: str) -> SoundRef:
+    """A built-in name from `builtins`, or else a file relative to the script."""
+    if isinstance(value, str) and value.strip() in builtins:
+        return SoundRef(name=value.strip())
+    if isinstance(value, str) and "." not in value and "/" not in value:
+        names = ", ".join(builtins)
+        raise InputError(f"`{key}`: no built-in {builtins.kind} called {value!r}; "
+                         f"the built-ins are {names}, or give an audio file", context_file, line)
+    return SoundRef(path=existing_file(value, context_file.parent, context_file, line, key))
+
+
+# --- steps ----------------------------------------------------------------------------
+
+def _read_steps(value: object, context: Context, line: int, *, top_level: bool) -> tuple[Step, ...]:
+    if value is None:
+        raise context.error(line, "the script has no steps; add `steps:` with at least one "
+                                  "line to say, like `- Find a comfortable position.`")
+    if not isinstance(value, YamlList):
+        raise context.error(line, f"`steps` must be a list (each step on a line starting "
+                                  f"with `- `), not {describe(value)}")
+    if not value and top_level:
+        raise context.error(line, "`steps` is empty; add at least one step")
+    steps: list[Step] = []
+    for index, item in enumerate(value):
+        steps.extend(_read_step(item, context, value.line_of(index)))
+    return tuple(steps)
+
+
+def _read_step(item: object, context: Context, line: int) -> tuple[Step, ...]:
+    if isinstance(item, str):
+        return (_say(item, context, line),)
+    if isinstance(item, (int, float)) and not isinstance(item, bool):
+        return (_say(str(item), context, line),)
+    if not isinstance(item, YamlMap) or len(item) != 1:
+        kinds = ", ".join(f"`{k}`" for k in STEP_KINDS)
+        found = "nothing" if isinstance(item, YamlMap) and not item else describe(item)
+        if isinstance(item, YamlMap) and len(item) > 1:
+            found = "several keys (" + ", ".join(f"`{k}`" for k in item) + ")"
+        raise context.error(line, f"a step is a line of text to say, or a mapping with exactly "
+                                  f"one of {kinds}; this one has {found}")
+    (kind, value), = item.items()
+    reader = STEP_KINDS.get(kind)
+    if reader is None:
+        raise context.error(item.line_of(kind), unknown_key_message(str(kind), list(STEP_KINDS),
+                                                                    "a step"))
+    result = reader(value, context, item.line_of(kind))
+    return result if isinstance(result, tuple) else (result,)
+
+
+_INLINE_MARK = re.compile(r"\[([^\]]*)\]")
+_PAUSE_MARK = re.compile(r"\s*pause\s+(.+?)\s*", re.IGNORECASE)
+_PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
+
+
+def _say(value: object, context: Context, line: int) -> Say:
+    voice = rate = None
+    if isinstance(value, YamlMap):
+        fields = Fields(value, context.file, "`say`")
+        fields.reject_unknown(("text", "voice", "rate"))
+        text = fields.text("text", required=True)
+        voice = fields.text("voice")
+        rate = fields.number("rate", None, low=0.25, high=4.0) if fields.has("rate") else None
+    elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        text = str(value)
+    else:
+        raise context.error(line, f"`say` takes text, or `{{text, voice, rate}}`, "
+                                  f"not {describe(value)}")
+    parts = _say_parts(text, context, line)
+    if not any(isinstance(p, Words) for p in parts):
+        raise context.error(line, "`say` has nothing to say; use `pause:` for silence")
+    return Say(parts=parts, place=context.place(line), voice=voice, rate=rate)
+
+
+def _say_parts(text: str, context: Context, line: int) -> tuple:
+    parts: list = []
+    for number, paragraph in enumerate(_PARAGRAPH.split(text.strip())):
+        if number:
+            parts.append(Gap(context.paragraph_pause_ms))
+        position = 0
+        for mark in _INLINE_MARK.finditer(paragraph):
+            _add_words(parts, paragraph[position:mark.start()])
+            parts.append(Gap(_inline_pause(mark.group(1), context, line)))
+            position = mark.end()
+        _add_words(parts, paragraph[position:])
+    return tuple(parts)
+
+
+def _add_words(parts: list, text: str) -> None:
+    text = " ".join(text.split())
+    if text:
+        parts.append(Words(text))
+
+
+def _inline_pause(mark: str, context: Context, line: int) -> int:
+    match = _PAUSE_MARK.fullmatch(mark)
+    if not match:
+        raise context.error(line, f"`[{mark}]` is not an inline mark; the one mark is a pause, "
+                                  "like `[pause 3s]` or `[pause 1m30s]`")
+    return read_duration(match.group(1), context.file, line, "[pause]")
+
+
+def _pause(value: object, context: Context, line: int) -> Pause:
+    if isinstance(value, str) and ".." in value:
+        low_text, high_text = value.split("..", 1)
+        low = read_duration(low_text, context.file, line, "pause")
+        high = read_duration(high_text, context.file, line, "pause") if high_text.strip() else None
+        if low <= 0:
+            raise context.error(line, f"a flexible pause needs a minimum above 0, like "
+                                      f"`pause: 5s..30s`; {value!r} starts at 0")
+        if high is not None and high < low:
+            raise context.error(line, f"`pause: {value}` has its maximum below its minimum; "
+                                      "write MIN..MAX, like `20s..2m`")
+        return Pause(low, high, context.place(line))
+    ms = read_duration(value, context.file, line, "pause")
+    return Pause(ms, ms, context.place(line))
+
+
+def _bell(value: object, context: Context, line: int) -> Bell:
+    sound, strikes, gap, volume = context.default_bell, 1, 5000, 0.0
+    if isinstance(value, bool):
+        raise context.error(line, "`bell` takes a number of strikes, a sound, or "
+                                  "`{sound, strikes, gap, volume}`")
+    if isinstance(value, int):
+        strikes = value
+    elif isinstance(value, str):
+        sound = _sound_ref(value, sounds.BELLS, context.file, line, "bell")
+    elif isinstance(value, YamlMap):
+        fields = Fields(value, context.file, "`bell`")
+        fields.reject_unknown(("sound", "strikes", "gap", "volume"))
+        if fields.has("sound"):
+            sound = _sound_ref(value["sound"], sounds.BELLS, context.file, fields.line("sound"),
+                               "sound")
+        strikes = fields.positive_int("strikes", 1)
+        gap = fields.duration("gap", 5000)
+        volume = fields.decibels("volume", 0.0)
+    else:
+        raise context.error(line, f"`bell` takes a number of strikes, a sound, or "
+                                  f"`{{sound, strikes, gap, volume}}`, not {describe(value)}")
+    if strikes < 1:
+        raise context.error(line, "`bell` needs at least 1 strike")
+    if gap <= 0:
+        raise context.error(line, "a bell's `gap` must be longer than 0")
+    return Bell(sound, strikes, gap, volume, context.place(line))
+
+
+def _breathe(value: object, context: Context, line: int) -> Breathe:
+    if not isinstance(value, YamlMap):
+        raise context.error(line, "`breathe` takes a mapping, like "
+                                  "`breathe: {in: 4s, out: 6s, cycles: 5}`")
+    fields = Fields(value, context.file, "`breathe`")
+    fields.reject_unknown(("in", "out", "hold", "rest", "cycles", "cues"))
+    for key in ("in", "out"):
+        if not fields.has(key):
+            raise fields.error(None, f"`breathe` needs `{key}:`, like "
+                                     "`breathe: {in: 4s, out: 6s, cycles: 5}`")
+    in_ms, out_ms = fields.duration("in"), fields.duration("out")
+    if in_ms <= 0 or out_ms <= 0:
+        raise fields.error(None, "`in` and `out` of `breathe` must be longer than 0")
+    cycles = fields.positive_int("cycles", 3)
+    cues = fields.positive_int("cues", cycles, minimum=0)
+    if cues > cycles:
+        raise fields.error("cues", f"`cues: {cues}` is more than the {cycles} cycles; "
+                                   f"cues counts the cycles that are spoken")
+    return Breathe(in_ms, out_ms, fields.duration("hold", 0), fields.duration("rest", 0),
+                   cycles, cues, context.place(line))
+
+
+def _chapter(value: object, context: Context, line: int) -> Chapter:
+    if isinstance(value, (dict, list, bool)) or value is None or not str(value).strip():
+        raise context.error(line, "`chapter` takes a title, like `chapter: Arriving`")
+    title = str(value).strip()
+    if len(title) > MAX_TITLE:
+        raise context.error(line, f"a chapter title is at most {MAX_TITLE} characters")
+    return Chapter(title, context.place(line))
+
+
+def _at(value: object, context: Context, line: int) -> At:
+    ms = read_duration(value, context.file, line, "at", allow_negative=True)
+    from_end = ms < 0 or (isinstance(value, str) and value.strip().startswith("-"))
+    return At(abs(ms), from_end, context.place(line))
+
+
+def _sound(value: object, context: Context, line: int) -> SoundStep:
+    if isinstance(value, YamlMap):
+        fields = Fields(value, context.file, "`sound`")
+        fields.reject_unknown(("file", "volume", "wait"))
+        if not fields.has("file"):
+            raise fields.error(None, "`sound` needs `file:`, the path of an audio file")
+        return SoundStep(existing_file(value["file"], context.base_dir, context.file,
+                                       fields.line("file"), "file"),
+                         fields.decibels("volume", 0.0), fields.boolean("wait", True),
+                         context.place(line))
+    return SoundStep(existing_file(value, context.base_dir, context.file, line, "sound"),
+                     0.0, True, context.place(line))
+
+
+def _include(value: object, context: Context, line: int) -> tuple[Step, ...]:
+    target = existing_file(value, context.base_dir, context.file, line, "include").resolve()
+    if target in context.including:
+        chain = " -> ".join(p.name for p in (*context.including, target))
+        raise context.error(line, f"`include` makes a cycle ({chain}); "
+                                  "a file cannot include itself, directly or through others")
+    data = read_yaml(target)
+    inner = Context(target, context.paragraph_pause_ms, context.default_bell,
+                    (*context.including, target))
+    if isinstance(data, YamlMap):
+        if "steps" not in data:
+            raise InputError("an included file must hold `steps:` (or be a list of steps)",
+                             target, data.line)
+        return _read_steps(data["steps"], inner, data.line_of("steps"), top_level=False)
+    return _read_steps(data, inner, 1, top_level=False)
+
+
+StepReader = Callable[[object, Context, int], "Step | tuple[Step, ...]"]
+
+STEP_KINDS: dict[str, StepReader] = {
+    "say": _say,
+    "pause": _pause,
+    "bell": _bell,
+    "breathe": _breathe,
+    "chapter": _chapter,
+    "at": _at,
+    "sound": _sound,
+    "include": _include,
+}

@@ -1,0 +1,37 @@
+"""Pure text helpers: sentences for timing and captions, and pronunciation rules."""
+
+from __future__ import annotations
+
+import re
+
+_ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "st", "prof", "e.g", "i.e", "etc", "vs")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(]?[A-Z0-9])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences at `.`, `!`, `?` or `…` followed by a capital letter."""
+    text = " ".join(text.split())
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        candidate = text[start:match.start()].rstrip()
+        last_word = candidate.rsplit(" ", 1)[-1].rstrip(".").lower()
+        if last_word in _ABBREVIATIONS:
+            continue
+        sentences.append(text[start:match.end()].strip())
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+def apply_pronunciation(text: str, rules: tuple[tuple[str, str], ...]) -> str:
+    """Replace whole words, case-insensitively, with how they should be said."""
+    for word, spoken in rules:
+        text = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", spoken, text, flags=re.IGNORECASE)
+    return text
+
+
+def word_count(text: str) -> int:
+    return len(re.findall(r"[\w’']+", text))

@@ -1,0 +1,417 @@
+"""The planner: a pure function from a script and the length of each piece to a timeline.
+
+`plan_timeline` places every step, fits `length` by sharing the slack among the flexible
+pauses (between `at` anchors), and lists the chapters and caption cues. It does no I/O: the
+lengths of spoken pieces and sound files come in through `Measures`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+from .durations import format_human, format_ms
+from .errors import InputError
+from .model import (At, Background, Bell, Breathe, Chapter, Gap, Pause, Place, Say, Script,
+                    SoundRef, SoundStep, Words)
+from .speech import Utterance
+from .text import split_sentences
+
+BREATH_CUES = {"in": "Breathe in", "hold": "Hold", "out": "and out"}
+
+
+@dataclass(frozen=True)
+class Measures:
+    """What the planner needs to know from outside: how long things are."""
+
+    speech_ms: Callable[[Utterance, Place], int]
+    sound_ms: Callable[[Path, Place], int]
+    sentence_pause_ms: Callable[[str], int]
+
+
+# --- the timeline ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PlacedSpeech:
+    start_ms: int
+    ms: int
+    utterance: Utterance
+    place: Place
+
+    @property
+    def end_ms(self) -> int:
+        return self.start_ms + self.ms
+
+
+@dataclass(frozen=True)
+class PlacedBell:
+    start_ms: int
+    sound: SoundRef
+    volume_db: float
+
+
+@dataclass(frozen=True)
+class PlacedSound:
+    start_ms: int
+    file: Path
+    volume_db: float
+
+
+@dataclass(frozen=True)
+class ChapterStart:
+    start_ms: int
+    title: str
+
+
+@dataclass(frozen=True)
+class CueRow:
+    """A line of the cue sheet."""
+
+    start_ms: int
+    ms: int
+    step: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    length_ms: int
+    speech: tuple[PlacedSpeech, ...]
+    bells: tuple[PlacedBell, ...]
+    sounds: tuple[PlacedSound, ...]
+    chapters: tuple[ChapterStart, ...]
+    rows: tuple[CueRow, ...]
+    background: Background | None = None
+
+
+# --- items: steps turned into blocks of known length ----------------------------------
+
+Event = Union[PlacedSpeech, PlacedBell, PlacedSound, ChapterStart, CueRow]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A stretch of fixed length with events at offsets from its start."""
+
+    ms: int
+    events: tuple[Event, ...] = ()
+
+
+@dataclass(frozen=True)
+class Flex:
+    pause: Pause
+
+
+@dataclass(frozen=True)
+class Anchor:
+    at: At
+
+
+Item = Union[Block, Flex, Anchor]
+
+
+def _say_block(step: Say, script: Script, measures: Measures) -> Block:
+    voice = step.voice or script.voice
+    rate = step.rate or 1.0
+    sentence_pause = measures.sentence_pause_ms(voice)
+    events: list[Event] = []
+    clock = 0
+    previous_was_speech = False
+    for part in step.parts:
+        if isinstance(part, Gap):
+            clock += part.ms
+            previous_was_speech = False
+            continue
+        for sentence in split_sentences(part.text):
+            if previous_was_speech:
+                clock += sentence_pause
+            utterance = Utterance(sentence, voice, rate)
+            ms = measures.speech_ms(utterance, step.place)
+            events.append(PlacedSpeech(clock, ms, utterance, step.place))
+            events.append(CueRow(clock, ms, "say", sentence))
+            clock += ms
+            previous_was_speech = True
+    return Block(clock, tuple(events))
+
+
+def _pause_item(step: Pause, script: Script, measures: Measures) -> Item:
+    if step.flexible:
+        return Flex(step)
+    return Block(step.min_ms, (CueRow(0, step.min_ms, "pause", format_human(step.min_ms)),))
+
+
+def _bell_block(step: Bell, script: Script, measures: Measures) -> Block:
+    events: list[Event] = [PlacedBell(k * step.gap_ms, step.sound, step.volume_db)
+                           for k in range(step.strikes)]
+    label = f"{step.sound.label} × {step.strikes}" if step.strikes > 1 else step.sound.label
+    events.append(CueRow(0, step.strikes * step.gap_ms, "bell", label))
+    return Block(step.strikes * step.gap_ms, tuple(events))
+
+
+def _breathe_block(step: Breathe, script: Script, measures: Measures) -> Block:
+    phases = [("in", step.in_ms), ("hold", step.hold_ms), ("out", step.out_ms),
+              ("rest", step.rest_ms)]
+    events: list[Event] = []
+    clock = 0
+    for cycle in range(step.cycles):
+        for phase, ms in phases:
+            if ms and cycle < step.cues and phase in BREATH_CUES:
+                utterance = Utterance(BREATH_CUES[phase], script.voice)
+                cue_ms = measures.speech_ms(utterance, step.place)
+                if cue_ms > ms:
+                    raise InputError(
+                        f"the cue \"{utterance.text}\" takes {format_human(cue_ms)}, longer "
+                        f"than `{phase}: {format_human(ms)}`; make `{phase}` longer or set "
+                        f"`cues: 0`", step.place.file, step.place.line)
+                events.append(PlacedSpeech(clock, cue_ms, utterance, step.place))
+            clock += ms
+    parts = ", ".join(f"{format_human(ms)} {phase}" for phase, ms in phases if ms)
+    events.append(CueRow(0, clock, "breathe", f"{step.cycles} × ({parts})"))
+    return Block(clock, tuple(events))
+
+
+def _chapter_block(step: Chapter, script: Script, measures: Measures) -> Block:
+    return Block(0, (ChapterStart(0, step.title), CueRow(0, 0, "chapter", step.title)))
+
+
+def _sound_block(step: SoundStep, script: Script, measures: Measures) -> Block:
+    ms = measures.sound_ms(step.file, step.place)
+    events = (PlacedSound(0, step.file, step.volume_db),
+              CueRow(0, ms, "sound", step.file.name + ("" if step.wait else " (no wait)")))
+    return Block(ms if step.wait else 0, events)
+
+
+def _at_item(step: At, script: Script, measures: Measures) -> Item:
+    return Anchor(step)
+
+
+ITEM_BUILDERS: dict[type, Callable[..., Item]] = {
+    Say: _say_block, Pause: _pause_item, Bell: _bell_block, Breathe: _breathe_block,
+    Chapter: _chapter_block, SoundStep: _sound_block, At: _at_item,
+}
+
+
+def build_items(script: Script, measures: Measures) -> list[Item]:
+    return [ITEM_BUILDERS[type(step)](step, script, measures) for step in script.steps]
+
+
+# --- segments and fitting -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Linear:
+    """A time that may depend on the track length L: `base + per_length * L`."""
+
+    base: int
+    per_length: int = 0
+
+    def at(self, length: int | None) -> int:
+        return self.base + self.per_length * (length or 0)
+
+
+@dataclass
+class Segment:
+    start: Linear
+    end: Linear | None          # None: the track ends when the steps end
+    end_anchor: At | None
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def fixed_ms(self) -> int:
+        return sum(item.ms for item in self.items if isinstance(item, Block))
+
+    @property
+    def pauses(self) -> list[Pause]:
+        return [item.pause for item in self.items if isinstance(item, Flex)]
+
+    @property
+    def shortest_ms(self) -> int:
+        return self.fixed_ms + sum(p.min_ms for p in self.pauses)
+
+    @property
+    def longest_ms(self) -> float:
+        return self.fixed_ms + sum(math.inf if p.max_ms is None else p.max_ms for p in self.pauses)
+
+
+def anchor_time(at: At) -> Linear:
+    return Linear(-at.ms, 1) if at.from_end else Linear(at.ms)
+
+
+def split_segments(items: list[Item], has_length: bool) -> list[Segment]:
+    segments = [Segment(Linear(0), None, None)]
+    for item in items:
+        if isinstance(item, Anchor):
+            if item.at.from_end and not has_length:
+                raise InputError(f"`at: -{format_human(item.at.ms)}` counts from the end, so the "
+                                 "script needs a `length:` (or build with --length)",
+                                 item.at.place.file, item.at.place.line)
+            time = anchor_time(item.at)
+            segments[-1].end, segments[-1].end_anchor = time, item.at
+            segments.append(Segment(time, None, None))
+        else:
+            segments[-1].items.append(item)
+    if has_length:
+        segments[-1].end = Linear(0, 1)
+    return segments
+
+
+def reachable_lengths(segments: list[Segment]) -> tuple[int, float]:
+    """The shortest and longest `length` for which every segment fits."""
+    low, high = 0.0, math.inf
+    for index, segment in enumerate(segments):
+        last = index == len(segments) - 1
+        base = segment.end.base - segment.start.base
+        per_length = segment.end.per_length - segment.start.per_length
+        bounds = [(segment.shortest_ms, "min")] + ([(segment.longest_ms, "max")] if last else [])
+        for bound, kind in bounds:
+            if per_length == 0:
+                continue
+            limit = bound - base  # per_length is 1 or -1
+            if (kind == "min") == (per_length > 0):
+                low = max(low, limit * per_length)
+            else:
+                high = min(high, limit * per_length)
+    return int(low), high
+
+
+def share_slack(pauses: list[Pause], extra_ms: int) -> list[int]:
+    """Grow flexible pauses from their minimums by one common factor, each capped at its
+    maximum, what a capped one cannot take passing to the others. Whole milliseconds."""
+    if not pauses:
+        return []
+    target = sum(p.min_ms for p in pauses) + extra_ms
+    capped: set[int] = set()
+    while True:
+        free = [i for i in range(len(pauses)) if i not in capped]
+        room = target - sum(pauses[i].max_ms for i in capped)
+        factor = room / sum(pauses[i].min_ms for i in free) if free else 1.0
+        newly = {i for i in free if pauses[i].max_ms is not None and pauses[i].min_ms * factor
+                 >= pauses[i].max_ms}
+        if not newly:
+            break
+        capped |= newly
+    exact = [float(p.max_ms) if i in capped else p.min_ms * factor for i, p in enumerate(pauses)]
+    whole = [math.floor(x) for x in exact]
+    leftover = target - sum(whole)
+    by_fraction = sorted(range(len(pauses)), key=lambda i: (whole[i] - exact[i], i))
+    for i in by_fraction[:max(0, leftover)]:
+        whole[i] += 1
+    return whole
+
+
+def plan_timeline(script: Script, measures: Measures, length_ms: int | None = None) -> Timeline:
+    """Place every step of `script`; with `length_ms`, fit the track to it exactly."""
+    items = build_items(script, measures)
+    segments = split_segments(items, has_length=length_ms is not None)
+    _check_fit(segments, length_ms)
+
+    placed: list[Event] = []
+    clock = 0
+    for segment in segments:
+        start = segment.start.at(length_ms)
+        clock = max(clock, start)
+        pauses = segment.pauses
+        if segment.end is not None:
+            extra = segment.end.at(length_ms) - start - segment.shortest_ms
+            extra = int(min(extra, segment.longest_ms - segment.shortest_ms))
+        else:
+            extra = 0
+        fitted = iter(share_slack(pauses, extra))
+        for item in segment.items:
+            if isinstance(item, Block):
+                placed.extend(_shift(event, clock) for event in item.events)
+                clock += item.ms
+            else:
+                ms = next(fitted)
+                bounds = f"{format_human(item.pause.min_ms)}..{format_human(item.pause.max_ms) if item.pause.max_ms else ''}"
+                placed.append(CueRow(clock, ms, "pause", f"{format_human(ms)} ({bounds})"))
+                clock += ms
+        if segment.end_anchor is not None:
+            anchor_at = segment.end.at(length_ms)
+            if anchor_at > clock:
+                placed.append(CueRow(clock, anchor_at - clock, "pause",
+                                     f"{format_human(anchor_at - clock)} (before the `at`)"))
+            clock = anchor_at
+            label = ("-" if segment.end_anchor.from_end else "") + format_human(segment.end_anchor.ms)
+            placed.append(CueRow(clock, 0, "at", label))
+    total = length_ms if length_ms is not None else clock
+    return Timeline(
+        length_ms=total,
+        speech=tuple(e for e in placed if isinstance(e, PlacedSpeech)),
+        bells=tuple(e for e in placed if isinstance(e, PlacedBell)),
+        sounds=tuple(e for e in placed if isinstance(e, PlacedSound)),
+        chapters=tuple(e for e in placed if isinstance(e, ChapterStart)),
+        rows=tuple(e for e in placed if isinstance(e, CueRow)),
+        background=script.background,
+    )
+
+
+def _shift(event: Event, offset: int) -> Event:
+    from dataclasses import replace
+
+    return replace(event, start_ms=event.start_ms + offset)
+
+
+def _check_fit(segments: list[Segment], length_ms: int | None) -> None:
+    clock = 0
+    for index, segment in enumerate(segments):
+        start = max(clock, segment.start.at(length_ms))
+        earliest_end = start + segment.shortest_ms
+        last = index == len(segments) - 1
+        if segment.end_anchor is not None:
+            anchor_at = segment.end.at(length_ms)
+            if anchor_at < earliest_end:
+                at = segment.end_anchor
+                written = ("-" if at.from_end else "") + format_human(at.ms)
+                where = (f"{format_ms(anchor_at)} from the start" if at.from_end else "")
+                raise InputError(
+                    f"`at: {written}`{' (' + where + ')' if where else ''} has already passed: "
+                    f"the steps before it run to {format_ms(earliest_end)} even with every "
+                    f"flexible pause at its minimum; move the `at` later or shorten what "
+                    f"comes before it", at.place.file, at.place.line)
+            clock = anchor_at
+        elif last and length_ms is not None:
+            latest_end = start + segment.longest_ms
+            if not earliest_end <= length_ms <= latest_end:
+                raise _length_error(segments, segment, length_ms, earliest_end)
+        else:
+            clock = earliest_end
+
+
+def _length_error(segments: list[Segment], last: Segment, length_ms: int,
+                  earliest_end: int) -> InputError:
+    if last.start.per_length == 1:
+        anchor = segments[-2].end_anchor
+        available = -last.start.base
+        if last.longest_ms == last.shortest_ms:
+            need = f"exactly {format_human(last.shortest_ms)}"
+        else:
+            need = f"at least {format_human(last.shortest_ms)}" + (
+                "" if last.longest_ms == math.inf else f" and at most {format_human(int(last.longest_ms))}")
+        return InputError(
+            f"the steps after `at: -{format_human(anchor.ms)}` need {need}, but the `at` leaves "
+            f"them {format_human(available)} at any length; add a flexible pause after it "
+            f"(like `pause: 5s..`), or move the `at`", anchor.place.file, anchor.place.line)
+    low, high = reachable_lengths(segments)
+    reach = (f"from {format_ms(low, precise=False)} to "
+             + ("any length" if high == math.inf else format_ms(int(high), precise=False)))
+    if length_ms < earliest_end:
+        loosen = [p for p in last.pauses if p.min_ms > 0]
+        hint = (f"lower the minimum of the pause on line "
+                f"{max(loosen, key=lambda p: p.min_ms).place.line}"
+                if loosen else "shorten the steps, or ask for a longer length")
+        what = "too short"
+    else:
+        capped = [p for p in last.pauses if p.max_ms is not None]
+        hint = (f"raise the maximum of the pause on line {capped[-1].place.line} "
+                f"(or write it as `{format_human(capped[-1].min_ms)}..` with no maximum)"
+                if capped else "add a flexible pause, like `pause: 20s..2m`, after the last `at`")
+        what = "too long"
+    return LengthError(f"length {format_human(length_ms)} is {what} for this script: it can be "
+                       f"{reach} long; {hint}")
+
+
+class LengthError(InputError):
+    """A `length` the script cannot reach; the caller adds where the length was asked for."""
