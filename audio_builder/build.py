@@ -79,7 +79,7 @@ class Builder:
         return Measures(
             speech_ms=speech_ms,
             sound_ms=file_length_ms,
-            sentence_pause_ms=lambda voice: self.voices.profile(voice).sentence_pause_ms,
+            sentence_pause_ms=lambda voice, place: self.voices.profile(voice, place).sentence_pause_ms,
         )
 
     def plan(self, script: Script, lengths: tuple[int, ...] | None = None, *,
@@ -87,6 +87,8 @@ class Builder:
         """Timelines for every length of the script (`lengths` overrides the script's)."""
         if self.voice_override:
             script = replace(script, voice=self.voice_override)
+        else:
+            self.voices.profile(script.voice, Place(str(script.path), script.line_of("voice") or 1))
         measures = self._measures(estimate)
         wanted = lengths or script.lengths
         if not wanted:
@@ -96,7 +98,7 @@ class Builder:
             try:
                 timeline = plan_timeline(script, measures, length)
             except LengthError as error:
-                raise InputError(error.message, script.path, script.length_line or None) from None
+                raise InputError(error.message, script.path, script.line_of("length")) from None
             name = script.slug if len(wanted) == 1 else f"{script.slug}-{format_human(length)}"
             plans.append(TrackPlan(script, name, length, timeline))
         return plans

@@ -30,15 +30,13 @@ def parse_duration(value: object, *, allow_negative: bool = False) -> int:
             raise DurationError(f"{value!r} is negative; a duration here must be 0 or more")
         return round(value * 1000)
     text = value.strip().lower().replace(" ", "")
-    sign = 1
-    if text.startswith("-"):
-        if not allow_negative:
-            raise DurationError(f"{value!r} is negative; a duration here must be 0 or more")
-        sign, text = -1, text[1:]
-    ms = _parse_unsigned(text)
+    negative = text.startswith("-")
+    ms = _parse_unsigned(text[1:] if negative else text)
     if ms is None:
         raise DurationError(_not_a_duration(value))
-    return sign * ms
+    if negative and not allow_negative:
+        raise DurationError(f"{value!r} is negative; a duration here must be 0 or more")
+    return -ms if negative else ms
 
 
 def _parse_unsigned(text: str) -> int | None:

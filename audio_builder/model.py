@@ -159,7 +159,10 @@ class Script:
     background: Background | None = None
     bell: SoundRef = field(default_factory=lambda: SoundRef(name="bowl"))
     paragraph_pause_ms: int = 1500
-    length_line: int = 0              # where `length` is written, for errors
+    key_lines: tuple[tuple[str, int], ...] = ()   # where each top-level key is written
+
+    def line_of(self, key: str) -> int | None:
+        return dict(self.key_lines).get(key)
 
 
 @dataclass(frozen=True)

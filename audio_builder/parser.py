@@ -79,7 +79,7 @@ def load_script(path: Path) -> Script:
         background=_background(fields, context),
         bell=context.default_bell,
         paragraph_pause_ms=context.paragraph_pause_ms,
-        length_line=fields.line("length") if fields.has("length") else 0,
+        key_lines=tuple(data.key_lines.items()),
     )
 
 

@@ -29,7 +29,7 @@ class Measures:
 
     speech_ms: Callable[[Utterance, Place], int]
     sound_ms: Callable[[Path, Place], int]
-    sentence_pause_ms: Callable[[str], int]
+    sentence_pause_ms: Callable[[str, Place], int]
 
 
 # --- the timeline ---------------------------------------------------------------------
@@ -116,7 +116,7 @@ Item = Union[Block, Flex, Anchor]
 def _say_block(step: Say, script: Script, measures: Measures) -> Block:
     voice = step.voice or script.voice
     rate = step.rate or 1.0
-    sentence_pause = measures.sentence_pause_ms(voice)
+    sentence_pause = measures.sentence_pause_ms(voice, step.place)
     events: list[Event] = []
     clock = 0
     previous_was_speech = False

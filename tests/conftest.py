@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from audio_builder.cli import main
+from audio_builder.media import ffmpeg_exe
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_speech_cache(tmp_path_factory):
+    """One speech cache for the whole run: each sentence is spoken once, and no test
+    touches the user's own cache."""
+    folder = tmp_path_factory.mktemp("speech-cache")
+    old = os.environ.get("AUDIO_BUILDER_CACHE")
+    os.environ["AUDIO_BUILDER_CACHE"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("AUDIO_BUILDER_CACHE", None)
+    else:
+        os.environ["AUDIO_BUILDER_CACHE"] = old
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """An empty project folder (with scripts/), as the current folder."""
+    (tmp_path / "scripts").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def ffprobe_json(path: Path, *entries: str) -> dict:
+    exe = shutil.which("ffprobe")
+    if not exe:
+        pytest.skip("ffprobe is not installed (Debian: apt-get install ffmpeg)")
+    result = subprocess.run([exe, "-v", "error", *entries, "-of", "json", str(path)],
+                            capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+def ffprobe_duration(path: Path) -> float:
+    return float(ffprobe_json(path, "-show_entries", "format=duration")["format"]["duration"])
+
+
+def decode_mono(path: Path, rate: int = 44_100) -> np.ndarray:
+    """The audio of a file as mono float32, decoded by ffmpeg."""
+    result = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "1",
+                             "-ar", str(rate), "pipe:1"], capture_output=True, check=True)
+    return np.frombuffer(result.stdout, dtype="<f4")
+
+
+def espeak_available() -> bool:
+    from audio_builder.engines import ENGINES
+
+    return ENGINES["pyttsx3"].problem() is None

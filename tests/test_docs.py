@@ -1,0 +1,70 @@
+"""Every YAML example in the README and docs/ is built, so the docs cannot drift from the code.
+
+A block that starts with `# file: PATH` is written to PATH in a fresh project (an included
+part, a voice profile); every other block is a practice script and must build."""
+
+import re
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ffprobe_duration, run
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+BLOCK = re.compile(r"```yaml\n(.*?)```", re.DOTALL)
+
+
+def examples():
+    for doc in DOCS:
+        for number, block in enumerate(BLOCK.findall(doc.read_text(encoding="utf-8"))):
+            yield doc.name, number, block
+
+
+def write_tone(path: Path, seconds: float = 2.0) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    t = np.arange(int(seconds * 22_050)) / 22_050
+    tone = (0.3 * np.sin(2 * np.pi * 330 * t) * np.hanning(t.size) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as file:
+        file.setnchannels(1), file.setsampwidth(2), file.setframerate(22_050)
+        file.writeframes(tone.tobytes())
+
+
+def test_every_block_is_a_script_or_a_named_file():
+    for doc, number, block in examples():
+        assert block.startswith("# file: ") or re.search(r"^title:", block, re.M), (doc, number)
+
+
+def test_the_docs_have_examples_of_every_step_kind():
+    from audio_builder.parser import STEP_KINDS
+
+    text = "".join(block for _, _, block in examples())
+    for kind in STEP_KINDS:
+        assert re.search(rf"- {kind}:", text), kind
+
+
+def test_every_example_builds(project):
+    write_tone(project / "scripts" / "sounds" / "stream.wav")
+    scripts = []
+    for doc, number, block in examples():
+        first = block.splitlines()[0]
+        if first.startswith("# file: "):
+            target = project / first.removeprefix("# file: ").strip()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(block, encoding="utf-8")
+        else:
+            path = project / "scripts" / f"{Path(doc).stem.lower()}-{number}.yaml"
+            path.write_text(block, encoding="utf-8")
+            scripts.append(path)
+    checked = run("check")
+    assert checked.exit_code == 0, checked.stderr
+    built = run("build")
+    assert built.exit_code == 0, built.stderr
+    tracks = sorted((project / "output").glob("*.mp3"))
+    assert len(tracks) >= len(scripts)
+    for line in built.stdout.splitlines()[:-1]:
+        name, length = line.split()[:2]
+        minutes, seconds = length.split(":")
+        assert abs(ffprobe_duration(project / name) - (int(minutes) * 60 + float(seconds))) <= 0.05
