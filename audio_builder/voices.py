@@ -14,13 +14,13 @@ from .yamlfile import YamlMap, read_yaml
 PROFILE_KEYS = ("engine", "voice", "rate", "sentence_pause", "pronounce")
 PRONOUNCE_FILE = "pronounce.yaml"
 
-# A calm pace: piper speaks about 215 words a minute on its own; slowed to 0.75 and with
-# 1.1 s between sentences, passages come out at 110-140 words a minute (see docs/voices.md).
+# A calm pace: piper speaks about 215 words a minute on its own; slowed to 0.72 and with
+# 1.5 s between sentences, passages come out at about 130 words a minute (docs/voices.md).
 BUILTIN_PROFILES = {
-    "default": VoiceProfile(name="default", engine="piper", voice="joe", rate=0.75,
-                            sentence_pause_ms=1100),
+    "default": VoiceProfile(name="default", engine="piper", voice="joe", rate=0.72,
+                            sentence_pause_ms=1500),
     "system": VoiceProfile(name="system", engine="pyttsx3", voice=None, rate=0.7,
-                           sentence_pause_ms=1000),
+                           sentence_pause_ms=1500),
 }
 
 

@@ -183,3 +183,49 @@ def test_python_dash_m_is_the_same_program():
     result = subprocess.run([sys.executable, "-m", "audio_builder", "--help"], capture_output=True,
                             text=True)
     assert result.returncode == 0 and "build" in result.stdout and "plan" in result.stdout
+
+
+PASSAGE = """
+title: Pace
+steps:
+  - say: |
+      Bring to mind something that is difficult for you right now. Notice where you feel it
+      in your body. Suffering is a part of life. It is not a fault or a failing of yours.
+      Other people feel this way too. May I be kind to myself. May I give myself the
+      compassion I need.
+"""
+
+
+@pytest.mark.parametrize("voice", ["default", "system"])
+def test_the_built_in_voices_speak_at_a_calm_pace(project, voice):
+    if voice == "system" and not espeak_available():
+        pytest.skip("espeak-ng is not installed")
+    from pathlib import Path
+
+    from audio_builder import Builder, load_script, open_project
+    from audio_builder.cache import SpeechCache
+    from audio_builder.text import word_count
+
+    write(project / "scripts" / "pace.yaml", PASSAGE)
+    builder = Builder(open_project(project), voice=voice, cache=SpeechCache())
+    speech = builder.plan(load_script(Path("scripts/pace.yaml")))[0].timeline.speech
+    minutes = (speech[-1].end_ms - speech[0].start_ms) / 60_000
+    words_per_minute = sum(word_count(s.utterance.text) for s in speech) / minutes
+    assert 110 <= words_per_minute <= 140, words_per_minute
+
+
+def test_without_ffmpeg_on_path_the_packaged_one_is_used(project, monkeypatch):
+    import shutil
+
+    import audio_builder.media as media
+
+    monkeypatch.setattr(shutil, "which", lambda name, *args, **kwargs: None)
+    media.ffmpeg_exe.cache_clear()
+    try:
+        assert "imageio_ffmpeg" in media.ffmpeg_exe()
+        write(project / "scripts" / "plain.yaml", "title: Plain\nlength: 5s\nsteps:\n  - Hello.\n"
+                                                  "  - pause: 1s..\n")
+        assert run("build", "scripts/plain.yaml").exit_code == 0
+    finally:
+        media.ffmpeg_exe.cache_clear()
+    assert abs(ffprobe_duration(project / "output" / "plain.mp3") - 5.0) <= 0.05
