@@ -227,5 +227,6 @@ def test_without_ffmpeg_on_path_the_packaged_one_is_used(project, monkeypatch):
                                                   "  - pause: 1s..\n")
         assert run("build", "scripts/plain.yaml").exit_code == 0
     finally:
+        monkeypatch.undo()
         media.ffmpeg_exe.cache_clear()
     assert abs(ffprobe_duration(project / "output" / "plain.mp3") - 5.0) <= 0.05
