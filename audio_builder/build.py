@@ -1,8 +1,9 @@
 """The Python API: plan and build practice scripts into finished tracks.
 
-    from audio_builder import Builder, open_project, load_script
-    project = open_project()
-    builder = Builder(project)
+    from pathlib import Path
+    from audio_builder import Builder, load_script, open_project
+
+    builder = Builder(open_project())
     tracks = builder.build(load_script(Path("scripts/self-compassion-break.yaml")))
 """
 
@@ -14,13 +15,14 @@ from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .audio import ms_to_samples
 from .cache import SpeechCache
 from .captions import to_chapters_json, to_srt, to_vtt
 from .durations import format_human
-from .audio import ms_to_samples
-from .encode import FORMATS, encode
+from .encode import FORMATS, Format, encode
 from .engines import ENGINES
 from .errors import InputError
+from .master import Mastering, MasterReport, master
 from .media import file_length_ms
 from .model import Place, Script
 from .project import Project
@@ -28,6 +30,29 @@ from .render import render
 from .speech import Synthesizer, Utterance, VoiceBook
 from .tags import TrackTags, write_tags
 from .timeline import LengthError, Measures, Timeline, plan_timeline
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    """What the finished file is: format, channels, bitrate and loudness."""
+
+    format: str = "mp3"
+    channels: int = 2
+    bitrate: str | None = None               # default: the format's, for the channel count
+    loudness_lufs: float | None = None       # default: -16 stereo, -19 mono; see `loudness`
+    normalize: bool = True
+
+    @property
+    def codec(self) -> Format:
+        return FORMATS[self.format]
+
+    @property
+    def loudness(self) -> float | None:
+        if not self.normalize:
+            return None
+        if self.loudness_lufs is not None:
+            return self.loudness_lufs
+        return -16.0 if self.channels == 2 else -19.0
 
 
 @dataclass(frozen=True)
@@ -43,8 +68,10 @@ class TrackPlan:
 @dataclass(frozen=True)
 class BuiltTrack:
     plan: TrackPlan
-    mp3: Path
+    audio: Path
     files: tuple[Path, ...]
+    measured_lufs: float | None = None
+    gain_db: float = 0.0
 
     @property
     def length_ms(self) -> int:
@@ -52,14 +79,16 @@ class BuiltTrack:
 
 
 class Builder:
-    """Plans and builds scripts of one project. Speech is synthesized once per builder."""
+    """Plans and builds scripts of one project."""
 
     def __init__(self, project: Project, *, voice: str | None = None,
-                 cache: SpeechCache | None = None, force: bool = False):
+                 cache: SpeechCache | None = None, force: bool = False,
+                 output: OutputSettings | None = None):
         self.project = project
         self.voice_override = voice
         self.voices = VoiceBook(project.profiles)
         self.synthesizer = Synthesizer(self.voices, cache, refresh=force)
+        self.output = output or OutputSettings()
         if voice is not None:
             self.voices.profile(voice)
 
@@ -109,32 +138,41 @@ class Builder:
               lengths: tuple[int, ...] | None = None) -> list[BuiltTrack]:
         """Plan and write every track of `script`; each file appears whole or not at all."""
         output_dir = Path(output_dir or self.project.output_dir)
-        plans = self.plan(script, lengths)
-        output_dir.mkdir(parents=True, exist_ok=True)
         try:
+            plans = self.plan(script, lengths)
+            output_dir.mkdir(parents=True, exist_ok=True)
             return [self._write_track(plan, output_dir) for plan in plans]
         finally:
             self.synthesizer.forget()
 
     def _write_track(self, plan: TrackPlan, output_dir: Path) -> BuiltTrack:
+        settings = self.output
+        codec = settings.codec
         targets = {
-            "mp3": output_dir / f"{plan.name}.mp3",
+            "audio": output_dir / f"{plan.name}.{codec.extension}",
             "vtt": output_dir / f"{plan.name}.vtt",
             "srt": output_dir / f"{plan.name}.srt",
             "chapters": output_dir / f"{plan.name}.chapters.json",
         }
+        total = codec.pcm_frames(ms_to_samples(plan.timeline.length_ms))
+        report: list[MasterReport] = []
         with ExitStack() as cleanup:
             temporary = {key: _temporary_beside(path, cleanup) for key, path in targets.items()}
-            samples = FORMATS["mp3"].pcm_frames(ms_to_samples(plan.timeline.length_ms))
-            encode(render(plan.timeline, self.synthesizer, total=samples), temporary["mp3"])
-            write_tags(temporary["mp3"], self._tags(plan.script), plan.timeline.chapters,
-                       plan.timeline.length_ms)
+            mastered = master(lambda: render(plan.timeline, self.synthesizer, total=total),
+                              Mastering(settings.loudness, settings.channels), report)
+            encode(mastered, temporary["audio"], fmt=codec, channels=settings.channels,
+                   bitrate=settings.bitrate)
+            write_tags(temporary["audio"], codec.name, self._tags(plan.script),
+                       plan.timeline.chapters, plan.timeline.length_ms)
             temporary["vtt"].write_text(to_vtt(plan.timeline), encoding="utf-8")
             temporary["srt"].write_text(to_srt(plan.timeline), encoding="utf-8")
             temporary["chapters"].write_text(to_chapters_json(plan.timeline), encoding="utf-8")
             for key, path in targets.items():
                 os.replace(temporary[key], path)
-        return BuiltTrack(plan, targets["mp3"], tuple(targets.values()))
+        measured = report[0] if report else None
+        return BuiltTrack(plan, targets["audio"], tuple(targets.values()),
+                          measured.measured_lufs if measured else None,
+                          measured.gain_db if measured else 0.0)
 
     def _tags(self, script: Script) -> TrackTags:
         podcast = self.project.podcast

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -10,7 +11,8 @@ from pathlib import Path
 import click
 
 from . import sounds
-from .build import Builder
+from .build import Builder, OutputSettings
+from .encode import FORMATS
 from .cache import ENV_VAR, SpeechCache
 from .durations import DurationError, format_ms, parse_duration
 from .engines import ENGINES
@@ -96,26 +98,61 @@ force_option = click.option("--force", is_flag=True,
                             help="Speak every piece anew instead of using the cache.")
 
 
+def _output_settings(fmt: str, mono: bool, bitrate: str | None, loudness: str | None) -> OutputSettings:
+    if bitrate is not None and not re.fullmatch(r"\d{2,3}k", bitrate):
+        raise InputError(f"--bitrate {bitrate!r}: write it in kilobits, like 128k or 64k")
+    if loudness is None or loudness == "off":
+        return OutputSettings(fmt, 1 if mono else 2, bitrate, None, normalize=loudness != "off")
+    try:
+        target = float(loudness)
+    except ValueError:
+        raise InputError(f"--loudness {loudness!r}: give a target in LUFS, like -16 or -19, "
+                         "or `off`") from None
+    if not -40 <= target <= -5:
+        raise InputError(f"--loudness {target:g}: choose a target from -40 to -5 LUFS "
+                         "(-16 is usual for podcasts, -19 for mono)")
+    return OutputSettings(fmt, 1 if mono else 2, bitrate, target)
+
+
+def output_options(command):
+    options = [
+        click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="mp3",
+                     show_default=True, help="The audio format to write."),
+        click.option("--mono/--stereo", default=False, help="One channel or two (default two)."),
+        click.option("--bitrate", help="For MP3, M4A and Opus, like 128k (default: 128k stereo, "
+                                       "64k mono; Opus 96k/48k)."),
+        click.option("--loudness", metavar="LUFS",
+                     help="Integrated loudness to reach (default -16, or -19 with --mono); "
+                          "`off` leaves the level as mixed."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @main.command()
 @paths_argument
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
               help="Write here instead of the project's output/.")
 @length_option
 @voice_option
+@output_options
 @cache_option
 @force_option
-def build(paths, output, lengths, voice, cache_dir, force):
+def build(paths, output, lengths, voice, fmt, mono, bitrate, loudness, cache_dir, force):
     """Build scripts (files or folders; default scripts/) into tracks in output/."""
     project = open_project(paths[0] if paths else None)
     scripts = _load_all(list(paths), project)
-    builder = Builder(project, voice=voice, cache=SpeechCache(cache_dir), force=force)
+    settings = _output_settings(fmt, mono, bitrate, loudness)
+    builder = Builder(project, voice=voice, cache=SpeechCache(cache_dir), force=force,
+                      output=settings)
     started = time.monotonic()
     count = total_ms = 0
     for script in scripts:
         for track in builder.build(script, output, _lengths(lengths)):
             count += 1
             total_ms += track.length_ms
-            click.echo(f"{_shown(str(track.mp3))}  {format_ms(track.length_ms)}  "
+            click.echo(f"{_shown(str(track.audio))}  {format_ms(track.length_ms)}  "
                        f"({len(track.plan.timeline.chapters)} chapters, "
                        f"{len(track.plan.timeline.speech)} spoken pieces)")
     click.echo(f"built {count} track{'s' * (count != 1)}, {format_ms(total_ms, precise=False)} "

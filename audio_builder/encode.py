@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -16,10 +15,13 @@ from .media import ffmpeg_exe
 
 @dataclass(frozen=True)
 class Format:
+    name: str
     extension: str
+    mime_type: str
     codec_args: tuple[str, ...]
-    frame_size: int = 1         # samples per compressed frame
-    reads_longer_by: int = 0    # samples a file's header duration adds past a whole frame
+    default_bitrate: dict[int, str]        # by channel count; empty for lossless formats
+    frame_size: int = 1                    # samples per compressed frame
+    reads_longer_by: int = 0               # samples the header's duration adds past a frame
 
     def pcm_frames(self, wanted: int) -> int:
         """How many samples to encode so that both the decoded audio and the duration
@@ -35,20 +37,26 @@ class Format:
         return max(0, frames * self.frame_size)
 
 
-FORMATS = {
-    "mp3": Format("mp3", ("-c:a", "libmp3lame", "-b:a", "{bitrate}", "-f", "mp3"),
-                  frame_size=1152, reads_longer_by=1152),
-}
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("mp3", "mp3", "audio/mpeg", ("-c:a", "libmp3lame", "-b:a", "{bitrate}", "-f", "mp3"),
+           {2: "128k", 1: "64k"}, frame_size=1152, reads_longer_by=1152),
+    Format("m4a", "m4a", "audio/mp4", ("-c:a", "aac", "-b:a", "{bitrate}", "-movflags", "+faststart",
+                                       "-f", "mp4"), {2: "128k", 1: "64k"}),
+    Format("opus", "opus", "audio/ogg", ("-c:a", "libopus", "-b:a", "{bitrate}", "-ar", "48000",
+                                         "-f", "ogg"), {2: "96k", 1: "48k"}),
+    Format("flac", "flac", "audio/flac", ("-c:a", "flac", "-f", "flac"), {}),
+    Format("wav", "wav", "audio/wav", ("-c:a", "pcm_s16le", "-f", "wav"), {}),
+)}
 
 
-def encode(blocks: Iterable[np.ndarray], path: Path, *, fmt: str = "mp3",
-           bitrate: str = "128k", channels: int = 2) -> None:
-    """Encode stereo float32 blocks to `path` (the caller renames it into place)."""
-    spec = FORMATS[fmt]
+def encode(blocks: Iterable[np.ndarray], path, *, fmt: Format, channels: int,
+           bitrate: str | None = None) -> None:
+    """Encode float32 blocks (frames × channels) to `path` (the caller renames it into place)."""
+    bitrate = bitrate or fmt.default_bitrate.get(channels, "")
     command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y",
-               "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "2", "-i", "pipe:0",
-               "-ac", str(channels), "-map_metadata", "-1",
-               *(arg.format(bitrate=bitrate) for arg in spec.codec_args), str(path)]
+               "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", str(channels), "-i", "pipe:0",
+               "-map_metadata", "-1", *(arg.format(bitrate=bitrate) for arg in fmt.codec_args),
+               str(path)]
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         for block in blocks:

@@ -1,14 +1,15 @@
 """From a timeline to audio, block by block.
 
 Nothing here holds the whole track: each block of about 1.5 s is mixed from the clips that
-overlap it, so memory stays flat and time grows linearly with the track's length. Blocks
-are stereo float32 at 44.1 kHz.
+overlap it; a clip is loaded when the first block reaches it and let go after its last, so
+memory stays flat and time grows linearly with the track's length. Blocks are stereo
+float32 at 44.1 kHz.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,33 +19,53 @@ from .speech import Synthesizer
 from .timeline import Timeline
 
 BLOCK = 65_536
-VOICE_RMS_DB = -20.0          # the level speech clips are brought to (see audio.normalize_speech)
+VOICE_RMS_DB = -20.0          # the level speech clips are brought to (audio.normalize_speech)
 DUCK_ATTACK_MS = 400           # the bed starts dipping this long before speech
 DUCK_RELEASE_MS = 1200         # and comes back up over this long after it
 END_FADE_MS = 500
+LOOP_CROSSFADE_MS = 2000       # where a user's background file joins its own start
 
 
-@dataclass(frozen=True)
+@dataclass
 class Layer:
-    """A clip placed on the track: `samples` (frames × 1 or 2) from `start`, times `gain`."""
+    """A clip placed on the track from `start` (samples), loaded only while it plays."""
 
     start: int
-    samples: np.ndarray
+    load: Callable[[], np.ndarray]      # frames × 1 or 2
     gain: float = 1.0
+    samples: np.ndarray | None = field(default=None, repr=False)
+    end: int = 0
 
-    @property
-    def end(self) -> int:
-        return self.start + self.samples.shape[0]
+    def open(self) -> None:
+        samples = self.load()
+        self.samples = samples[:, None] if samples.ndim == 1 else samples
+        self.end = self.start + self.samples.shape[0]
+
+    def close(self) -> None:
+        self.samples = None
 
 
 def layers_for(timeline: Timeline, synthesizer: Synthesizer) -> list[Layer]:
-    layers = [Layer(ms_to_samples(s.start_ms), synthesizer.clip(s.utterance, s.place).samples[:, None])
+    layers = [Layer(ms_to_samples(s.start_ms),
+                    lambda s=s: synthesizer.samples(s.utterance, s.place))
               for s in timeline.speech]
-    layers += [Layer(ms_to_samples(b.start_ms), sound_samples(b.sound, "bell"), db_to_gain(b.volume_db))
-               for b in timeline.bells]
-    layers += [Layer(ms_to_samples(c.start_ms), decode_file(c.file), db_to_gain(c.volume_db))
-               for c in timeline.sounds]
+    layers += [Layer(ms_to_samples(b.start_ms), lambda b=b: sound_samples(b.sound, "bell"),
+                     db_to_gain(b.volume_db)) for b in timeline.bells]
+    layers += [Layer(ms_to_samples(c.start_ms), lambda c=c: decode_file(c.file),
+                     db_to_gain(c.volume_db)) for c in timeline.sounds]
     return sorted(layers, key=lambda layer: layer.start)
+
+
+def seamless_loop(samples: np.ndarray, crossfade: int) -> np.ndarray:
+    """A recording made into a loop: its end is crossfaded (equal power) into its start,
+    so it joins itself with no seam."""
+    crossfade = min(crossfade, samples.shape[0] // 3)
+    if crossfade < 2:
+        return samples
+    ramp = np.sin(np.linspace(0, np.pi / 2, crossfade, dtype=np.float32))[:, None]
+    body = samples[crossfade:].copy()
+    body[-crossfade:] = body[-crossfade:] * ramp[::-1] + samples[:crossfade] * ramp
+    return body
 
 
 class Bed:
@@ -53,6 +74,8 @@ class Bed:
     def __init__(self, timeline: Timeline, total: int):
         background = timeline.background
         self.loop = sound_samples(background.sound, "background")
+        if background.sound.path is not None:
+            self.loop = seamless_loop(self.loop, ms_to_samples(LOOP_CROSSFADE_MS))
         loop_rms = float(np.sqrt(np.mean(self.loop.astype(np.float64) ** 2))) or 1e-9
         self.level = db_to_gain(VOICE_RMS_DB + background.volume_db) / loop_rms
         self.duck = db_to_gain(-background.duck_db)
@@ -65,32 +88,52 @@ class Bed:
         self.release = ms_to_samples(DUCK_RELEASE_MS)
 
     def block(self, start: int, n: int) -> np.ndarray:
-        index = (start + np.arange(n)) % self.loop.shape[0]
         gain = self._fades(start, n) * self._ducking(start, n) * self.level
-        return self.loop[index] * gain[:, None]
+        return _looped(self.loop, start, n) * gain[:, None].astype(np.float32)
 
     def _fades(self, start: int, n: int) -> np.ndarray:
-        position = start + np.arange(n, dtype=np.float64)
         gain = np.ones(n)
-        if self.fade_in:
-            gain *= _smooth(np.clip(position / self.fade_in, 0, 1))
-        if self.fade_out:
-            gain *= _smooth(np.clip((self.total - position) / self.fade_out, 0, 1))
+        if start < self.fade_in:
+            position = start + np.arange(min(n, self.fade_in - start), dtype=np.float64)
+            gain[:position.size] *= _smooth(position / self.fade_in)
+        first = max(start, self.total - self.fade_out)
+        if self.fade_out and first < start + n:
+            position = np.arange(first, start + n, dtype=np.float64)
+            gain[first - start:] *= _smooth(np.clip((self.total - position) / self.fade_out, 0, 1))
         return gain
 
     def _ducking(self, start: int, n: int) -> np.ndarray:
         depth = np.zeros(n)
         if self.duck == 1.0 or not len(self.speech):
-            return np.ones(n)
+            return depth + 1.0
         end = start + n
         near = self.speech[(self.speech[:, 0] - self.attack < end)
                            & (self.speech[:, 1] + self.release > start)]
-        position = start + np.arange(n, dtype=np.float64)
         for speech_start, speech_end in near:
+            lo = max(start, speech_start - self.attack)
+            hi = min(end, speech_end + self.release)
+            position = np.arange(lo, hi, dtype=np.float64)
             rise = np.clip((position - (speech_start - self.attack)) / self.attack, 0, 1)
             fall = np.clip(((speech_end + self.release) - position) / self.release, 0, 1)
-            depth = np.maximum(depth, _smooth(np.minimum(rise, fall)))
+            reach = np.minimum(rise, fall)
+            partial = reach < 1.0
+            reach[partial] = _smooth(reach[partial])
+            depth[lo - start:hi - start] = np.maximum(depth[lo - start:hi - start], reach)
         return 1.0 - depth * (1.0 - self.duck)
+
+
+def _looped(loop: np.ndarray, start: int, n: int) -> np.ndarray:
+    """`n` frames of `loop` repeated forever, from frame `start`."""
+    offset = start % loop.shape[0]
+    if offset + n <= loop.shape[0]:
+        return loop[offset:offset + n]
+    pieces, needed = [], n
+    while needed:
+        piece = loop[offset:offset + needed]
+        pieces.append(piece)
+        needed -= piece.shape[0]
+        offset = 0
+    return np.concatenate(pieces)
 
 
 def _smooth(x: np.ndarray) -> np.ndarray:
@@ -103,25 +146,28 @@ def render(timeline: Timeline, synthesizer: Synthesizer, *, total: int | None = 
     """Yield the track as consecutive stereo float32 blocks, `total` samples in all
     (default: the timeline's length)."""
     total = ms_to_samples(timeline.length_ms) if total is None else total
-    layers = layers_for(timeline, synthesizer)
     bed = Bed(timeline, total) if timeline.background else None
-    waiting = iter(layers)
+    waiting = iter(layers_for(timeline, synthesizer))
     upcoming = next(waiting, None)
     active: list[Layer] = []
     for start in range(0, total, block):
         n = min(block, total - start)
         end = start + n
         while upcoming is not None and upcoming.start < end:
+            upcoming.open()
             active.append(upcoming)
             upcoming = next(waiting, None)
-        out = bed.block(start, n) if bed else np.zeros((n, 2))
+        out = bed.block(start, n) if bed else np.zeros((n, 2), dtype=np.float32)
         for layer in active:
             lo, hi = max(start, layer.start), min(end, layer.end)
             if lo < hi:
-                out[lo - start:hi - start] += layer.samples[lo - layer.start:hi - layer.start] * layer.gain
-        active = [layer for layer in active if layer.end > end]
+                out[lo - start:hi - start] += layer.samples[lo - layer.start:hi - layer.start] * np.float32(layer.gain)
+        for layer in active:
+            if layer.end <= end:
+                layer.close()
+        active = [layer for layer in active if layer.samples is not None]
         _fade_track_end(out, start, total)
-        yield out.astype(np.float32)
+        yield out
 
 
 def _fade_track_end(out: np.ndarray, start: int, total: int) -> None:
@@ -130,4 +176,4 @@ def _fade_track_end(out: np.ndarray, start: int, total: int) -> None:
     first = max(start, total - fade)
     if first < start + out.shape[0]:
         position = np.arange(first, start + out.shape[0], dtype=np.float64)
-        out[first - start:] *= _smooth((total - position) / fade)[:, None]
+        out[first - start:] *= _smooth((total - position) / fade)[:, None].astype(np.float32)

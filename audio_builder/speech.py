@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .audio import (SAMPLE_RATE, fade_edges, ms_to_samples, normalize_speech, resample,
+                    samples_to_ms, trim_silence)
 from .cache import SpeechCache, speech_key
-from .audio import SAMPLE_RATE, fade_edges, normalize_speech, resample, samples_to_ms, trim_silence
 from .engines import ENGINES, EngineUnavailable, SpeechEngine
 from .errors import InputError
 from .model import Place, VoiceProfile
@@ -26,15 +27,6 @@ class Utterance:
     text: str
     voice: str
     rate: float = 1.0
-
-
-@dataclass(frozen=True)
-class Clip:
-    samples: np.ndarray  # mono float32 at SAMPLE_RATE
-
-    @property
-    def ms(self) -> int:
-        return samples_to_ms(self.samples.shape[0])
 
 
 class VoiceBook:
@@ -78,16 +70,19 @@ class VoiceBook:
 
 
 class Synthesizer:
-    """Speaks utterances through the cache, remembering each clip for the life of the object.
+    """Speaks utterances through the cache.
 
-    With no cache, or with `refresh`, every piece is spoken anew (and, with a cache, stored).
+    Planning asks only for lengths; rendering asks for the samples, one clip at a time.
+    With a cache, clips live on disk between the two and memory stays small; without one,
+    they are kept in memory. With `refresh`, each piece is spoken anew once (and stored).
     """
 
     def __init__(self, voices: VoiceBook, cache: SpeechCache | None = None, *, refresh: bool = False):
         self.voices = voices
         self.cache = cache
         self.refresh = refresh
-        self._clips: dict[Utterance, Clip] = {}
+        self._lengths: dict[Utterance, int] = {}
+        self._clips: dict[Utterance, np.ndarray] = {}
         self.synthesized = 0
 
     def key(self, utterance: Utterance, place: Place | None = None) -> str:
@@ -96,14 +91,31 @@ class Synthesizer:
                           rate=round(self.voices.effective_rate(utterance), 6),
                           sample_rate=SAMPLE_RATE)
 
-    def clip(self, utterance: Utterance, place: Place | None = None) -> Clip:
-        if utterance not in self._clips:
-            self._clips[utterance] = Clip(self._samples(utterance, place))
-        return self._clips[utterance]
+    def length_ms(self, utterance: Utterance, place: Place | None = None) -> int:
+        if utterance not in self._lengths:
+            samples = self._obtain(utterance, place, fresh=self.refresh)
+            self._lengths[utterance] = samples_to_ms(samples.shape[0])
+            if self.cache is None:
+                self._clips[utterance] = samples
+        return self._lengths[utterance]
 
-    def _samples(self, utterance: Utterance, place: Place | None) -> np.ndarray:
+    def samples(self, utterance: Utterance, place: Place | None = None) -> np.ndarray:
+        """The clip (mono float32, 44.1 kHz), as long as planning measured it."""
+        if utterance in self._clips:
+            return self._clips[utterance]
+        samples = self._obtain(utterance, place, fresh=False)
+        planned = self._lengths.get(utterance)
+        if planned is not None and samples_to_ms(samples.shape[0]) != planned:
+            # The cache lost the piece between planning and rendering and it was spoken
+            # again (differently): fit it to the time planned for it.
+            wanted = ms_to_samples(planned)
+            samples = fade_edges(np.pad(samples[:wanted], (0, max(0, wanted - samples.shape[0]))),
+                                 SAMPLE_RATE)
+        return samples
+
+    def _obtain(self, utterance: Utterance, place: Place | None, *, fresh: bool) -> np.ndarray:
         key = self.key(utterance, place) if self.cache else None
-        if key and not self.refresh:
+        if key and not fresh:
             stored = self.cache.get(key)
             if stored is not None:
                 return stored
@@ -115,11 +127,9 @@ class Synthesizer:
         return self.cache.put(key, samples) if key else samples
 
     def forget(self) -> None:
-        """Drop the clips held in memory (the cache on disk keeps them)."""
+        """Drop what is held in memory (the cache on disk keeps the clips)."""
         self._clips.clear()
-
-    def length_ms(self, utterance: Utterance, place: Place | None = None) -> int:
-        return self.clip(utterance, place).ms
+        self._lengths.clear()
 
 
 def finish_speech(samples: np.ndarray, sample_rate: int) -> np.ndarray:

@@ -1,7 +1,12 @@
-"""ID3v2.3 tags and chapters on a finished MP3, with mutagen."""
+"""Tags on a finished audio file, with mutagen: one writer per format, chosen from a table.
+
+MP3 gets ID3v2.3 (the widest player support) with CHAP/CTOC chapters; WAV carries the same
+ID3 tag in its `id3 ` chunk; FLAC and Opus get Vorbis comments; M4A gets MP4 atoms.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +29,7 @@ class TrackTags:
     genre: str = "Podcast"
 
 
-def write_tags(path: Path, tags: TrackTags, chapters: tuple[ChapterStart, ...], length_ms: int) -> None:
+def _id3(tags: TrackTags, chapters: tuple[ChapterStart, ...], length_ms: int) -> ID3:
     id3 = ID3()
     id3.add(TIT2(encoding=3, text=[tags.title]))
     id3.add(TPE1(encoding=3, text=[tags.artist]))
@@ -41,7 +46,7 @@ def write_tags(path: Path, tags: TrackTags, chapters: tuple[ChapterStart, ...], 
         id3.add(TPOS(encoding=3, text=[str(tags.season)]))
     _add_chapters(id3, chapters, length_ms)
     id3.update_to_v23()
-    id3.save(str(path), v2_version=3)
+    return id3
 
 
 def _add_chapters(id3: ID3, chapters: tuple[ChapterStart, ...], length_ms: int) -> None:
@@ -56,3 +61,87 @@ def _add_chapters(id3: ID3, chapters: tuple[ChapterStart, ...], length_ms: int) 
                      sub_frames=[TIT2(encoding=3, text=[chapter.title])]))
     id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                  child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=["Chapters"])]))
+
+
+def _write_mp3(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
+    _id3(tags, chapters, length_ms).save(str(path), v2_version=3)
+
+
+def _write_wav(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
+    from mutagen.wave import WAVE
+
+    wave = WAVE(str(path))
+    wave.add_tags()
+    for frame in _id3(tags, chapters, length_ms).values():
+        wave.tags.add(frame)
+    wave.save(v2_version=3)
+
+
+def _vorbis_fields(tags: TrackTags) -> dict[str, list[str]]:
+    fields = {"title": [tags.title], "artist": [tags.artist], "album": [tags.album],
+              "genre": [tags.genre], "language": [tags.language]}
+    if tags.description:
+        fields["description"] = [tags.description]
+        fields["comment"] = [tags.description]
+    if tags.date:
+        fields["date"] = [tags.date]
+    if tags.episode:
+        fields["tracknumber"] = [str(tags.episode)]
+    if tags.season:
+        fields["discnumber"] = [str(tags.season)]
+    return fields
+
+
+def _write_vorbis(opener: Callable) -> Callable:
+    def write(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
+        audio = opener(str(path))
+        if audio.tags is None:
+            audio.add_tags()
+        for key, value in _vorbis_fields(tags).items():
+            audio[key] = value
+        audio.save()
+    return write
+
+
+def _write_m4a(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
+    from mutagen.mp4 import MP4
+
+    audio = MP4(str(path))
+    if audio.tags is None:
+        audio.add_tags()
+    audio["\xa9nam"] = [tags.title]
+    audio["\xa9ART"] = [tags.artist]
+    audio["\xa9alb"] = [tags.album]
+    audio["\xa9gen"] = [tags.genre]
+    if tags.description:
+        audio["desc"] = [tags.description]
+        audio["\xa9cmt"] = [tags.description]
+    if tags.date:
+        audio["\xa9day"] = [tags.date]
+    if tags.episode:
+        audio["trkn"] = [(tags.episode, 0)]
+    audio.save()
+
+
+def _flac(path: str):
+    from mutagen.flac import FLAC
+    return FLAC(path)
+
+
+def _opus(path: str):
+    from mutagen.oggopus import OggOpus
+    return OggOpus(path)
+
+
+TAG_WRITERS: dict[str, Callable[[Path, TrackTags, tuple[ChapterStart, ...], int], None]] = {
+    "mp3": _write_mp3,
+    "wav": _write_wav,
+    "flac": _write_vorbis(_flac),
+    "opus": _write_vorbis(_opus),
+    "m4a": _write_m4a,
+}
+
+
+def write_tags(path: Path, fmt: str, tags: TrackTags, chapters: tuple[ChapterStart, ...],
+               length_ms: int) -> None:
+    TAG_WRITERS[fmt](path, tags, chapters, length_ms)

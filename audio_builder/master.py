@@ -1,0 +1,60 @@
+"""Mastering: one gain for the whole track to reach its loudness, and a peak limiter.
+
+The mix is rendered twice: once to measure it, once to write it. One gain for the whole
+track keeps every part where the script put it (a long silence with its quiet bed is not
+pulled up); the limiter only catches the peaks that gain pushes past the ceiling.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .audio import db_to_gain
+from .loudness import LoudnessMeter, PeakLimiter
+
+# Sample peaks stay under -1.5 dBFS, which keeps the true peak of the encoded file under
+# -1 dBTP (measured on MP3, AAC and Opus: see docs/sound.md).
+PEAK_CEILING_DB = -1.5
+
+
+@dataclass(frozen=True)
+class Mastering:
+    loudness_lufs: float | None = -16.0     # None: leave the level as mixed
+    channels: int = 2
+
+
+@dataclass(frozen=True)
+class MasterReport:
+    measured_lufs: float
+    gain_db: float
+
+
+def to_channels(block: np.ndarray, channels: int) -> np.ndarray:
+    if channels == 1:
+        return block.mean(axis=1, keepdims=True)
+    return block
+
+
+def master(render_pass: Callable[[], Iterator[np.ndarray]], settings: Mastering,
+           report: list | None = None) -> Iterator[np.ndarray]:
+    """Yield the mastered track; `render_pass()` must give the same blocks each time."""
+    gain_db = 0.0
+    if settings.loudness_lufs is not None:
+        meter = LoudnessMeter(settings.channels)
+        for block in render_pass():
+            meter.add(to_channels(block, settings.channels))
+        measured = meter.integrated()
+        gain_db = settings.loudness_lufs - measured if math.isfinite(measured) else 0.0
+        if report is not None:
+            report.append(MasterReport(measured, gain_db))
+    gain = db_to_gain(gain_db)
+    limiter = PeakLimiter(PEAK_CEILING_DB, settings.channels)
+    for block in render_pass():
+        out = limiter.process(to_channels(block, settings.channels) * np.float32(gain))
+        if out.shape[0]:
+            yield out
+    yield limiter.flush()
