@@ -146,33 +146,26 @@ class Builder:
             self.synthesizer.forget()
 
     def _write_track(self, plan: TrackPlan, output_dir: Path) -> BuiltTrack:
-        settings = self.output
-        codec = settings.codec
+        codec = self.output.codec
         targets = {
             "audio": output_dir / f"{plan.name}.{codec.extension}",
             "vtt": output_dir / f"{plan.name}.vtt",
             "srt": output_dir / f"{plan.name}.srt",
             "chapters": output_dir / f"{plan.name}.chapters.json",
         }
-        total = codec.pcm_frames(ms_to_samples(plan.timeline.length_ms))
-        report: list[MasterReport] = []
+        texts = {"vtt": to_vtt(plan.timeline), "srt": to_srt(plan.timeline),
+                 "chapters": to_chapters_json(plan.timeline)}
         with ExitStack() as cleanup:
             temporary = {key: _temporary_beside(path, cleanup) for key, path in targets.items()}
-            mastered = master(lambda: render(plan.timeline, self.synthesizer, total=total),
-                              Mastering(settings.loudness, settings.channels), report)
-            encode(mastered, temporary["audio"], fmt=codec, channels=settings.channels,
-                   bitrate=settings.bitrate)
-            write_tags(temporary["audio"], codec.name, self._tags(plan.script),
-                       plan.timeline.chapters, plan.timeline.length_ms)
-            temporary["vtt"].write_text(to_vtt(plan.timeline), encoding="utf-8")
-            temporary["srt"].write_text(to_srt(plan.timeline), encoding="utf-8")
-            temporary["chapters"].write_text(to_chapters_json(plan.timeline), encoding="utf-8")
+            report = write_audio(plan.timeline, self.synthesizer, temporary["audio"], self.output,
+                                 self._tags(plan.script))
+            for key, text in texts.items():
+                temporary[key].write_text(text, encoding="utf-8")
             for key, path in targets.items():
                 os.replace(temporary[key], path)
-        measured = report[0] if report else None
         return BuiltTrack(plan, targets["audio"], tuple(targets.values()),
-                          measured.measured_lufs if measured else None,
-                          measured.gain_db if measured else 0.0)
+                          report.measured_lufs if report else None,
+                          report.gain_db if report else 0.0)
 
     def _tags(self, script: Script) -> TrackTags:
         podcast = self.project.podcast
@@ -188,11 +181,39 @@ class Builder:
         )
 
 
+def write_audio(timeline: Timeline, synthesizer: Synthesizer, path: Path, settings: OutputSettings,
+                tags: TrackTags) -> MasterReport | None:
+    """Render, master, encode and tag `timeline` into `path` (which the caller renames)."""
+    codec = settings.codec
+    total = codec.pcm_frames(ms_to_samples(timeline.length_ms))
+    report: list[MasterReport] = []
+    mastered = master(lambda: render(timeline, synthesizer, total=total),
+                      Mastering(settings.loudness, settings.channels, codec.loudness_shift), report)
+    encode(mastered, path, fmt=codec, channels=settings.channels, bitrate=settings.bitrate)
+    write_tags(path, codec.name, tags, timeline.chapters, timeline.length_ms)
+    return report[0] if report else None
+
+
+def write_file_atomically(path: Path, write) -> None:
+    """Call `write(temporary_path)`, then move the result to `path` in one step."""
+    with ExitStack() as cleanup:
+        temporary = _temporary_beside(path, cleanup)
+        write(temporary)
+        os.replace(temporary, path)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def _temporary_beside(path: Path, cleanup: ExitStack) -> Path:
     """A fresh hidden file in the same folder (so the final rename is atomic), removed
     again unless it was renamed into place."""
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(handle)
     temporary = Path(name)
+    os.chmod(temporary, 0o666 & ~_umask())          # as an ordinary new file, not mkstemp's 0600
     cleanup.callback(lambda: temporary.unlink(missing_ok=True))
     return temporary

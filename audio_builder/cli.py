@@ -18,6 +18,7 @@ from .durations import DurationError, format_ms, parse_duration
 from .engines import ENGINES
 from .errors import AudioBuilderError, ErrorGroup, InputError
 from .parser import load_script
+from .preview import write_previews
 from .project import find_scripts, open_project
 
 
@@ -226,12 +227,19 @@ def voices():
 
 
 @main.command("sounds")
-def list_sounds():
+@click.option("--preview", is_flag=True, help="Also write a preview of each to output/sounds/.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
+              help="Write the previews here instead.")
+def list_sounds(preview, output):
     """List the built-in bells and backgrounds."""
     for registry in (sounds.BELLS, sounds.BACKGROUNDS):
         click.echo(f"{registry.kind}s:")
         for sound in registry.values():
             click.echo(f"  {sound.name:<12} {sound.description}")
+    if preview:
+        folder = output or open_project().output_dir / "sounds"
+        for path in write_previews(folder):
+            click.echo(f"wrote {_shown(str(path))}")
 
 
 if __name__ == "__main__":  # pragma: no cover

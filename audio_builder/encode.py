@@ -22,6 +22,7 @@ class Format:
     default_bitrate: dict[int, str]        # by channel count; empty for lossless formats
     frame_size: int = 1                    # samples per compressed frame
     reads_longer_by: int = 0               # samples the header's duration adds past a frame
+    loudness_shift: float = 0.0            # LU the encoder moves integrated loudness by
 
     def pcm_frames(self, wanted: int) -> int:
         """How many samples to encode so that both the decoded audio and the duration
@@ -39,7 +40,8 @@ class Format:
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("mp3", "mp3", "audio/mpeg", ("-c:a", "libmp3lame", "-b:a", "{bitrate}", "-f", "mp3"),
-           {2: "128k", 1: "64k"}, frame_size=1152, reads_longer_by=1152),
+           {2: "128k", 1: "64k"}, frame_size=1152, reads_longer_by=1152,
+           loudness_shift=-0.4),   # LAME's low-pass takes high frequencies K-weighting counts
     Format("m4a", "m4a", "audio/mp4", ("-c:a", "aac", "-b:a", "{bitrate}", "-movflags", "+faststart",
                                        "-f", "mp4"), {2: "128k", 1: "64k"}),
     Format("opus", "opus", "audio/ogg", ("-c:a", "libopus", "-b:a", "{bitrate}", "-ar", "48000",

@@ -25,6 +25,7 @@ PEAK_CEILING_DB = -1.5
 class Mastering:
     loudness_lufs: float | None = -16.0     # None: leave the level as mixed
     channels: int = 2
+    encoder_shift: float = 0.0              # LU the encoder will move the loudness by
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ def master(render_pass: Callable[[], Iterator[np.ndarray]], settings: Mastering,
         for block in render_pass():
             meter.add(to_channels(block, settings.channels))
         measured = meter.integrated()
-        gain_db = settings.loudness_lufs - measured if math.isfinite(measured) else 0.0
+        gain_db = (settings.loudness_lufs - settings.encoder_shift - measured
+                   if math.isfinite(measured) else 0.0)
         if report is not None:
             report.append(MasterReport(measured, gain_db))
     gain = db_to_gain(gain_db)

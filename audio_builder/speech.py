@@ -16,6 +16,7 @@ from .audio import (SAMPLE_RATE, fade_edges, ms_to_samples, normalize_speech, re
 from .cache import SpeechCache, speech_key
 from .engines import ENGINES, EngineUnavailable, SpeechEngine
 from .errors import InputError
+from .loudness import PeakLimiter
 from .model import Place, VoiceProfile
 from .text import apply_pronunciation
 
@@ -132,10 +133,18 @@ class Synthesizer:
         self._lengths.clear()
 
 
+# Speech is leveled to an RMS of -20 dBFS and its peaks held to -6 dBFS: a crest of 14 dB,
+# so that the track's one loudness gain (about +4 dB to reach -16 LUFS) leaves the final
+# peak limiter almost nothing to do on the voice.
+SPEECH_PEAK_DB = -6.0
+
+
 def finish_speech(samples: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Trim, level, fade and resample raw engine output."""
+    """Trim, level, limit, fade and resample raw engine output."""
     trimmed = trim_silence(samples.astype(np.float32), sample_rate)
     if trimmed.size == 0:
         return np.zeros(0, np.float32)
-    leveled = normalize_speech(trimmed)
-    return fade_edges(resample(leveled, sample_rate, SAMPLE_RATE), SAMPLE_RATE)
+    leveled = resample(normalize_speech(trimmed), sample_rate, SAMPLE_RATE)
+    limiter = PeakLimiter(SPEECH_PEAK_DB, channels=1)
+    limited = np.concatenate([limiter.process(leveled[:, None]), limiter.flush()])[:, 0]
+    return fade_edges(limited, SAMPLE_RATE)

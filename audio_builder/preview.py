@@ -1,0 +1,46 @@
+"""Previews of the built-in sounds: a bell's strike, a background's first seconds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import sounds
+from .audio import samples_to_ms
+from .media import builtin_samples
+from .build import OutputSettings, write_audio, write_file_atomically
+from .model import Background, SoundRef
+from .speech import Synthesizer, VoiceBook
+from .tags import TrackTags
+from .timeline import PlacedBell, Timeline
+
+BACKGROUND_PREVIEW_MS = 20_000
+BELL_PREVIEW_EXTRA_MS = 1_000
+
+
+def preview_timeline(kind: str, name: str) -> Timeline:
+    if kind == "bell":
+        ring_ms = samples_to_ms(builtin_samples("bell", name).shape[0])
+        return Timeline(ring_ms + BELL_PREVIEW_EXTRA_MS, (), (PlacedBell(0, SoundRef(name=name), 0.0),),
+                        (), (), ())
+    # At the voice's own level (0 dB), so it is easy to hear; in a practice it sits lower.
+    bed = Background(SoundRef(name=name), volume_db=0.0, duck_db=0.0, fade_in_ms=2000,
+                     fade_out_ms=3000)
+    return Timeline(BACKGROUND_PREVIEW_MS, (), (), (), (), (), bed)
+
+
+def write_previews(folder: Path, settings: OutputSettings | None = None) -> list[Path]:
+    """One file per built-in sound in `folder`, at its natural level (no loudness change)."""
+    settings = settings or OutputSettings(normalize=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    synthesizer = Synthesizer(VoiceBook({}))
+    written = []
+    for registry in (sounds.BELLS, sounds.BACKGROUNDS):
+        for sound in registry.values():
+            path = folder / f"{sound.name}.{settings.codec.extension}"
+            tags = TrackTags(title=f"{sound.name} ({registry.kind})", artist="audio-builder",
+                             album="Built-in sounds", description=sound.description)
+            timeline = preview_timeline(registry.kind, sound.name)
+            write_file_atomically(path, lambda temporary: write_audio(
+                timeline, synthesizer, temporary, settings, tags))
+            written.append(path)
+    return written

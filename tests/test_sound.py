@@ -1,0 +1,156 @@
+"""Sound measured on the files produced: loudness, the bed under the voice, seams, fades."""
+
+import re
+import subprocess
+import wave
+
+import numpy as np
+import pyloudnorm
+import pytest
+from mutagen import File as MutagenFile
+
+from audio_builder import sounds
+from audio_builder.media import ffmpeg_exe
+
+from conftest import decode_mono, ffprobe_duration, ffprobe_json, run, write
+
+PRACTICE = """
+title: Sound Check
+length: 40s
+background: {{sound: {bed}, fade_in: 4s, fade_out: 4s}}
+steps:
+  - chapter: Arriving
+  - bell: 1
+  - Find a comfortable position, and let your eyes close.
+  - pause: 2s..
+  - Notice the breath, as it comes and goes.
+  - pause: 2s..
+  - bell: {{sound: chime}}
+"""
+
+
+def ebur128(path):
+    """Integrated loudness and true peak, by ffmpeg's own meter."""
+    result = subprocess.run([ffmpeg_exe(), "-nostats", "-i", str(path), "-af", "ebur128=peak=true",
+                             "-f", "null", "-"], capture_output=True, text=True)
+    summary = result.stderr[result.stderr.rindex("Summary:"):]
+    loudness = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
+    return loudness, peak
+
+
+def decode_stereo(path, rate=44_100):
+    result = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "2",
+                             "-ar", str(rate), "pipe:1"], capture_output=True, check=True)
+    return np.frombuffer(result.stdout, dtype="<f4").reshape(-1, 2)
+
+
+@pytest.mark.parametrize("options, target", [((), -16.0), (("--mono",), -19.0),
+                                             (("--loudness", "-20", "--format", "m4a"), -20.0)])
+def test_tracks_reach_their_loudness_with_true_peak_under_minus_1(project, options, target):
+    write(project / "scripts" / "loud.yaml", PRACTICE.format(bed="rain"))
+    result = run("build", "scripts/loud.yaml", *options)
+    assert result.exit_code == 0, result.output
+    track = next((project / "output").glob("loud.*[a34]"))
+    loudness, true_peak = ebur128(track)
+    assert abs(loudness - target) <= 1.0
+    assert true_peak <= -1.0
+    audio = decode_stereo(track) if "--mono" not in options else decode_mono(track)
+    assert abs(pyloudnorm.Meter(44_100).integrated_loudness(audio.astype(np.float64)) - target) <= 1.0
+
+
+def levels_db(samples, spans, rate=44_100):
+    return [10 * np.log10(np.mean(samples[int(a * rate):int(b * rate)].astype(np.float64) ** 2) + 1e-20)
+            for a, b in spans]
+
+
+def test_the_bed_sits_well_under_the_voice_and_dips_while_it_speaks(project):
+    """The same practice with and without its bed (same speech, no loudness change): the
+    difference is the bed alone."""
+    write(project / "scripts" / "bed.yaml", PRACTICE.format(bed="brown-noise"))
+    write(project / "scripts" / "dry.yaml", PRACTICE.format(bed="brown-noise")
+          .replace("background:", "# background:"))
+    for name in ("bed", "dry"):
+        assert run("build", f"scripts/{name}.yaml", "--format", "wav", "--loudness", "off").exit_code == 0
+    plan = run("plan", "scripts/dry.yaml").stdout
+    spoken = [(int(m) * 60 + float(s), float(length)) for m, s, length in
+              re.findall(r"(\d+):(\d\d\.\d{3})\s+0:(\d\d\.\d{3})\s+say", plan)]
+    wet = decode_mono(project / "output" / "bed.wav")
+    dry = decode_mono(project / "output" / "dry.wav")
+    bed = wet - dry
+    during = [(start + 0.5, start + length - 0.3) for start, length in spoken]
+    voice = np.mean(levels_db(dry, during))
+    under = np.mean(levels_db(bed, during))
+    assert voice - under >= 18.0, (voice, under)
+    # Between the two sentences, well away from speech, the bed is back up by about `duck`.
+    first_end = spoken[0][0] + spoken[0][1]
+    gap = (first_end + 1.6, spoken[1][0] - 0.6)
+    assert gap[1] - gap[0] > 1.0
+    rise = levels_db(bed, [gap])[0] - under
+    assert 4.0 <= rise <= 8.0, rise
+
+
+def test_the_bed_fades_in_and_out_where_the_script_says(project):
+    write(project / "scripts" / "fade.yaml", "title: Fade\nlength: 20s\n"
+          "background: {sound: pink-noise, fade_in: 4s, fade_out: 6s, duck: 0dB}\n"
+          "steps:\n  - pause: 1s..\n")
+    assert run("build", "scripts/fade.yaml", "--format", "wav", "--loudness", "off").exit_code == 0
+    audio = decode_mono(project / "output" / "fade.wav")
+    level = levels_db(audio, [(t, t + 0.25) for t in (0.1, 1.9, 3.9, 8.0, 14.5, 17.0, 19.7)])
+    start, early, full_in, middle, before_out, late_out, end = level
+    assert start < middle - 30 and early < middle - 3 and abs(full_in - middle) < 1.5
+    assert abs(before_out - middle) < 1.5 and late_out < middle - 3 and end < middle - 30
+
+
+@pytest.mark.parametrize("name", list(sounds.BACKGROUNDS))
+def test_built_in_backgrounds_loop_without_a_seam_and_never_change(name):
+    loop = sounds.BACKGROUNDS[name].generate(44_100)
+    steps = np.abs(np.diff(loop, axis=0))
+    seam = np.abs(loop[0] - loop[-1])
+    assert np.all(seam <= np.percentile(steps, 99.9, axis=0))
+    assert np.array_equal(loop, sounds.BACKGROUNDS[name].generate(44_100))
+
+
+@pytest.mark.parametrize("name", list(sounds.BELLS))
+def test_built_in_bells_ring_and_fade_to_silence(name):
+    bell = sounds.BELLS[name].generate(44_100)
+    assert np.max(np.abs(bell[:4410])) > 0.3                       # struck at once
+    assert np.max(np.abs(bell[-441:])) < 1e-3                      # and gone at the end
+    assert np.array_equal(bell, sounds.BELLS[name].generate(44_100))
+
+
+def test_a_users_recording_loops_with_a_crossfade_not_a_gap(project):
+    """2.37 s of noise, repeated for 12 s: the level must hold steady across every seam."""
+    rate, seconds = 22_050, 2.37
+    noise = np.random.default_rng(5).uniform(-0.3, 0.3, int(rate * seconds))
+    with wave.open(str(project / "scripts" / "stream.wav"), "wb") as file:
+        file.setnchannels(1), file.setsampwidth(2), file.setframerate(rate)
+        file.writeframes((noise * 32767).astype("<i2").tobytes())
+    write(project / "scripts" / "stream.yaml", "title: Stream\nlength: 12s\n"
+          "background: {sound: stream.wav, volume: 0dB, fade_in: 0s, fade_out: 0s}\n"
+          "steps:\n  - pause: 1s..\n")
+    assert run("build", "scripts/stream.yaml", "--format", "wav", "--loudness", "off").exit_code == 0
+    audio = decode_mono(project / "output" / "stream.wav")[:-30_000]      # away from the end fade
+    window = 88                                                            # 2 ms
+    frames = audio[: audio.size // window * window].reshape(-1, window)
+    level = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1))
+    assert level.min() >= np.median(level) - 4.0, (level.min(), np.median(level))
+    assert np.max(np.abs(np.diff(audio))) <= 2 * np.max(np.abs(audio))   # and no click
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "m4a", "opus", "flac", "wav"])
+def test_every_format_is_the_right_length_and_tagged(project, fmt):
+    write(project / "scripts" / "fmt.yaml", "title: Formats\nlength: 12s\nsteps:\n  - bell: 1\n"
+          "  - Hello there.\n  - pause: 1s..\n")
+    assert run("build", "scripts/fmt.yaml", "--format", fmt).exit_code == 0
+    path = project / "output" / f"fmt.{fmt}"
+    assert abs(ffprobe_duration(path) - 12.0) <= 0.05
+    assert "Formats" in str(MutagenFile(path).tags)
+    assert ffprobe_json(path, "-show_streams")["streams"][0]["channels"] == 2
+
+
+def test_sounds_preview_writes_one_file_per_sound(project):
+    result = run("sounds", "--preview")
+    assert result.exit_code == 0
+    files = sorted(p.stem for p in (project / "output" / "sounds").glob("*.mp3"))
+    assert files == sorted([*sounds.BELLS, *sounds.BACKGROUNDS])
