@@ -111,13 +111,17 @@ class Builder:
             sentence_pause_ms=lambda voice, place: self.voices.profile(voice, place).sentence_pause_ms,
         )
 
+    def with_voice(self, script: Script) -> Script:
+        """The script in the voice it will be spoken in; an unknown voice is an error at its line."""
+        if self.voice_override:
+            return replace(script, voice=self.voice_override)
+        self.voices.engine(script.voice, Place(str(script.path), script.line_of("voice") or 1))
+        return script
+
     def plan(self, script: Script, lengths: tuple[int, ...] | None = None, *,
              estimate: bool = False) -> list[TrackPlan]:
         """Timelines for every length of the script (`lengths` overrides the script's)."""
-        if self.voice_override:
-            script = replace(script, voice=self.voice_override)
-        else:
-            self.voices.profile(script.voice, Place(str(script.path), script.line_of("voice") or 1))
+        script = self.with_voice(script)
         measures = self._measures(estimate)
         wanted = lengths or script.lengths
         if not wanted:

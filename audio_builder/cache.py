@@ -50,6 +50,22 @@ class SpeechCache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.f32"
 
+    def entries(self) -> list[Path]:
+        return sorted(self.directory.glob("??/*.f32")) if self.directory.is_dir() else []
+
+    def size_bytes(self) -> int:
+        return sum(path.stat().st_size for path in self.entries())
+
+    def clear(self) -> int:
+        """Remove every entry; returns how many there were."""
+        removed = 0
+        for path in self.entries():
+            path.unlink(missing_ok=True)
+            removed += 1
+        for stray in self.directory.glob("??/.*.part") if self.directory.is_dir() else []:
+            stray.unlink(missing_ok=True)
+        return removed
+
     def get(self, key: str) -> np.ndarray | None:
         path = self._path(key)
         try:

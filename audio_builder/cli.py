@@ -11,14 +11,16 @@ from pathlib import Path
 import click
 
 from . import sounds
+from .batch import BatchOptions, build_scripts
 from .build import Builder, OutputSettings
+from .progress import progress_bars
 from .encode import FORMATS
 from .cache import ENV_VAR, SpeechCache
 from .durations import DurationError, format_ms, parse_duration
 from .engines import ENGINES
 from .errors import AudioBuilderError, ErrorGroup, InputError
 from .parser import load_script
-from .preview import write_previews
+from .preview import write_previews, write_voice_samples
 from .project import find_scripts, open_project
 
 
@@ -138,26 +140,31 @@ def output_options(command):
 @length_option
 @voice_option
 @output_options
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
+              show_default="the number of cores", help="How many scripts and pieces of speech "
+                                                       "to work on at once.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars, only the summary.")
 @cache_option
 @force_option
-def build(paths, output, lengths, voice, fmt, mono, bitrate, loudness, cache_dir, force):
+def build(paths, output, lengths, voice, fmt, mono, bitrate, loudness, jobs, quiet, cache_dir, force):
     """Build scripts (files or folders; default scripts/) into tracks in output/."""
     project = open_project(paths[0] if paths else None)
     scripts = _load_all(list(paths), project)
-    settings = _output_settings(fmt, mono, bitrate, loudness)
-    builder = Builder(project, voice=voice, cache=SpeechCache(cache_dir), force=force,
-                      output=settings)
-    started = time.monotonic()
-    count = total_ms = 0
-    for script in scripts:
-        for track in builder.build(script, output, _lengths(lengths)):
-            count += 1
-            total_ms += track.length_ms
-            click.echo(f"{_shown(str(track.audio))}  {format_ms(track.length_ms)}  "
-                       f"({len(track.plan.timeline.chapters)} chapters, "
-                       f"{len(track.plan.timeline.speech)} spoken pieces)")
+    options = BatchOptions(output_dir=output, lengths=_lengths(lengths), voice=voice,
+                           output=_output_settings(fmt, mono, bitrate, loudness),
+                           cache_dir=cache_dir, force=force, jobs=jobs)
+    show = not quiet and sys.stdout.isatty()
+    with progress_bars(show) as progress:
+        report = build_scripts(project, scripts, options, progress)
+    for track in report.tracks:
+        click.echo(f"{_shown(str(track.audio))}  {format_ms(track.length_ms)}  "
+                   f"({len(track.plan.timeline.chapters)} chapters, "
+                   f"{len(track.plan.timeline.speech)} spoken pieces)")
+    count = len(report.tracks)
+    total_ms = sum(track.length_ms for track in report.tracks)
     click.echo(f"built {count} track{'s' * (count != 1)}, {format_ms(total_ms, precise=False)} "
-               f"of audio, in {time.monotonic() - started:.1f} s")
+               f"of audio, in {report.seconds:.1f} s; speech: {report.cache_hits} of "
+               f"{report.pieces} pieces from the cache, {report.synthesized} spoken")
 
 
 @main.command()
@@ -209,7 +216,10 @@ def plan(script, lengths, voice, cache_dir, force):
 
 
 @main.command()
-def voices():
+@click.option("--sample", metavar="TEXT", help="Also speak TEXT in every working voice, to "
+                                                "output/voices/NAME.mp3.")
+@cache_option
+def voices(sample, cache_dir):
     """List the voice profiles and engines, and whether each works here."""
     project = open_project()
     click.echo("engines:")
@@ -224,6 +234,32 @@ def voices():
         where = "built-in" if profile.source == "built-in" else _shown(profile.source)
         click.echo(f"  {name:<12} {profile.engine:<8} voice={profile.voice or 'system default'} "
                    f"rate={profile.rate:g} ({where}) {'works' if not problem else 'not here'}")
+    if sample:
+        for path in write_voice_samples(project, sample, project.output_dir / "voices",
+                                        SpeechCache(cache_dir)):
+            click.echo(f"wrote {_shown(str(path))}")
+
+
+@main.group()
+def cache():
+    """The speech cache: spoken pieces kept between builds."""
+
+
+@cache.command("info")
+@cache_option
+def cache_info(cache_dir):
+    """Where the cache is, how many pieces it holds and its size."""
+    store = SpeechCache(cache_dir)
+    click.echo(f"{store.directory}: {len(store.entries())} pieces, "
+               f"{store.size_bytes() / 1e6:.1f} MB")
+
+
+@cache.command("clear")
+@cache_option
+def cache_clear(cache_dir):
+    """Remove every piece from the cache (the next build speaks everything again)."""
+    store = SpeechCache(cache_dir)
+    click.echo(f"removed {store.clear()} pieces from {store.directory}")
 
 
 @main.command("sounds")

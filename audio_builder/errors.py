@@ -21,6 +21,10 @@ class AudioBuilderError(Exception):
         self.file = str(file) if file is not None else None
         self.line = line
 
+    def __reduce__(self):
+        # Keep the file and line when an error crosses from a worker process.
+        return (self.__class__, (self.message, self.file, self.line))
+
     def located(self) -> str:
         """The message as `FILE:LINE: message` (or less, when the place is unknown)."""
         if self.file and self.line:
@@ -48,6 +52,9 @@ class ErrorGroup(InputError):
     def __init__(self, errors: list[AudioBuilderError]):
         super().__init__("; ".join(e.message for e in errors))
         self.errors = errors
+
+    def __reduce__(self):
+        return (self.__class__, (self.errors,))
 
     def located(self) -> str:
         return "\n".join(e.located() for e in self.errors)

@@ -1,4 +1,5 @@
-"""Previews of the built-in sounds: a bell's strike, a background's first seconds."""
+"""Previews: each built-in sound (a bell's strike, a background's first seconds), and a
+sample sentence in each voice."""
 
 from __future__ import annotations
 
@@ -43,4 +44,36 @@ def write_previews(folder: Path, settings: OutputSettings | None = None) -> list
             write_file_atomically(path, lambda temporary: write_audio(
                 timeline, synthesizer, temporary, settings, tags))
             written.append(path)
+    return written
+
+
+def write_voice_samples(project, text: str, folder: Path, cache=None) -> list[Path]:
+    """`text` spoken by every voice profile that works here, one MP3 each."""
+    from .engines import ENGINES
+    from .model import Place
+    from .speech import Utterance
+    from .text import split_sentences
+    from .timeline import PlacedSpeech
+
+    folder.mkdir(parents=True, exist_ok=True)
+    voices = VoiceBook(project.profiles)
+    synthesizer = Synthesizer(voices, cache)
+    written = []
+    for name, profile in sorted(project.profiles.items()):
+        if ENGINES[profile.engine].problem():
+            continue
+        place = Place(profile.source, 1)
+        speech, clock = [], 0
+        for sentence in split_sentences(text):
+            utterance = Utterance(sentence, name)
+            ms = synthesizer.length_ms(utterance, place)
+            speech.append(PlacedSpeech(clock, ms, utterance, place))
+            clock += ms + profile.sentence_pause_ms
+        timeline = Timeline(max(clock - profile.sentence_pause_ms, 0) + 500, tuple(speech),
+                            (), (), (), ())
+        tags = TrackTags(title=f"Voice sample: {name}", artist="audio-builder", album="Voices")
+        path = folder / f"{name}.mp3"
+        write_file_atomically(path, lambda temporary: write_audio(
+            timeline, synthesizer, temporary, OutputSettings(), tags))
+        written.append(path)
     return written

@@ -198,6 +198,19 @@ def build_items(script: Script, measures: Measures) -> list[Item]:
     return [ITEM_BUILDERS[type(step)](step, script, measures) for step in script.steps]
 
 
+def spoken_pieces(script: Script) -> list[tuple[Utterance, Place]]:
+    """Every piece of speech the script needs, in order, without knowing any lengths."""
+    found: list[tuple[Utterance, Place]] = []
+
+    def note(utterance: Utterance, place: Place) -> int:
+        found.append((utterance, place))
+        return 0
+
+    build_items(script, Measures(speech_ms=note, sound_ms=lambda path, place: 0,
+                                 sentence_pause_ms=lambda voice, place: 0))
+    return found
+
+
 # --- segments and fitting -------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def _pronounce(fields: Fields) -> tuple[tuple[str, str], ...]:
     rules = fields.raw("pronounce")
     if not isinstance(rules, YamlMap):
         raise fields.error("pronounce", "`pronounce` must be a mapping of word: how to say it, "
-                                        "like `metta: met-tah`")
+                                        "like `metta: mettah`")
     return _rules(rules, fields.file)
 
 
@@ -66,7 +66,7 @@ def _rules(rules: YamlMap, file: Path) -> tuple[tuple[str, str], ...]:
     result = []
     for word, spoken in rules.items():
         if isinstance(spoken, (dict, list)) or spoken is None or not str(spoken).strip():
-            raise InputError(f"`{word}`: say how to pronounce it, like `metta: met-tah`",
+            raise InputError(f"`{word}`: say how to pronounce it, like `metta: mettah`",
                              file, rules.line_of(word))
         result.append((str(word).lower(), str(spoken).strip()))
     return tuple(result)
@@ -81,7 +81,7 @@ def load_project_pronounce(voices_dir: Path) -> tuple[tuple[str, str], ...]:
         return ()
     if not isinstance(data, YamlMap):
         raise InputError("pronounce.yaml must be a mapping of word: how to say it, "
-                         "like `metta: met-tah`", path, getattr(data, "line", 1))
+                         "like `metta: mettah`", path, getattr(data, "line", 1))
     return _rules(data, path)
 
 

@@ -63,25 +63,98 @@ class PiperEngine(SpeechEngine):
         self._identity = f"piper:{model.name}:{version}"
 
     def _voice(self):
+        import json
+
         from piper import PiperVoice
+        from piper.config import PiperConfig
 
         if self._model not in self._loaded:
-            self._loaded[self._model] = PiperVoice.load(str(self._model),
-                                                        config_path=str(self._config))
+            config = PiperConfig.from_dict(json.loads(self._config.read_text(encoding="utf-8")))
+            self._loaded[self._model] = PiperVoice(config=config,
+                                                   session=SeededSession(self._model))
         return self._loaded[self._model]
 
     @property
     def identity(self) -> str:
-        return self._identity
+        return f"{self._identity}:seeded-noise-{SeededSession.VERSION}"
 
     def synthesize(self, text: str, rate: float) -> SpeechAudio:
         from piper import SynthesisConfig
 
         voice = self._voice()
+        voice.session.reseed(f"{text}\0{rate:.6f}")
         config = SynthesisConfig(length_scale=1.0 / rate, normalize_audio=False)
         chunks = [chunk.audio_float_array for chunk in voice.synthesize(text, syn_config=config)]
         samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
         return SpeechAudio(samples.astype(np.float32), voice.config.sample_rate)
+
+
+class SeededSession:
+    """Piper's model with its random noise drawn from a seed we choose.
+
+    A piper voice draws random noise inside the model (two RandomNormalLike nodes: one for
+    phoneme durations, one for the voice's texture), so the same sentence comes out
+    differently each time. Here those nodes are replaced by inputs, filled from a random
+    generator seeded by the text: the voice keeps its natural variation (unlike setting
+    the noise to zero, which sounds flatter) and the same text always sounds the same.
+    """
+
+    VERSION = 1
+    CHANNELS = 192                       # the flow's noise has this many channels per frame
+
+    def __init__(self, model_path: Path):
+        import onnxruntime
+
+        model, self.noise_inputs = _model_with_noise_inputs(model_path)
+        options = onnxruntime.SessionOptions()
+        self.session = onnxruntime.InferenceSession(model, sess_options=options,
+                                                    providers=["CPUExecutionProvider"])
+        self.rng = np.random.default_rng(0)
+
+    def reseed(self, key: str) -> None:
+        import hashlib
+
+        self.rng = np.random.default_rng(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8],
+                                                        "little"))
+
+    def run(self, output_names, inputs: dict):
+        phonemes = int(inputs["input"].shape[1])
+        length_scale = float(inputs["scales"][1])
+        # Enough noise for the longest speech the phonemes could take; the model uses a prefix.
+        frames = max(1024, int(64 * phonemes * max(1.0, length_scale)))
+        sizes = {"noise_durations": 2 * max(phonemes, 16), "noise_flow": self.CHANNELS * frames}
+        for name in self.noise_inputs:
+            inputs[name] = self.rng.standard_normal(sizes[name], dtype=np.float32)
+        return self.session.run(output_names, inputs)
+
+
+def _model_with_noise_inputs(model_path: Path) -> tuple[bytes, list[str]]:
+    """The model with each RandomNormalLike node replaced by a slice of a noise input."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    model = onnx.load(str(model_path))
+    graph = model.graph
+    graph.initializer.append(helper.make_tensor("noise_start", TensorProto.INT64, [1], [0]))
+    names = []
+    nodes = list(graph.node)
+    del graph.node[:]
+    for node in nodes:
+        if node.op_type != "RandomNormalLike":
+            graph.node.append(node)
+            continue
+        # The first draws durations (2 x phonemes), the second the flow (192 x frames).
+        name = "noise_durations" if not names else "noise_flow"
+        names.append(name)
+        graph.input.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, ["n"]))
+        shape, size, flat = f"{name}_shape", f"{name}_size", f"{name}_flat"
+        graph.node.extend([
+            helper.make_node("Shape", [node.input[0]], [shape]),
+            helper.make_node("ReduceProd", [shape], [size], keepdims=1),
+            helper.make_node("Slice", [name, "noise_start", size], [flat]),
+            helper.make_node("Reshape", [flat, shape], [node.output[0]]),
+        ])
+    return model.SerializeToString(), names
 
 
 def _importable(module: str) -> bool:
