@@ -162,7 +162,7 @@ class Builder:
         with ExitStack() as cleanup:
             temporary = {key: _temporary_beside(path, cleanup) for key, path in targets.items()}
             report = write_audio(plan.timeline, self.synthesizer, temporary["audio"], self.output,
-                                 self._tags(plan.script))
+                                 self._tags(plan.script, plan.name))
             for key, text in texts.items():
                 temporary[key].write_text(text, encoding="utf-8")
             for key, path in targets.items():
@@ -171,8 +171,11 @@ class Builder:
                           report.measured_lufs if report else None,
                           report.gain_db if report else 0.0)
 
-    def _tags(self, script: Script) -> TrackTags:
+    def _tags(self, script: Script, name: str) -> TrackTags:
+        from .publish import cover_bytes, track_guid
+
         podcast = self.project.podcast
+        cover, cover_mime = cover_bytes(podcast, script)
         return TrackTags(
             title=script.title,
             artist=script.author or podcast.author,
@@ -182,6 +185,10 @@ class Builder:
             language=script.language,
             episode=script.episode,
             season=script.season,
+            guid=track_guid(podcast, name),
+            keywords=script.keywords,
+            cover=cover,
+            cover_mime=cover_mime,
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 
 from .timeline import Timeline
 
@@ -14,8 +15,13 @@ def _clock(ms: int, separator: str) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
 
 
+LINE_LENGTH = 65
+
+
 def caption_cues(timeline: Timeline) -> list[tuple[int, int, str]]:
-    return [(s.start_ms, s.end_ms, s.utterance.text) for s in timeline.speech]
+    """A cue per spoken sentence, at its exact time, in lines of at most 65 characters."""
+    return [(s.start_ms, s.end_ms, "\n".join(textwrap.wrap(s.utterance.text, LINE_LENGTH)))
+            for s in sorted(timeline.speech, key=lambda s: s.start_ms)]
 
 
 def to_vtt(timeline: Timeline) -> str:

@@ -19,7 +19,9 @@ from .cache import ENV_VAR, SpeechCache
 from .durations import DurationError, format_ms, parse_duration
 from .engines import ENGINES
 from .errors import AudioBuilderError, ErrorGroup, InputError
+from .feedcheck import check_feed
 from .parser import load_script
+from .publish import publish
 from .preview import write_previews, write_voice_samples
 from .project import find_scripts, open_project
 
@@ -238,6 +240,31 @@ def voices(sample, cache_dir):
         for path in write_voice_samples(project, sample, project.output_dir / "voices",
                                         SpeechCache(cache_dir)):
             click.echo(f"wrote {_shown(str(path))}")
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
+              help="The folder of built tracks (default: the project's output/).")
+@click.option("--check", "check_only", is_flag=True,
+              help="Only check the built feed: what would a podcast directory reject?")
+def feed(output, check_only):
+    """Write output/feed.xml and output/index.html from the built tracks."""
+    project = open_project()
+    folder = output or project.output_dir
+    if not check_only:
+        report = publish(project, folder)
+        click.echo(f"wrote {_shown(str(report.feed))} and {_shown(str(report.page))}: "
+                   f"{len(report.items)} episode{'s' * (len(report.items) != 1)}")
+        for slug in report.drafts:
+            click.echo(f"  draft (no date, left out): {slug}")
+        for name in report.unbuilt:
+            click.echo(f"  not built yet (left out): {name}; run `audio-builder build`")
+    problems = check_feed(folder, project.podcast.base_url or "")
+    for problem in problems:
+        click.echo(f"{_shown(str(folder / 'feed.xml'))}: {problem}", err=True)
+    if problems:
+        raise click.exceptions.Exit(1)
+    click.echo("the feed passes the directory checks")
 
 
 @main.group()

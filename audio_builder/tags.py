@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mutagen.id3 import (CHAP, COMM, CTOC, ID3, TALB, TCON, TDES, TDRC, TIT2, TPE1, TPOS, TRCK,
-                         CTOCFlags)
+from mutagen.id3 import (APIC, CHAP, COMM, CTOC, ID3, PCST, TALB, TCON, TDES, TDRC, TGID, TIT2,
+                         TKWD, TPE1, TPOS, TRCK, CTOCFlags, PictureType)
 
 from .timeline import ChapterStart
 
@@ -27,6 +27,10 @@ class TrackTags:
     episode: int | None = None
     season: int | None = None
     genre: str = "Podcast"
+    guid: str | None = None           # the episode's guid in the feed
+    keywords: tuple[str, ...] = ()
+    cover: bytes | None = None        # PNG or JPEG
+    cover_mime: str = "image/png"
 
 
 def _id3(tags: TrackTags, chapters: tuple[ChapterStart, ...], length_ms: int) -> ID3:
@@ -44,6 +48,14 @@ def _id3(tags: TrackTags, chapters: tuple[ChapterStart, ...], length_ms: int) ->
         id3.add(TRCK(encoding=3, text=[str(tags.episode)]))
     if tags.season:
         id3.add(TPOS(encoding=3, text=[str(tags.season)]))
+    if tags.guid:
+        id3.add(TGID(encoding=3, text=[tags.guid]))
+        id3.add(PCST(value=1))
+    if tags.keywords:
+        id3.add(TKWD(encoding=3, text=[", ".join(tags.keywords)]))
+    if tags.cover:
+        id3.add(APIC(encoding=3, mime=tags.cover_mime, type=PictureType.COVER_FRONT, desc="Cover",
+                     data=tags.cover))
     _add_chapters(id3, chapters, length_ms)
     id3.update_to_v23()
     return id3
@@ -120,6 +132,11 @@ def _write_m4a(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
         audio["\xa9day"] = [tags.date]
     if tags.episode:
         audio["trkn"] = [(tags.episode, 0)]
+    if tags.cover:
+        from mutagen.mp4 import MP4Cover
+
+        kind = MP4Cover.FORMAT_JPEG if tags.cover_mime == "image/jpeg" else MP4Cover.FORMAT_PNG
+        audio["covr"] = [MP4Cover(tags.cover, imageformat=kind)]
     audio.save()
 
 

@@ -408,8 +408,9 @@ def _length_error(segments: list[Segment], last: Segment, length_ms: int,
             f"them {format_human(available)} at any length; add a flexible pause after it "
             f"(like `pause: 5s..`), or move the `at`", anchor.place.file, anchor.place.line)
     low, high = reachable_lengths(segments)
+    low = -(-low // 1000) * 1000                        # whole seconds that surely fit
     reach = (f"from {format_ms(low, precise=False)} to "
-             + ("any length" if high == math.inf else format_ms(int(high), precise=False)))
+             + ("any length" if high == math.inf else format_ms(int(high) // 1000 * 1000, precise=False)))
     if length_ms < earliest_end:
         loosen = [p for p in last.pauses if p.min_ms > 0]
         hint = (f"lower the minimum of the pause on line "

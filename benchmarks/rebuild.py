@@ -34,7 +34,7 @@ LINES = [
 def script(changed: bool) -> str:
     lines = ["title: Twenty Minutes", "length: 20m", "background: rain", "steps:", "  - bell: 2"]
     for index in range(40):
-        text = f"{LINES[index % len(LINES)]}" + (f" ({index // len(LINES) + 1})" if index >= 20 else "")
+        text = ("And once more, " if index >= len(LINES) else "") + LINES[index % len(LINES)]
         if changed and index == 17:
             text = "Let each breath be a small and gentle kindness."
         if index % 10 == 0:

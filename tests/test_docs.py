@@ -4,6 +4,7 @@ A block that starts with `# file: PATH` is written to PATH in a fresh project (a
 part, a voice profile); every other block is a practice script and must build."""
 
 import re
+import shutil
 import wave
 from pathlib import Path
 
@@ -47,6 +48,7 @@ def test_the_docs_have_examples_of_every_step_kind():
 
 def test_every_example_builds(project):
     write_tone(project / "scripts" / "sounds" / "stream.wav")
+    shutil.copytree(ROOT / "scripts" / "parts", project / "scripts" / "parts")   # the series' parts
     scripts = []
     for doc, number, block in examples():
         first = block.splitlines()[0]

@@ -115,7 +115,7 @@ def test_an_unreachable_length_says_the_range_and_what_to_loosen(tmp_path):
     with pytest.raises(LengthError) as caught:
         plan(tmp_path, yaml, length=60_000)
     message = caught.value.message
-    assert "from 0:10 to 0:20" in message and "line 4" in message and "too long" in message
+    assert "from 0:11 to 0:20" in message and "line 4" in message and "too long" in message
     with pytest.raises(LengthError, match="too short"):
         plan(tmp_path, yaml, length=5_000)
 

@@ -1,0 +1,161 @@
+"""The podcast feed: a pure function from the podcast and its episodes to RSS 2.0 text,
+with the iTunes and Podcasting 2.0 namespaces."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+from email.utils import format_datetime
+from xml.etree import ElementTree as ET
+
+ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PODCAST = "https://podcastindex.org/namespace/1.0"
+ATOM = "http://www.w3.org/2005/Atom"
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+
+for prefix, uri in (("itunes", ITUNES), ("podcast", PODCAST), ("atom", ATOM)):
+    ET.register_namespace(prefix, uri)
+
+
+@dataclass(frozen=True)
+class Channel:
+    title: str
+    link: str                 # base URL, ending in /
+    description: str
+    language: str
+    author: str
+    email: str | None
+    image_url: str
+    category: str             # "Health & Fitness/Mental Health"
+    explicit: bool
+
+    @property
+    def feed_url(self) -> str:
+        return self.link + "feed.xml"
+
+    @property
+    def guid(self) -> str:
+        return podcast_guid(self.feed_url)
+
+
+@dataclass(frozen=True)
+class Item:
+    guid: str
+    title: str
+    description: str
+    date: datetime.date
+    audio_url: str
+    audio_bytes: int
+    audio_type: str
+    duration_s: int
+    image_url: str
+    explicit: bool
+    episode: int | None = None
+    season: int | None = None
+    vtt_url: str | None = None
+    srt_url: str | None = None
+    chapters_url: str | None = None
+    language: str = "en"
+
+
+def podcast_guid(feed_url: str) -> str:
+    """The Podcasting 2.0 guid: UUIDv5 over the feed URL without scheme and trailing slashes."""
+    bare = feed_url.split("://", 1)[-1].rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
+
+
+def episode_guid(channel_guid: str, name: str) -> str:
+    """A guid for an episode that never changes when the track is rebuilt."""
+    return str(uuid.uuid5(uuid.UUID(channel_guid), name))
+
+
+def rfc2822(date: datetime.date) -> str:
+    return format_datetime(datetime.datetime(date.year, date.month, date.day, 6, 0,
+                                             tzinfo=datetime.timezone.utc))
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attributes.items()})
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _it(tag: str) -> str:
+    return f"{{{ITUNES}}}{tag}"
+
+
+def _pc(tag: str) -> str:
+    return f"{{{PODCAST}}}{tag}"
+
+
+def feed_xml(channel: Channel, items: list[Item]) -> str:
+    """RSS 2.0 text for the channel, its items newest first."""
+    items = sorted(items, key=lambda i: (-i.date.toordinal(), -(i.season or 0),
+                                         -(i.episode or 0), i.title))
+    rss = ET.Element("rss", {"version": "2.0"})
+    ch = _sub(rss, "channel")
+    _sub(ch, "title", channel.title)
+    _sub(ch, "link", channel.link)
+    _sub(ch, "description", channel.description or channel.title)
+    _sub(ch, "language", channel.language)
+    _sub(ch, "generator", "audio-builder")
+    _sub(ch, f"{{{ATOM}}}link", href=channel.feed_url, rel="self", type="application/rss+xml")
+    if items:
+        _sub(ch, "pubDate", rfc2822(items[0].date))
+    image = _sub(ch, "image")
+    _sub(image, "url", channel.image_url)
+    _sub(image, "title", channel.title)
+    _sub(image, "link", channel.link)
+    _sub(ch, _it("image"), href=channel.image_url)
+    _category(ch, channel.category)
+    _sub(ch, _it("explicit"), "true" if channel.explicit else "false")
+    _sub(ch, _it("author"), channel.author)
+    _sub(ch, _it("type"), "episodic")
+    owner = _sub(ch, _it("owner"))
+    _sub(owner, _it("name"), channel.author)
+    if channel.email:
+        _sub(owner, _it("email"), channel.email)
+    _sub(ch, _pc("guid"), channel.guid)
+    if channel.email:
+        _sub(ch, _pc("locked"), "yes", owner=channel.email)
+    for item in items:
+        _item(ch, item)
+    ET.indent(rss, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(rss, encoding="unicode") + "\n"
+
+
+def _category(channel: ET.Element, category: str) -> None:
+    parent = channel
+    for name in [part.strip() for part in category.split("/") if part.strip()][:2]:
+        parent = _sub(parent, _it("category"), text=name)
+        parent.text = None
+        parent.set("text", name)
+
+
+def _item(channel: ET.Element, item: Item) -> None:
+    element = _sub(channel, "item")
+    _sub(element, "title", item.title)
+    _sub(element, "description", item.description)
+    _sub(element, "guid", item.guid, isPermaLink="false")
+    _sub(element, "pubDate", rfc2822(item.date))
+    _sub(element, "enclosure", url=item.audio_url, length=str(item.audio_bytes), type=item.audio_type)
+    _sub(element, _it("title"), item.title)
+    _sub(element, _it("summary"), item.description)
+    _sub(element, _it("duration"), str(item.duration_s))
+    _sub(element, _it("image"), href=item.image_url)
+    _sub(element, _it("explicit"), "true" if item.explicit else "false")
+    _sub(element, _it("episodeType"), "full")
+    if item.season:
+        _sub(element, _it("season"), str(item.season))
+    if item.episode:
+        _sub(element, _it("episode"), str(item.episode))
+    if item.vtt_url:
+        _sub(element, _pc("transcript"), url=item.vtt_url, type="text/vtt", language=item.language,
+             rel="captions")
+    if item.srt_url:
+        _sub(element, _pc("transcript"), url=item.srt_url, type="application/x-subrip",
+             language=item.language, rel="captions")
+    if item.chapters_url:
+        _sub(element, _pc("chapters"), url=item.chapters_url, type="application/json+chapters")

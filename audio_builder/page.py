@@ -1,0 +1,111 @@
+"""The podcast's web page: one self-contained, accessible HTML file (no network needed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+
+@dataclass(frozen=True)
+class PageEpisode:
+    anchor: str
+    title: str
+    description: str
+    date: str
+    duration: str
+    audio: str
+    vtt: str | None
+    chapters: tuple[tuple[float, str], ...]        # (seconds, title)
+    transcript: tuple[str, ...]
+
+
+STYLE = """
+:root { color-scheme: light dark; --ink: #1f2d33; --paper: #f7f4ee; --accent: #2e4854; }
+@media (prefers-color-scheme: dark) { :root { --ink: #eee8dc; --paper: #172126; --accent: #9cc3cf; } }
+* { box-sizing: border-box; }
+body { margin: 0; font: 1.05rem/1.6 system-ui, sans-serif; color: var(--ink); background: var(--paper); }
+header, main { max-width: 46rem; margin: 0 auto; padding: 1.5rem 1rem; }
+header { display: flex; gap: 1.25rem; align-items: center; }
+header img { width: 7.5rem; height: 7.5rem; border-radius: .75rem; flex: none; }
+h1 { margin: 0 0 .25rem; font-size: 1.8rem; } h2 { margin: 0 0 .25rem; font-size: 1.3rem; }
+article { padding: 1.25rem 0; border-top: 1px solid color-mix(in srgb, var(--ink) 20%, transparent); }
+.meta { margin: 0 0 .5rem; opacity: .8; font-size: .95rem; }
+audio { width: 100%; margin: .5rem 0; }
+ol.chapters { padding-left: 1.25rem; }
+ol.chapters button { font: inherit; color: var(--accent); background: none; border: 0; padding: .2rem 0;
+  text-decoration: underline; cursor: pointer; text-align: left; }
+ol.chapters button:focus-visible, summary:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.time { font-variant-numeric: tabular-nums; opacity: .75; margin-right: .4rem; }
+details { margin-top: .5rem; } summary { cursor: pointer; color: var(--accent); }
+a { color: var(--accent); }
+"""
+
+SCRIPT = """
+document.querySelectorAll("ol.chapters button").forEach(function (button) {
+  button.addEventListener("click", function () {
+    var audio = document.getElementById(button.dataset.audio);
+    audio.currentTime = parseFloat(button.dataset.start);
+    audio.play().catch(function () {});
+  });
+});
+"""
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def page_html(title: str, description: str, author: str, language: str, image: str,
+              feed: str, episodes: list[PageEpisode]) -> str:
+    parts = [
+        "<!doctype html>",
+        f'<html lang="{escape(language)}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title>",
+        f'<link rel="alternate" type="application/rss+xml" title="{escape(title)}" href="{escape(feed)}">',
+        f"<style>{STYLE}</style>",
+        "</head>",
+        "<body>",
+        "<header>",
+        f'<img src="{escape(image)}" alt="">',
+        f"<div><h1>{escape(title)}</h1><p>{escape(description)}</p>"
+        f'<p class="meta">{escape(author)} · <a href="{escape(feed)}">Subscribe (RSS)</a></p></div>',
+        "</header>",
+        "<main>",
+    ]
+    for episode in episodes:
+        parts.append(_episode(episode))
+    if not episodes:
+        parts.append("<p>No episodes yet.</p>")
+    parts += ["</main>", f"<script>{SCRIPT}</script>", "</body>", "</html>", ""]
+    return "\n".join(parts)
+
+
+def _episode(episode: PageEpisode) -> str:
+    audio_id = f"audio-{episode.anchor}"
+    html = [f'<article id="{escape(episode.anchor)}" aria-labelledby="{escape(episode.anchor)}-title">',
+            f'<h2 id="{escape(episode.anchor)}-title">{escape(episode.title)}</h2>',
+            f'<p class="meta">{escape(episode.date)} · {escape(episode.duration)}</p>',
+            f"<p>{escape(episode.description)}</p>",
+            f'<audio id="{escape(audio_id)}" controls preload="metadata" src="{escape(episode.audio)}">']
+    if episode.vtt:
+        html.append(f'<track kind="captions" srclang="en" label="Captions" src="{escape(episode.vtt)}">')
+    html.append(f'<a href="{escape(episode.audio)}">Download the audio</a></audio>')
+    if episode.chapters:
+        html.append(f'<h3 class="meta">Chapters</h3><ol class="chapters" aria-label="Chapters of '
+                    f'{escape(episode.title)}">')
+        for start, name in episode.chapters:
+            html.append(f'<li><button type="button" data-audio="{escape(audio_id)}" data-start="{start:g}">'
+                        f'<span class="time">{_clock(start)}</span>{escape(name)}</button></li>')
+        html.append("</ol>")
+    if episode.transcript:
+        html.append("<details><summary>Transcript</summary>")
+        html += [f"<p>{escape(line)}</p>" for line in episode.transcript]
+        html.append("</details>")
+    html.append("</article>")
+    return "\n".join(html)

@@ -1,0 +1,182 @@
+"""Publishing: `output/feed.xml`, `output/index.html` and the cover, from what is built.
+
+The edges live here (reading scripts and built files, writing the feed and page); the feed
+and the page themselves are pure functions in `feed.py` and `page.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from mutagen.mp3 import MP3
+
+from .build import write_file_atomically
+from .cover import default_cover_png
+from .durations import format_human, format_ms
+from .errors import InputError
+from .feed import Channel, Item, episode_guid, feed_xml, podcast_guid
+from .model import Podcast, Script
+from .page import PageEpisode, page_html
+from .parser import load_script
+from .project import Project, find_scripts
+
+DEFAULT_COVER = "cover.png"
+
+
+@dataclass(frozen=True)
+class Track:
+    """One built track of a script, as it will appear in the feed."""
+
+    script: Script
+    name: str
+    title: str
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    feed: Path
+    page: Path
+    items: tuple[Item, ...]
+    drafts: tuple[str, ...]       # scripts with no date
+    unbuilt: tuple[str, ...]      # tracks with no MP3 in output/
+
+
+def tracks_of(script: Script) -> list[Track]:
+    if len(script.lengths) <= 1:
+        return [Track(script, script.slug, script.title)]
+    return [Track(script, f"{script.slug}-{format_human(ms)}",
+                  f"{script.title} ({format_human(ms)})") for ms in script.lengths]
+
+
+def track_guid(podcast: Podcast, name: str) -> str:
+    """The episode guid of a track: stable across rebuilds, distinct between podcasts."""
+    base = podcast.base_url or f"audio-builder/{podcast.title}/"
+    return episode_guid(podcast_guid(base + "feed.xml"), name)
+
+
+def cover_bytes(podcast: Podcast, script: Script | None = None) -> tuple[bytes, str]:
+    """The picture for a track or the podcast, and its MIME type."""
+    image = (script.image if script else None) or podcast.image
+    if image is not None:
+        return image.read_bytes(), "image/jpeg" if image.suffix.lower() in (".jpg", ".jpeg") else "image/png"
+    return default_cover_png(podcast.title), "image/png"
+
+
+def _channel(podcast: Podcast, image_url: str) -> Channel:
+    return Channel(title=podcast.title, link=podcast.base_url, description=podcast.description,
+                   language=podcast.language, author=podcast.author, email=podcast.email,
+                   image_url=image_url, category=podcast.category, explicit=podcast.explicit)
+
+
+def publish(project: Project, output_dir: Path | None = None) -> PublishReport:
+    podcast = project.podcast
+    if podcast.source is None or not podcast.base_url:
+        where = podcast.source or project.root / "podcast.yaml"
+        raise InputError("the feed needs podcast.yaml with `title`, `author` and `base_url` "
+                         "(the address where output/ is published)", where)
+    output = Path(output_dir or project.output_dir)
+    output.mkdir(parents=True, exist_ok=True)
+    base = podcast.base_url if podcast.base_url.endswith("/") else podcast.base_url + "/"
+    cover_name = _publish_image(podcast.image, output, DEFAULT_COVER,
+                                lambda: default_cover_png(podcast.title))
+    channel = _channel(podcast, base + quote(cover_name))
+
+    items, pages, drafts, unbuilt = [], [], [], []
+    for path in find_scripts([project.scripts_dir], project):
+        script = load_script(path)
+        if script.date is None:
+            drafts.append(script.slug)
+            continue
+        for track in tracks_of(script):
+            audio = output / f"{track.name}.mp3"
+            if not audio.is_file():
+                unbuilt.append(track.name)
+                continue
+            image_name = (_publish_image(script.image, output, f"images/{script.slug}", None)
+                          if script.image else cover_name)
+            item = _item(track, audio, base, image_name, podcast)
+            items.append(item)
+            pages.append((item, _page_episode(track, item, output)))
+    pages = [page for item, page in sorted(pages, key=lambda pair: _newest_first(pair[0]))]
+    feed_path, page_path = output / "feed.xml", output / "index.html"
+    text = feed_xml(channel, items)
+    html = page_html(podcast.title, podcast.description, podcast.author, podcast.language,
+                     quote(cover_name), "feed.xml", pages)
+    write_file_atomically(feed_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_file_atomically(page_path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    return PublishReport(feed_path, page_path, tuple(items), tuple(drafts), tuple(unbuilt))
+
+
+def _newest_first(item: Item) -> tuple:
+    return (-item.date.toordinal(), -(item.season or 0), -(item.episode or 0), item.title)
+
+
+def _publish_image(source: Path | None, output: Path, name: str, generate) -> str:
+    """Put the image into output/ (copied, or generated); returns its name there."""
+    if source is None:
+        target = output / name
+        data = generate()
+        if not target.is_file() or target.read_bytes() != data:
+            write_file_atomically(target, lambda tmp: tmp.write_bytes(data))
+        return name
+    target = output / (name if Path(name).suffix else name + source.suffix.lower())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_file_atomically(target, lambda tmp: shutil.copyfile(source, tmp))
+    return target.relative_to(output).as_posix()
+
+
+def _item(track: Track, audio: Path, base: str, image_name: str, podcast: Podcast) -> Item:
+    script = track.script
+    sidecar = {ext: audio.with_name(f"{track.name}{ext}") for ext in (".vtt", ".srt", ".chapters.json")}
+    url = lambda path: base + quote(path.name)
+    return Item(
+        guid=track_guid(podcast, track.name),
+        title=track.title,
+        description=script.description.strip() or script.title,
+        date=script.date,
+        audio_url=url(audio),
+        audio_bytes=audio.stat().st_size,
+        audio_type="audio/mpeg",
+        duration_s=round(MP3(audio).info.length),
+        image_url=base + quote(image_name),
+        explicit=script.explicit or podcast.explicit,
+        episode=script.episode,
+        season=script.season,
+        vtt_url=url(sidecar[".vtt"]) if sidecar[".vtt"].is_file() else None,
+        srt_url=url(sidecar[".srt"]) if sidecar[".srt"].is_file() else None,
+        chapters_url=url(sidecar[".chapters.json"]) if sidecar[".chapters.json"].is_file() else None,
+        language=script.language,
+    )
+
+
+_CUE_TIME = re.compile(r"^\d\d:\d\d:\d\d\.\d{3} --> ")
+
+
+def _page_episode(track: Track, item: Item, output: Path) -> PageEpisode:
+    chapters_file = output / f"{track.name}.chapters.json"
+    chapters = ()
+    if chapters_file.is_file():
+        data = json.loads(chapters_file.read_text(encoding="utf-8"))
+        chapters = tuple((float(c["startTime"]), str(c.get("title", ""))) for c in data["chapters"])
+    vtt = output / f"{track.name}.vtt"
+    transcript: list[str] = []
+    if vtt.is_file():
+        lines = vtt.read_text(encoding="utf-8").splitlines()
+        for index, line in enumerate(lines):
+            if _CUE_TIME.match(line):
+                cue = []
+                for text in lines[index + 1:]:
+                    if not text.strip():
+                        break
+                    cue.append(text.strip())
+                transcript.append(" ".join(cue))
+    return PageEpisode(anchor=track.name, title=item.title, description=item.description,
+                       date=item.date.strftime("%-d %B %Y"), duration=format_ms(item.duration_s * 1000,
+                                                                              precise=False),
+                       audio=f"{track.name}.mp3", vtt=f"{track.name}.vtt" if vtt.is_file() else None,
+                       chapters=chapters, transcript=tuple(transcript))

@@ -1,0 +1,57 @@
+"""The practices in scripts/: every one checks, builds, and comes out as long as it says,
+with its chapters in order. Built with the system voice (espeak-ng) when there is one, as it
+speaks much faster than piper; the timing logic is the same."""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from audio_builder.parser import load_script
+from audio_builder.model import Chapter
+
+from conftest import espeak_available, ffprobe_duration, run
+
+ROOT = Path(__file__).resolve().parent.parent
+PRACTICES = sorted((ROOT / "scripts").glob("*.yaml"))
+
+
+def test_the_library_has_eight_practices_that_form_a_season():
+    scripts = [load_script(path) for path in PRACTICES]
+    assert len(scripts) >= 8
+    assert sorted(s.episode for s in scripts) == list(range(1, len(scripts) + 1))
+    for script in scripts:
+        assert script.date and script.description and len(script.description) > 80
+        assert script.lengths and all(5 * 60_000 <= ms <= 15 * 60_000 for ms in script.lengths)
+        assert sum(isinstance(step, Chapter) for step in script.steps) >= 3
+    assert sum(len(s.lengths) > 1 for s in scripts) >= 2
+
+
+def test_check_passes_on_the_whole_library(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = run("check")
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == sum(len(load_script(p).lengths) for p in PRACTICES)
+
+
+def test_every_practice_builds_to_its_length_with_its_chapters(tmp_path, monkeypatch):
+    shutil.copytree(ROOT / "scripts", tmp_path / "scripts")
+    shutil.copy(ROOT / "podcast.yaml", tmp_path)
+    shutil.copytree(ROOT / "voices", tmp_path / "voices")
+    monkeypatch.chdir(tmp_path)
+    voice = ["--voice", "system"] if espeak_available() else []
+    result = run("build", *voice, "--format", "flac", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    for path in PRACTICES:
+        script = load_script(path)
+        titles = [step.title for step in script.steps if isinstance(step, Chapter)]
+        for length in script.lengths:
+            name = script.slug if len(script.lengths) == 1 else f"{script.slug}-{length // 60_000}m"
+            audio = tmp_path / "output" / f"{name}.flac"
+            assert abs(ffprobe_duration(audio) - length / 1000) <= 0.05, name
+            chapters = json.loads((tmp_path / "output" / f"{name}.chapters.json").read_text())
+            assert [c["title"] for c in chapters["chapters"]] == titles
+            starts = [c["startTime"] for c in chapters["chapters"]]
+            assert starts == sorted(starts) and starts[0] == 0

@@ -1,0 +1,320 @@
+"""Publishing, checked with real clients: feedparser, podcastparser, gPodder's gpo over HTTP,
+ffprobe and mutagen, webvtt-py and srt, and the page in headless Chromium."""
+
+import functools
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+from mutagen.id3 import ID3
+
+from audio_builder.feed import podcast_guid
+
+from conftest import run, write
+
+PODCAST = """
+title: Test & Practice
+author: A Teacher
+email: teacher@example.org
+description: Practices for <testing>.
+base_url: https://example.org/test-podcast/
+category: Health & Fitness/Mental Health
+"""
+
+SCRIPTS = {
+    "first": """
+title: First Light
+description: The first practice, about beginnings & kindness.
+date: 2026-11-01
+episode: 1
+season: 1
+keywords: [kindness, breath]
+length: 20s
+steps:
+  - chapter: Arriving
+  - Welcome to the first practice. This sentence is long enough that its caption has to be
+    folded onto a second line for the reader.
+  - pause: 1s..
+  - chapter: Closing
+  - Thank you.
+  - pause: 1s
+""",
+    "second": """
+title: "<script>alert('x')</script> Second"
+description: Two lengths of one practice.
+date: 2026-11-08
+episode: 2
+season: 1
+length: [8s, 10s]
+steps:
+  - chapter: Only
+  - Rest here.
+  - pause: 1s..
+""",
+    "draft": """
+title: Not Yet
+steps:
+  - A draft.
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("podcast")
+    write(root / "podcast.yaml", PODCAST)
+    for name, text in SCRIPTS.items():
+        write(root / "scripts" / f"{name}.yaml", text)
+    old = Path.cwd()
+    os.chdir(root)
+    try:
+        assert run("build").exit_code == 0
+        result = run("feed")
+        assert result.exit_code == 0, result.output
+    finally:
+        os.chdir(old)
+    return root, result.stdout
+
+
+def output(site):
+    return site[0] / "output"
+
+
+def test_feed_lists_the_built_episodes_newest_first_and_the_drafts_apart(site):
+    root, stdout = site
+    assert "3 episodes" in stdout and "draft (no date, left out): draft" in stdout
+    assert "the feed passes the directory checks" in stdout
+    feedparser = pytest.importorskip("feedparser")
+    feed = feedparser.parse(str(output(site) / "feed.xml"))
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.title == "Test & Practice"
+    titles = [entry.title for entry in feed.entries]
+    assert titles[-1] == "First Light" and len(titles) == 3
+    for entry in feed.entries:
+        [enclosure] = entry.enclosures
+        name = enclosure.href.rsplit("/", 1)[-1]
+        assert enclosure.href.startswith("https://example.org/test-podcast/")
+        assert int(enclosure.length) == (output(site) / name).stat().st_size
+        assert enclosure.type == "audio/mpeg"
+        assert entry.id and entry.published_parsed
+        assert int(entry.itunes_duration) in (8, 10, 20)
+
+
+def test_podcastparser_sees_every_episode(site):
+    podcastparser = pytest.importorskip("podcastparser")
+    path = output(site) / "feed.xml"
+    with path.open("rb") as stream:
+        parsed = podcastparser.parse("https://example.org/test-podcast/feed.xml", stream)
+    episodes = parsed["episodes"]
+    assert len(episodes) == 3
+    for episode in episodes:
+        [enclosure] = episode["enclosures"]
+        name = enclosure["url"].rsplit("/", 1)[-1]
+        assert enclosure["file_size"] == (output(site) / name).stat().st_size
+        assert enclosure["mime_type"] == "audio/mpeg"
+        assert episode["total_time"] in (8, 10, 20) and episode["guid"] and episode["published"]
+
+
+def test_the_channel_has_what_directories_require(site):
+    text = (output(site) / "feed.xml").read_text()
+    assert '<itunes:explicit>false</itunes:explicit>' in text
+    assert '<itunes:category text="Health &amp; Fitness">' in text
+    assert '<itunes:category text="Mental Health"' in text
+    assert '<itunes:email>teacher@example.org</itunes:email>' in text
+    guid = podcast_guid("https://example.org/test-podcast/feed.xml")
+    assert f"<podcast:guid>{guid}</podcast:guid>" in text
+    assert '<podcast:locked owner="teacher@example.org">yes</podcast:locked>' in text
+    assert 'type="text/vtt"' in text and 'type="application/x-subrip"' in text
+    assert 'type="application/json+chapters"' in text
+    assert "&lt;script&gt;" in text and "<script>" not in text
+    assert podcast_guid("https://podnews.net/rss") == "9b024349-ccf0-5f69-a609-6b82873eab3c"
+
+
+def test_episode_guids_survive_a_rebuild(site, tmp_path):
+    root, _ = site
+    before = (output(site) / "feed.xml").read_text()
+    copy = tmp_path / "again"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("output"))
+    old = Path.cwd()
+    os.chdir(copy)
+    try:
+        assert run("build").exit_code == 0 and run("feed").exit_code == 0
+    finally:
+        os.chdir(old)
+    after = (copy / "output" / "feed.xml").read_text()
+    assert after == before                              # same guids, sizes, everything
+
+
+def test_mp3_tags_for_podcast_players(site):
+    tags = ID3(output(site) / "first.mp3")
+    assert str(tags["TIT2"]) == "First Light" and str(tags["TALB"]) == "Test & Practice"
+    assert str(tags["TCON"]) == "Podcast" and str(tags["TRCK"]) == "1"
+    assert tags.getall("PCST") and str(tags["TGID"])
+    assert "kindness" in str(tags["TKWD"])
+    [cover] = tags.getall("APIC")
+    assert cover.type == 3 and cover.mime == "image/png" and cover.data[:4] == b"\x89PNG"
+    feed = (output(site) / "feed.xml").read_text()
+    assert str(tags["TGID"]) in feed                    # the same guid as the feed's item
+
+
+def test_captions_parse_with_independent_readers(site):
+    webvtt = pytest.importorskip("webvtt")
+    srt = pytest.importorskip("srt")
+    cues = webvtt.read(str(output(site) / "first.vtt"))
+    assert len(cues) >= 3
+    starts = [c.start_in_seconds for c in cues]
+    assert starts == sorted(starts) and all(c.start_in_seconds < c.end_in_seconds for c in cues)
+    assert all(len(line) <= 65 for c in cues for line in c.text.splitlines())
+    assert any("\n" in c.text for c in cues)            # the long sentence is folded
+    subtitles = list(srt.parse((output(site) / "first.srt").read_text()))
+    assert [s.content for s in subtitles] == [c.text for c in cues]
+    chapters = json.loads((output(site) / "first.chapters.json").read_text())
+    assert chapters["version"] == "1.2.0"
+    assert [c["title"] for c in chapters["chapters"]] == ["Arriving", "Closing"]
+
+
+def test_feed_check_names_what_a_directory_would_reject(site, tmp_path):
+    copy = tmp_path / "broken"
+    shutil.copytree(site[0], copy)
+    feed = copy / "output" / "feed.xml"
+    text = feed.read_text()
+    size = (copy / "output" / "first.mp3").stat().st_size
+    text = text.replace(f'length="{size}"', f'length="{size + 1}"')
+    text = text.replace("<itunes:email>teacher@example.org</itunes:email>", "")
+    guids = [line for line in text.splitlines() if "<guid" in line]
+    text = text.replace(guids[1], guids[0])
+    feed.write_text(text)
+    from PIL import Image
+
+    Image.new("RGB", (1000, 800)).save(copy / "output" / "cover.png")
+    old = Path.cwd()
+    os.chdir(copy)
+    try:
+        result = run("feed", "--check")
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 1
+    report = result.stderr
+    assert "does not match the file" in report and "no itunes:email" in report
+    assert "used by another episode" in report
+    assert "must be square" in report and "1400 to 3000" in report
+
+
+def test_a_bad_podcast_yaml_is_a_located_error(project):
+    write(project / "podcast.yaml", "title: T\nauthor: A\nbase_url: example.org\n")
+    result = run("feed")
+    assert result.exit_code == 2 and result.stderr.startswith("podcast.yaml:3: ")
+    write(project / "podcast.yaml", "title: T\nauthr: A\n")
+    result = run("check")
+    assert result.exit_code == 2 and "podcast.yaml:2: " in result.stderr and "`author`" in result.stderr
+
+
+class RangeHandler(http.server.SimpleHTTPRequestHandler):
+    """A static file server that answers Range requests, as web hosts do (players seek with them)."""
+
+    def log_message(self, *args):
+        pass
+
+    def send_head(self):
+        header = self.headers.get("Range", "")
+        path = Path(self.translate_path(self.path))
+        if not header.startswith("bytes=") or not path.is_file():
+            return super().send_head()
+        size = path.stat().st_size
+        first, _, last = header[6:].split(",")[0].partition("-")
+        start = int(first) if first else max(0, size - int(last))
+        end = min(int(last), size - 1) if first and last else size - 1
+        self.send_response(206)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        self.send_header("Content-Length", str(end - start + 1))
+        self.end_headers()
+        stream = path.open("rb")
+        stream.seek(start)
+        return _Limited(stream, end - start + 1)
+
+
+class _Limited:
+    def __init__(self, stream, size):
+        self.stream, self.left = stream, size
+
+    def read(self, n=-1):
+        n = self.left if n < 0 else min(n, self.left)
+        data = self.stream.read(n)
+        self.left -= len(data)
+        return data
+
+    def close(self):
+        self.stream.close()
+
+
+@pytest.fixture
+def served(site):
+    handler = functools.partial(RangeHandler, directory=str(output(site)))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.mark.skipif(not shutil.which("gpo"), reason="gPodder (Debian: gpodder) is not installed")
+def test_gpodder_subscribes_and_downloads_every_episode(site, served, tmp_path):
+    """The feed points at https://example.org/; a copy pointing at this machine is served."""
+    feed = output(site) / "feed.xml"
+    local = feed.read_text().replace("https://example.org/test-podcast/", served)
+    (output(site) / "local-feed.xml").write_text(local)
+    env = {**os.environ, "GPODDER_HOME": str(tmp_path / "home"),
+           "GPODDER_DOWNLOAD_DIR": str(tmp_path / "downloads")}
+    gpo = lambda *args: subprocess.run(["gpo", *args], env=env, capture_output=True, text=True,
+                                       timeout=120)
+    assert gpo("subscribe", served + "local-feed.xml").returncode == 0
+    assert gpo("update").returncode == 0
+    result = gpo("download")
+    assert result.returncode == 0, result.stdout + result.stderr
+    downloaded = {p.name: p.read_bytes() for p in (tmp_path / "downloads").rglob("*.mp3")}
+    assert len(downloaded) == 3
+    built = sorted((output(site) / name).read_bytes() for name in ("first.mp3", "second-8s.mp3",
+                                                                   "second-10s.mp3"))
+    assert sorted(downloaded.values()) == built
+
+
+def chromium_path():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+@pytest.mark.skipif(not chromium_path(), reason="Chromium (Debian: chromium) is not installed")
+def test_the_page_shows_every_episode_and_chapters_seek_the_player(site, served):
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=[
+            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"])
+        try:
+            page = browser.new_page()
+            page.goto(served + "index.html")
+            assert page.locator("article").count() == 3
+            heading = page.locator("article h2").first.inner_text()
+            assert heading.startswith("<script>alert('x')</script> Second")   # shown as text
+            assert page.evaluate("window.alertShown === undefined")
+            first = page.locator("article#first")
+            first.locator("audio").evaluate(
+                "a => new Promise(r => a.readyState >= 1 ? r() : a.addEventListener('loadedmetadata', r))")
+            first.get_by_role("button", name="Closing").click()
+            chapters = json.loads((output(site) / "first.chapters.json").read_text())["chapters"]
+            page.wait_for_function(f"a => a.currentTime >= {chapters[1]['startTime'] - 0.5}",
+                                   arg=first.locator("audio").element_handle(), timeout=10_000)
+            seconds = first.locator("audio").evaluate("a => a.currentTime")
+            assert abs(seconds - chapters[1]["startTime"]) < 0.5
+            assert page.locator("details summary").first.inner_text() == "Transcript"
+        finally:
+            browser.close()
