@@ -5,6 +5,7 @@ part, a voice profile); every other block is a practice script and must build.""
 
 import re
 import shutil
+import textwrap
 import wave
 from pathlib import Path
 
@@ -15,13 +16,13 @@ from conftest import ffprobe_duration, run
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-BLOCK = re.compile(r"```yaml\n(.*?)```", re.DOTALL)
+BLOCK = re.compile(r"```yaml\n(.*?)^\s*```", re.DOTALL | re.MULTILINE)
 
 
 def examples():
     for doc in DOCS:
         for number, block in enumerate(BLOCK.findall(doc.read_text(encoding="utf-8"))):
-            yield doc.name, number, block
+            yield doc.name, number, textwrap.dedent(block).strip() + "\n"
 
 
 def write_tone(path: Path, seconds: float = 2.0) -> None:
@@ -38,6 +39,20 @@ def test_every_block_is_a_script_or_a_named_file():
         assert block.startswith("# file: ") or re.search(r"^title:", block, re.M), (doc, number)
 
 
+def test_the_podcast_yaml_example_is_valid(tmp_path):
+    from audio_builder.errors import InputError
+    from audio_builder.podcast import load_podcast
+
+    [block] = [b for _, _, b in examples() if b.startswith("# file: podcast.yaml")]
+    (tmp_path / "podcast.yaml").write_text(block.replace("image: images/cover.png", "image: c.png"))
+    (tmp_path / "c.png").write_bytes(b"")
+    podcast = load_podcast(tmp_path)
+    assert podcast.email == "hello@example.org" and podcast.base_url.endswith("/podcast/")
+    (tmp_path / "podcast.yaml").write_text(block)
+    with pytest.raises(InputError, match="no file"):                 # the image must exist
+        load_podcast(tmp_path)
+
+
 def test_the_docs_have_examples_of_every_step_kind():
     from audio_builder.parser import STEP_KINDS
 
@@ -52,6 +67,8 @@ def test_every_example_builds(project):
     scripts = []
     for doc, number, block in examples():
         first = block.splitlines()[0]
+        if first == "# file: podcast.yaml":
+            continue                                  # checked on its own, above
         if first.startswith("# file: "):
             target = project / first.removeprefix("# file: ").strip()
             target.parent.mkdir(parents=True, exist_ok=True)
