@@ -267,6 +267,62 @@ def feed(output, check_only):
     click.echo("the feed passes the directory checks")
 
 
+@main.command()
+@click.argument("track", type=click.Path(path_type=Path))
+@click.option("--no-bells", is_flag=True, help="Leave out the recorded bells (strike your own bowl); "
+                                               "needs the script, not a built track.")
+@click.option("--hold", is_flag=True, help="Wait at the start of each chapter until space is pressed.")
+@click.option("--from", "start", metavar="CHAPTER", help="Start at a chapter (its number or title).")
+@click.option("--to-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Play into this WAV file instead of the speakers (records the session).")
+@click.option("--keys", hidden=True, help="Keys at playback times, like '2:space,5:n' (for tests).")
+def play(track, no_bells, hold, start, to_file, keys):
+    """Play TRACK (a built track or a script) for a live session.
+
+    Keys: space pause and resume, n / p next and previous chapter, right / left seek 10 s,
+    b strike a bell now, q quit."""
+    from .live.keys import ScriptedKeys, TerminalKeys
+    from .live.outputs import FileOutput, SystemOutput
+    from .live.player import Player
+    from .live.prepare import prepare_track
+    from .live.session import run_session
+    from .live.track import scratch_folder
+    from .media import builtin_samples
+
+    project = open_project(track)
+    with scratch_folder() as folder:
+        playable = prepare_track(track, project, Path(folder), no_bells=no_bells)
+        player = Player(playable, hold=hold, bell=builtin_samples("bell", "bowl") * 0.5)
+        if start:
+            try:
+                mark = player.start_at_chapter(start)
+            except LookupError:
+                names = ", ".join(f"{n}. {m.title}" for n, m in enumerate(playable.chapters, 1))
+                raise InputError(f"--from {start!r}: no such chapter; the chapters are: "
+                                 f"{names or 'none'}") from None
+        output = FileOutput(to_file) if to_file else SystemOutput()
+        try:
+            if isinstance(output, SystemOutput):
+                output.check()
+            scripted = keys is not None or not sys.stdin.isatty()
+            with (ScriptedKeys(keys or "") if scripted else TerminalKeys()) as key_source:
+                show = sys.stdout.isatty()
+                if show:
+                    from rich.live import Live
+
+                    from .live.view import render_view
+
+                    with Live(render_view(player), refresh_per_second=4, transient=False) as live:
+                        run_session(player, output, key_source, lambda p: live.update(render_view(p)))
+                else:
+                    run_session(player, output, key_source)
+        finally:
+            output.close()
+    if to_file:
+        click.echo(f"played {format_ms(player.elapsed_ms, precise=False)} of {playable.title!r} "
+                   f"into {_shown(str(to_file))}")
+
+
 @main.group()
 def cache():
     """The speech cache: spoken pieces kept between builds."""

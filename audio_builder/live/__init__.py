@@ -1,0 +1,2 @@
+"""Playing a track live for a group: a player you can pause, skip and hold, a terminal view,
+and output backends (the system's audio, or a file for tests and recordings)."""

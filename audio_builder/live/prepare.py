@@ -1,0 +1,45 @@
+"""From what the teacher names (a built track or a script) to a track ready to play."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from ..build import Builder, OutputSettings, write_audio
+from ..cache import SpeechCache
+from ..captions import caption_cues
+from ..errors import InputError
+from ..parser import load_script
+from ..project import Project
+from ..tags import TrackTags
+from .track import Cue, Mark, PlayableTrack, decode_to_memmap, open_recording
+
+SCRIPT_SUFFIXES = (".yaml", ".yml")
+
+
+def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool = False) -> PlayableTrack:
+    if path.suffix.lower() not in SCRIPT_SUFFIXES:
+        if no_bells:
+            raise InputError("--no-bells needs the script: in a built track the bells are mixed "
+                             "into the recording and cannot be taken out. Play the script "
+                             "instead, like `audio-builder play scripts/NAME.yaml --no-bells`",
+                             path)
+        return open_recording(path, folder)
+    script = load_script(path)
+    builder = Builder(project, cache=SpeechCache())
+    if no_bells:
+        plan = builder.plan(script)[0]
+        timeline = replace(plan.timeline, bells=())
+        wav = folder / "track.wav"
+        write_audio(timeline, builder.synthesizer, wav, OutputSettings(format="wav"),
+                    TrackTags(script.title, script.author or "", project.podcast.title))
+        return PlayableTrack(
+            script.title, decode_to_memmap(wav, folder),
+            [Mark(c.start_ms, c.title) for c in sorted(timeline.chapters, key=lambda c: c.start_ms)],
+            [Cue(start, end, text.replace("\n", " ")) for start, end, text in caption_cues(timeline)],
+            has_bells=False)
+    name = builder.plan(script, estimate=True)[0].name
+    audio = project.output_dir / f"{name}.mp3"
+    if not audio.is_file() or audio.stat().st_mtime < path.stat().st_mtime:
+        builder.build(script)
+    return open_recording(audio, folder, title=script.title, has_bells=True)

@@ -1,0 +1,105 @@
+"""A track ready to play: its audio (memory-mapped from a decoded copy), chapters and captions,
+read from the track's own files, so a track built elsewhere plays with its cue list."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from mutagen.id3 import ID3, ID3NoHeaderError
+
+from ..audio import SAMPLE_RATE
+from ..errors import InputError
+from ..media import ffmpeg_exe
+
+
+@dataclass(frozen=True)
+class Cue:
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Mark:
+    start_ms: int
+    title: str
+
+
+@dataclass
+class PlayableTrack:
+    title: str
+    samples: np.ndarray            # frames × 2, int16, memory-mapped
+    chapters: list[Mark]
+    captions: list[Cue]
+    has_bells: bool | None = None  # None: unknown (a bare recording)
+
+    @property
+    def length_ms(self) -> int:
+        return self.samples.shape[0] * 1000 // SAMPLE_RATE
+
+
+def decode_to_memmap(path: Path, folder: Path) -> np.ndarray:
+    raw = folder / "track.s16"
+    result = subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-i", str(path), "-f", "s16le",
+                             "-ac", "2", "-ar", str(SAMPLE_RATE), str(raw)], capture_output=True)
+    if result.returncode != 0 or not raw.is_file() or raw.stat().st_size == 0:
+        message = result.stderr.decode(errors="replace").strip().splitlines()
+        raise InputError(f"cannot play this file: {message[-1] if message else 'no audio in it'}", path)
+    return np.memmap(raw, dtype="<i2", mode="r").reshape(-1, 2)
+
+
+def read_chapters(path: Path) -> list[Mark]:
+    try:
+        tags = ID3(path)
+    except (ID3NoHeaderError, Exception):
+        return []
+    marks = [Mark(frame.start_time, str(frame.sub_frames.get("TIT2", "") or frame.element_id))
+             for frame in tags.getall("CHAP")]
+    return sorted(marks, key=lambda m: m.start_ms)
+
+
+_TIME = re.compile(r"(\d+):(\d\d):(\d\d)\.(\d{3}) --> (\d+):(\d\d):(\d\d)\.(\d{3})")
+
+
+def read_captions(vtt: Path) -> list[Cue]:
+    if not vtt.is_file():
+        return []
+    cues: list[Cue] = []
+    lines = vtt.read_text(encoding="utf-8").splitlines()
+    for index, line in enumerate(lines):
+        match = _TIME.match(line)
+        if not match:
+            continue
+        h1, m1, s1, ms1, h2, m2, s2, ms2 = map(int, match.groups())
+        text = []
+        for following in lines[index + 1:]:
+            if not following.strip():
+                break
+            text.append(following.strip())
+        cues.append(Cue(((h1 * 60 + m1) * 60 + s1) * 1000 + ms1,
+                        ((h2 * 60 + m2) * 60 + s2) * 1000 + ms2, " ".join(text)))
+    return cues
+
+
+def open_recording(path: Path, folder: Path, title: str | None = None,
+                   has_bells: bool | None = None) -> PlayableTrack:
+    """A built track (any format ffmpeg reads); chapters from its ID3 tags, captions from
+    the `.vtt` beside it."""
+    if not path.is_file():
+        raise InputError("no such track; give a built track (output/NAME.mp3) or a script", path)
+    if title is None:
+        try:
+            title = str(ID3(path).get("TIT2") or path.stem)
+        except Exception:
+            title = path.stem
+    return PlayableTrack(title, decode_to_memmap(path, folder), read_chapters(path),
+                         read_captions(path.with_suffix(".vtt")), has_bells)
+
+
+def scratch_folder() -> tempfile.TemporaryDirectory:
+    return tempfile.TemporaryDirectory(prefix="audio-builder-play-")
