@@ -51,6 +51,17 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
 )}
 
 
+def _widen_pipe(stream) -> None:
+    """Let the pipe to ffmpeg hold a whole block, so ffmpeg keeps encoding while the next
+    block is mixed (Linux only; elsewhere the default pipe is used)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass
+
+
 def encode(blocks: Iterable[np.ndarray], path, *, fmt: Format, channels: int,
            bitrate: str | None = None) -> None:
     """Encode float32 blocks (frames × channels) to `path` (the caller renames it into place)."""
@@ -60,6 +71,7 @@ def encode(blocks: Iterable[np.ndarray], path, *, fmt: Format, channels: int,
                "-map_metadata", "-1", *(arg.format(bitrate=bitrate) for arg in fmt.codec_args),
                str(path)]
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    _widen_pipe(process.stdin)
     try:
         for block in blocks:
             process.stdin.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
