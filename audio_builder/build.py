@@ -55,6 +55,11 @@ class OutputSettings:
         return -16.0 if self.channels == 2 else -19.0
 
 
+def track_name(script: Script, length_ms: int | None, lengths: int = 1) -> str:
+    """The output name of one track: the slug, or `<slug>-<length>` when there are several."""
+    return script.slug if lengths <= 1 or length_ms is None else f"{script.slug}-{format_human(length_ms)}"
+
+
 @dataclass(frozen=True)
 class TrackPlan:
     """One track of a script: its output name, the length asked for, and its timeline."""
@@ -132,8 +137,7 @@ class Builder:
                 timeline = plan_timeline(script, measures, length)
             except LengthError as error:
                 raise InputError(error.message, script.path, script.line_of("length")) from None
-            name = script.slug if len(wanted) == 1 else f"{script.slug}-{format_human(length)}"
-            plans.append(TrackPlan(script, name, length, timeline))
+            plans.append(TrackPlan(script, track_name(script, length, len(wanted)), length, timeline))
         return plans
 
     # --- building ---------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -13,17 +12,17 @@ import click
 from . import sounds
 from .batch import BatchOptions, build_scripts
 from .build import Builder, OutputSettings
-from .progress import progress_bars
-from .encode import FORMATS
 from .cache import ENV_VAR, SpeechCache
 from .durations import DurationError, format_ms, parse_duration
+from .encode import FORMATS
 from .engines import ENGINES
 from .errors import AudioBuilderError, ErrorGroup, InputError
 from .feedcheck import check_feed
 from .parser import load_script
-from .publish import publish
 from .preview import write_previews, write_voice_samples
+from .progress import progress_bars
 from .project import find_scripts, open_project
+from .publish import publish
 
 
 def _shown(file: str | None) -> str | None:
@@ -295,7 +294,7 @@ def play(track, no_bells, hold, start, to_file, keys):
         player = Player(playable, hold=hold, bell=builtin_samples("bell", "bowl") * 0.5)
         if start:
             try:
-                mark = player.start_at_chapter(start)
+                player.start_at_chapter(start)
             except LookupError:
                 names = ", ".join(f"{n}. {m.title}" for n, m in enumerate(playable.chapters, 1))
                 raise InputError(f"--from {start!r}: no such chapter; the chapters are: "

@@ -9,9 +9,29 @@ from pathlib import Path
 
 from . import sounds
 from .errors import InputError
-from .fields import Fields, describe, existing_file, read_decibels, read_duration, unknown_key_message
-from .model import (At, Background, Bell, Breathe, Chapter, Gap, Pause, Place, Say, Script,
-                    SoundRef, SoundStep, Step, Words)
+from .fields import (
+    Fields,
+    describe,
+    existing_file,
+    read_duration,
+    unknown_key_message,
+)
+from .model import (
+    At,
+    Background,
+    Bell,
+    Breathe,
+    Chapter,
+    Gap,
+    Pause,
+    Place,
+    Say,
+    Script,
+    SoundRef,
+    SoundStep,
+    Step,
+    Words,
+)
 from .yamlfile import YamlList, YamlMap, read_yaml
 
 SCRIPT_KEYS = ("title", "description", "author", "date", "episode", "season", "image",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from . import sounds
 from .audio import samples_to_ms
-from .media import builtin_samples
 from .build import OutputSettings, write_audio, write_file_atomically
+from .media import builtin_samples
 from .model import Background, SoundRef
 from .speech import Synthesizer, VoiceBook
 from .tags import TrackTags

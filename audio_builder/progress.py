@@ -13,7 +13,13 @@ def progress_bars(show: bool):
     if not show:
         yield lambda stage, done, total: None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     bars = Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), transient=False)

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from mutagen.mp3 import MP3
 
-from .build import write_file_atomically
+from .build import track_name, write_file_atomically
 from .cover import default_cover_png
 from .durations import format_human, format_ms
 from .errors import InputError
@@ -48,8 +48,8 @@ class PublishReport:
 
 def tracks_of(script: Script) -> list[Track]:
     if len(script.lengths) <= 1:
-        return [Track(script, script.slug, script.title)]
-    return [Track(script, f"{script.slug}-{format_human(ms)}",
+        return [Track(script, track_name(script, None), script.title)]
+    return [Track(script, track_name(script, ms, len(script.lengths)),
                   f"{script.title} ({format_human(ms)})") for ms in script.lengths]
 
 

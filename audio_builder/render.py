@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .audio import SAMPLE_RATE, db_to_gain, ms_to_samples
+from .audio import db_to_gain, ms_to_samples
 from .media import decode_file, sound_samples
 from .speech import Synthesizer
 from .timeline import Timeline

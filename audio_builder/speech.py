@@ -7,12 +7,18 @@ the script says; edges are faded so nothing clicks; every clip is brought to one
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from .audio import (SAMPLE_RATE, fade_edges, ms_to_samples, normalize_speech, resample,
-                    samples_to_ms, trim_silence)
+from .audio import (
+    SAMPLE_RATE,
+    fade_edges,
+    ms_to_samples,
+    normalize_speech,
+    resample,
+    samples_to_ms,
+    trim_silence,
+)
 from .cache import SpeechCache, speech_key
 from .engines import ENGINES, EngineUnavailable, SpeechEngine
 from .errors import InputError

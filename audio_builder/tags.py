@@ -10,8 +10,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mutagen.id3 import (APIC, CHAP, COMM, CTOC, ID3, PCST, TALB, TCON, TDES, TDRC, TGID, TIT2,
-                         TKWD, TPE1, TPOS, TRCK, CTOCFlags, PictureType)
+from mutagen.id3 import (
+    APIC,
+    CHAP,
+    COMM,
+    CTOC,
+    ID3,
+    PCST,
+    TALB,
+    TCON,
+    TDES,
+    TDRC,
+    TGID,
+    TIT2,
+    TKWD,
+    TPE1,
+    TPOS,
+    TRCK,
+    CTOCFlags,
+    PictureType,
+)
 
 from .timeline import ChapterStart
 

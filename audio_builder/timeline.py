@@ -15,8 +15,20 @@ from typing import Union
 
 from .durations import format_human, format_ms
 from .errors import InputError
-from .model import (At, Background, Bell, Breathe, Chapter, Gap, Pause, Place, Say, Script,
-                    SoundRef, SoundStep, Words)
+from .model import (
+    At,
+    Background,
+    Bell,
+    Breathe,
+    Chapter,
+    Gap,
+    Pause,
+    Place,
+    Say,
+    Script,
+    SoundRef,
+    SoundStep,
+)
 from .speech import Utterance
 from .text import split_sentences
 

@@ -7,10 +7,16 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import (
+    decode_mono,
+    espeak_available,
+    ffprobe_duration,
+    ffprobe_json,
+    run,
+    write,
+)
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
-
-from conftest import decode_mono, espeak_available, ffprobe_duration, ffprobe_json, run, write
 
 SCRIPT = """
 title: A Short Pause

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import ffprobe_duration, run
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,11 @@
 import pytest
 
-from audio_builder.durations import DurationError, format_human, format_ms, parse_duration
+from audio_builder.durations import (
+    DurationError,
+    format_human,
+    format_ms,
+    parse_duration,
+)
 
 
 @pytest.mark.parametrize("text, ms", [

@@ -1,7 +1,6 @@
 """Bad input: exit 2, `FILE:LINE: message` on stderr, no traceback, nothing in output/."""
 
 import pytest
-
 from conftest import run, write
 
 GOOD = """

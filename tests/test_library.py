@@ -3,16 +3,13 @@ with its chapters in order. Built with the system voice (espeak-ng) when there i
 speaks much faster than piper; the timing logic is the same."""
 
 import json
-import re
 import shutil
 from pathlib import Path
 
-import pytest
-
-from audio_builder.parser import load_script
-from audio_builder.model import Chapter
-
 from conftest import espeak_available, ffprobe_duration, run
+
+from audio_builder.model import Chapter
+from audio_builder.parser import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 PRACTICES = sorted((ROOT / "scripts").glob("*.yaml"))

@@ -2,15 +2,13 @@
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import decode_mono, run, write
 
 from audio_builder.live.track import open_recording
-
-from conftest import decode_mono, run, write
 
 RATE = 44_100
 SCRIPT = """

@@ -11,11 +11,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import run, write
 from mutagen.id3 import ID3
 
 from audio_builder.feed import podcast_guid
-
-from conftest import run, write
 
 PODCAST = """
 title: Test & Practice

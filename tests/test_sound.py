@@ -7,12 +7,11 @@ import wave
 import numpy as np
 import pyloudnorm
 import pytest
+from conftest import decode_mono, ffprobe_duration, ffprobe_json, run, write
 from mutagen import File as MutagenFile
 
 from audio_builder import sounds
 from audio_builder.media import ffmpeg_exe
-
-from conftest import decode_mono, ffprobe_duration, ffprobe_json, run, write
 
 PRACTICE = """
 title: Sound Check

@@ -6,13 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import espeak_available, run, write
 
 from audio_builder import open_project
 from audio_builder.cache import SpeechCache
 from audio_builder.model import Place
 from audio_builder.speech import Synthesizer, Utterance, VoiceBook
-
-from conftest import espeak_available, run, write
 
 PLACE = Place("t.yaml", 1)
 

@@ -1,13 +1,12 @@
 """The planner as a pure function: scripts from YAML, speech lengths made up (100 ms a word)."""
 
 import pytest
+from conftest import write
 
 from audio_builder.errors import InputError
 from audio_builder.model import Pause, Place
 from audio_builder.parser import load_script
 from audio_builder.timeline import LengthError, Measures, plan_timeline, share_slack
-
-from conftest import write
 
 MEASURES = Measures(
     speech_ms=lambda utterance, place: 100 * len(utterance.text.split()),

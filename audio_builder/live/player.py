@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..audio import SAMPLE_RATE, ms_to_samples
-from .track import Cue, Mark, PlayableTrack
+from ..timeline import ChapterStart
+from .track import Cue, PlayableTrack
 
 SEEK_MS = 10_000
 BACK_TO_START_MS = 3_000     # `p` within this of a chapter's start goes to the one before
@@ -116,7 +117,7 @@ class Player:
     def elapsed_ms(self) -> int:
         return self.position * 1000 // SAMPLE_RATE
 
-    def chapter(self) -> Mark | None:
+    def chapter(self) -> ChapterStart | None:
         current = [m for m in self.track.chapters if m.start_ms <= self.elapsed_ms]
         return current[-1] if current else None
 
@@ -130,7 +131,7 @@ class Player:
                 return "next", cue
         return "next", None
 
-    def start_at_chapter(self, wanted: str) -> Mark:
+    def start_at_chapter(self, wanted: str) -> ChapterStart:
         marks = self.track.chapters
         if wanted.isdigit() and 1 <= int(wanted) <= len(marks):
             mark = marks[int(wanted) - 1]

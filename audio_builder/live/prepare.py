@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ..build import Builder, OutputSettings, write_audio
+from ..build import Builder, OutputSettings, track_name, write_audio
 from ..cache import SpeechCache
 from ..captions import caption_cues
 from ..errors import InputError
 from ..parser import load_script
 from ..project import Project
 from ..tags import TrackTags
-from .track import Cue, Mark, PlayableTrack, decode_to_memmap, open_recording
+from .track import Cue, PlayableTrack, decode_to_memmap, open_recording
 
 SCRIPT_SUFFIXES = (".yaml", ".yml")
 
@@ -35,11 +35,11 @@ def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool 
                     TrackTags(script.title, script.author or "", project.podcast.title))
         return PlayableTrack(
             script.title, decode_to_memmap(wav, folder),
-            [Mark(c.start_ms, c.title) for c in sorted(timeline.chapters, key=lambda c: c.start_ms)],
+            sorted(timeline.chapters, key=lambda c: c.start_ms),
             [Cue(start, end, text.replace("\n", " ")) for start, end, text in caption_cues(timeline)],
             has_bells=False)
-    name = builder.plan(script, estimate=True)[0].name
-    audio = project.output_dir / f"{name}.mp3"
+    first_length = script.lengths[0] if script.lengths else None
+    audio = project.output_dir / f"{track_name(script, first_length, len(script.lengths))}.mp3"
     if not audio.is_file() or audio.stat().st_mtime < path.stat().st_mtime:
         builder.build(script)
     return open_recording(audio, folder, title=script.title, has_bells=True)

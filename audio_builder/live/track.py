@@ -15,6 +15,7 @@ from mutagen.id3 import ID3, ID3NoHeaderError
 from ..audio import SAMPLE_RATE
 from ..errors import InputError
 from ..media import ffmpeg_exe
+from ..timeline import ChapterStart
 
 
 @dataclass(frozen=True)
@@ -24,17 +25,11 @@ class Cue:
     text: str
 
 
-@dataclass(frozen=True)
-class Mark:
-    start_ms: int
-    title: str
-
-
 @dataclass
 class PlayableTrack:
     title: str
     samples: np.ndarray            # frames × 2, int16, memory-mapped
-    chapters: list[Mark]
+    chapters: list[ChapterStart]
     captions: list[Cue]
     has_bells: bool | None = None  # None: unknown (a bare recording)
 
@@ -53,12 +48,12 @@ def decode_to_memmap(path: Path, folder: Path) -> np.ndarray:
     return np.memmap(raw, dtype="<i2", mode="r").reshape(-1, 2)
 
 
-def read_chapters(path: Path) -> list[Mark]:
+def read_chapters(path: Path) -> list[ChapterStart]:
     try:
         tags = ID3(path)
     except (ID3NoHeaderError, Exception):
         return []
-    marks = [Mark(frame.start_time, str(frame.sub_frames.get("TIT2", "") or frame.element_id))
+    marks = [ChapterStart(frame.start_time, str(frame.sub_frames.get("TIT2", "") or frame.element_id))
              for frame in tags.getall("CHAP")]
     return sorted(marks, key=lambda m: m.start_ms)
 
