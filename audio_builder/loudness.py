@@ -46,7 +46,7 @@ class LoudnessMeter:
         self.state = np.zeros((self.sos.shape[0], channels, 2))
         self.step = rate // 10                     # 100 ms: a quarter of a gating block
         self.carry = np.zeros((channels, 0))
-        self.quarters: list[np.ndarray] = []       # mean square per channel, per 100 ms
+        self.quarters: list[np.ndarray] = []       # per block: summed mean square per 100 ms
 
     def add(self, block: np.ndarray) -> None:
         channels_first = np.ascontiguousarray(block.T, dtype=np.float64)
@@ -55,16 +55,17 @@ class LoudnessMeter:
         whole = pending.shape[1] // self.step * self.step
         if whole:
             squares = pending[:, :whole] ** 2
-            self.quarters.extend(squares.reshape(pending.shape[0], -1, self.step).mean(axis=2).T)
+            # All channel weights are 1 (BS.1770 for mono and stereo): sum the channels now,
+            # and keep one small array per block rather than an object per 100 ms.
+            self.quarters.append(squares.reshape(pending.shape[0], -1, self.step).mean(axis=2).sum(axis=0))
         self.carry = pending[:, whole:]
 
     def integrated(self) -> float:
         """Integrated loudness in LUFS; -inf for silence or less than 400 ms of audio."""
-        if len(self.quarters) < 4:
+        quarters = np.concatenate(self.quarters) if self.quarters else np.zeros(0)
+        if quarters.size < 4:
             return -math.inf
-        quarters = np.array(self.quarters)
-        blocks = (quarters[:-3] + quarters[1:-2] + quarters[2:-1] + quarters[3:]) / 4
-        power = blocks.sum(axis=1)                                      # all channel weights 1
+        power = (quarters[:-3] + quarters[1:-2] + quarters[2:-1] + quarters[3:]) / 4
         with np.errstate(divide="ignore"):
             level = -0.691 + 10 * np.log10(power)
         above_absolute = power[level > -70]

@@ -1,0 +1,60 @@
+"""The streaming loudness meter against pyloudnorm, and the peak limiter's promises."""
+
+import numpy as np
+import pyloudnorm
+import pytest
+
+from audio_builder.loudness import LoudnessMeter, PeakLimiter
+
+RATE = 44_100
+
+
+def signal(channels, seconds=20, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((RATE * seconds, channels)) * 0.05
+    x[RATE * 5:RATE * 8] *= 0.01                     # a quiet stretch the gates must handle
+    t = np.arange(x.shape[0]) / RATE
+    x[:, 0] += 0.1 * np.sin(2 * np.pi * 3000 * t)    # something the K-weighting lifts
+    return x.astype(np.float32)
+
+
+@pytest.mark.parametrize("channels, block", [(2, 65_536), (1, 30_000), (2, 1_234)])
+def test_the_meter_matches_pyloudnorm_fed_in_any_blocks(channels, block):
+    x = signal(channels)
+    meter = LoudnessMeter(channels)
+    for start in range(0, x.shape[0], block):
+        meter.add(x[start:start + block])
+    reference = pyloudnorm.Meter(RATE).integrated_loudness(
+        x.astype(np.float64) if channels == 2 else x[:, 0].astype(np.float64))
+    assert meter.integrated() == pytest.approx(reference, abs=1e-6)
+
+
+def test_silence_and_too_little_audio_measure_minus_infinity():
+    meter = LoudnessMeter(2)
+    meter.add(np.zeros((RATE * 2, 2), dtype=np.float32))
+    assert meter.integrated() == -np.inf
+    short = LoudnessMeter(2)
+    short.add(signal(2)[: RATE // 4])
+    assert short.integrated() == -np.inf
+
+
+def run_limiter(x, block, ceiling=-1.5):
+    limiter = PeakLimiter(ceiling, x.shape[1])
+    out = [limiter.process(x[start:start + block]) for start in range(0, x.shape[0], block)]
+    return np.concatenate(out + [limiter.flush()])
+
+
+@pytest.mark.parametrize("block", [65_536, 777])
+def test_the_limiter_keeps_every_sample_under_the_ceiling_and_the_length(block):
+    loud = signal(2) * 8
+    out = run_limiter(loud, block)
+    assert out.shape == loud.shape
+    assert np.max(np.abs(out)) <= 10 ** (-1.5 / 20) + 1e-6
+    gain = np.abs(out[:, 0]) / np.maximum(np.abs(loud[:, 0]), 1e-9)
+    steps = np.abs(np.diff(gain[np.abs(loud[:, 0]) > 0.05]))
+    assert np.percentile(steps, 99) < 0.01              # the gain moves smoothly, no clicks
+
+
+def test_the_limiter_leaves_quiet_audio_untouched():
+    quiet = signal(2) * 0.5
+    assert np.array_equal(run_limiter(quiet, 30_000), quiet)
