@@ -51,13 +51,12 @@ def build_scripts(project: Project, scripts: list[Script], options: BatchOptions
                   progress: Progress | None = None) -> BatchReport:
     started = time.monotonic()
     progress = progress or (lambda stage, done, total: None)
-    cache = SpeechCache(options.cache_dir)
     checker = _builder(project, options)
     scripts = [checker.with_voice(script) for script in scripts]
     pieces = _distinct_pieces(scripts)
-    synthesizer = Synthesizer(VoiceBook(project.profiles), cache)
+    cache, key = checker.synthesizer.cache, checker.synthesizer.key
     missing = pieces if options.force else [
-        (u, p) for u, p in pieces if cache.get(synthesizer.key(u, p)) is None]  # checks each entry
+        (u, p) for u, p in pieces if cache.get(key(u, p)) is None]   # reads and checks each entry
     _speak(project, missing, options, progress)
 
     tracks: list[BuiltTrack] = []

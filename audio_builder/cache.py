@@ -45,7 +45,6 @@ def speech_key(**parts: object) -> str:
 class SpeechCache:
     def __init__(self, directory: Path | None = None):
         self.directory = Path(directory) if directory else default_cache_dir()
-        self.hits = 0
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.f32"
@@ -76,7 +75,6 @@ class SpeechCache:
         if samples is None:
             path.unlink(missing_ok=True)
             return None
-        self.hits += 1
         return samples
 
     def put(self, key: str, samples: np.ndarray) -> np.ndarray:

@@ -48,32 +48,25 @@ def write_previews(folder: Path, settings: OutputSettings | None = None) -> list
 
 
 def write_voice_samples(project, text: str, folder: Path, cache=None) -> list[Path]:
-    """`text` spoken by every voice profile that works here, one MP3 each."""
+    """`text` spoken by every voice profile that works here, one MP3 each, laid out by the
+    planner exactly as a `say` step in that voice would be."""
+    from .build import Builder
     from .engines import ENGINES
-    from .model import Place
-    from .speech import Utterance
-    from .text import split_sentences
-    from .timeline import PlacedSpeech
+    from .model import Pause, Place, Say, Script, Words
 
     folder.mkdir(parents=True, exist_ok=True)
-    voices = VoiceBook(project.profiles)
-    synthesizer = Synthesizer(voices, cache)
+    place = Place("--sample", 1)
     written = []
     for name, profile in sorted(project.profiles.items()):
         if ENGINES[profile.engine].problem():
             continue
-        place = Place(profile.source, 1)
-        speech, clock = [], 0
-        for sentence in split_sentences(text):
-            utterance = Utterance(sentence, name)
-            ms = synthesizer.length_ms(utterance, place)
-            speech.append(PlacedSpeech(clock, ms, utterance, place))
-            clock += ms + profile.sentence_pause_ms
-        timeline = Timeline(max(clock - profile.sentence_pause_ms, 0) + 500, tuple(speech),
-                            (), (), (), ())
-        tags = TrackTags(title=f"Voice sample: {name}", artist="audio-builder", album="Voices")
+        sample = Script(slug=name, path=folder / f"{name}.yaml", title=f"Voice sample: {name}",
+                        steps=(Say((Words(text),), place), Pause(500, 500, place)), voice=name)
+        builder = Builder(project, cache=cache)
+        timeline = builder.plan(sample)[0].timeline
+        tags = TrackTags(title=sample.title, artist="audio-builder", album="Voices")
         path = folder / f"{name}.mp3"
         write_file_atomically(path, lambda temporary: write_audio(
-            timeline, synthesizer, temporary, OutputSettings(), tags))
+            timeline, builder.synthesizer, temporary, OutputSettings(), tags))
         written.append(path)
     return written

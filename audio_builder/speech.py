@@ -90,7 +90,6 @@ class Synthesizer:
         self.refresh = refresh
         self._lengths: dict[Utterance, int] = {}
         self._clips: dict[Utterance, np.ndarray] = {}
-        self.synthesized = 0
 
     def key(self, utterance: Utterance, place: Place | None = None) -> str:
         engine = self.voices.engine(utterance.voice, place)
@@ -130,7 +129,6 @@ class Synthesizer:
         audio = engine.synthesize(self.voices.spoken_text(utterance),
                                   self.voices.effective_rate(utterance))
         samples = finish_speech(audio.samples, audio.sample_rate)
-        self.synthesized += 1
         return self.cache.put(key, samples) if key else samples
 
     def forget(self) -> None:

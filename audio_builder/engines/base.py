@@ -46,7 +46,3 @@ class SpeechEngine(ABC):
     @abstractmethod
     def identity(self) -> str:
         """Everything about this voice that changes its sound: engine, model, version."""
-
-    def estimate_ms(self, text: str, rate: float) -> int:
-        words = max(1, len(text.split()))
-        return round(words * 60_000 / (self.words_per_minute * rate))

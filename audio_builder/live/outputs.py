@@ -71,7 +71,6 @@ class SystemOutput:
         self.process = subprocess.Popen(self.command, stdin=subprocess.PIPE,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.written = 0
-        self.started = time.monotonic()
 
     @property
     def written_ms(self) -> int:

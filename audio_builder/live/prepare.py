@@ -36,10 +36,9 @@ def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool 
         return PlayableTrack(
             script.title, decode_to_memmap(wav, folder),
             sorted(timeline.chapters, key=lambda c: c.start_ms),
-            [Cue(start, end, text.replace("\n", " ")) for start, end, text in caption_cues(timeline)],
-            has_bells=False)
+            [Cue(start, end, text.replace("\n", " ")) for start, end, text in caption_cues(timeline)])
     first_length = script.lengths[0] if script.lengths else None
     audio = project.output_dir / f"{track_name(script, first_length, len(script.lengths))}.mp3"
     if not audio.is_file() or audio.stat().st_mtime < path.stat().st_mtime:
         builder.build(script)
-    return open_recording(audio, folder, title=script.title, has_bells=True)
+    return open_recording(audio, folder, title=script.title)

@@ -31,7 +31,6 @@ class PlayableTrack:
     samples: np.ndarray            # frames × 2, int16, memory-mapped
     chapters: list[ChapterStart]
     captions: list[Cue]
-    has_bells: bool | None = None  # None: unknown (a bare recording)
 
     @property
     def length_ms(self) -> int:
@@ -81,8 +80,7 @@ def read_captions(vtt: Path) -> list[Cue]:
     return cues
 
 
-def open_recording(path: Path, folder: Path, title: str | None = None,
-                   has_bells: bool | None = None) -> PlayableTrack:
+def open_recording(path: Path, folder: Path, title: str | None = None) -> PlayableTrack:
     """A built track (any format ffmpeg reads); chapters from its ID3 tags, captions from
     the `.vtt` beside it."""
     if not path.is_file():
@@ -93,7 +91,7 @@ def open_recording(path: Path, folder: Path, title: str | None = None,
         except Exception:
             title = path.stem
     return PlayableTrack(title, decode_to_memmap(path, folder), read_chapters(path),
-                         read_captions(path.with_suffix(".vtt")), has_bells)
+                         read_captions(path.with_suffix(".vtt")))
 
 
 def scratch_folder() -> tempfile.TemporaryDirectory:
