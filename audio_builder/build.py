@@ -202,7 +202,8 @@ def write_audio(timeline: Timeline, synthesizer: Synthesizer, path: Path, settin
     codec = settings.codec
     total = codec.pcm_frames(ms_to_samples(timeline.length_ms))
     report: list[MasterReport] = []
-    mastered = master(lambda: render(timeline, synthesizer, total=total),
+    mastered = master(lambda k_weighted: render(timeline, synthesizer, total=total,
+                                                k_weighted=k_weighted),
                       Mastering(settings.loudness, settings.channels, codec.loudness_shift), report)
     encode(mastered, path, fmt=codec, channels=settings.channels, bitrate=settings.bitrate)
     write_tags(path, codec.name, tags, timeline.chapters, timeline.length_ms)

@@ -4,16 +4,23 @@ Nothing here holds the whole track: each block of about 1.5 s is mixed from the 
 overlap it; a clip is loaded when the first block reaches it and let go after its last, so
 memory stays flat and time grows linearly with the track's length. Blocks are stereo
 float32 at 44.1 kHz.
+
+With `k_weighted`, every source is K-weighted before it is mixed: the mix is then the
+K-weighted track (the filter is linear, and the bed's gain moves far more slowly than the
+filter's 93 ms response), which is what a loudness meter measures, at a fraction of the cost
+of weighting the whole mix.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .audio import db_to_gain, ms_to_samples
+from .loudness import KWeighting
 from .media import decode_file, sound_samples
 from .speech import Synthesizer
 from .timeline import Timeline
@@ -45,13 +52,19 @@ class Layer:
         self.samples = None
 
 
-def layers_for(timeline: Timeline, synthesizer: Synthesizer) -> list[Layer]:
+def _unchanged(samples: np.ndarray) -> np.ndarray:
+    return samples
+
+
+def layers_for(timeline: Timeline, synthesizer: Synthesizer,
+               prepare: Callable[[np.ndarray], np.ndarray] = _unchanged) -> list[Layer]:
     layers = [Layer(ms_to_samples(s.start_ms),
-                    lambda s=s: synthesizer.samples(s.utterance, s.place))
+                    lambda s=s: prepare(synthesizer.samples(s.utterance, s.place)))
               for s in timeline.speech]
-    layers += [Layer(ms_to_samples(b.start_ms), lambda b=b: sound_samples(b.sound, "bell"),
+    bell = functools.cache(lambda sound: prepare(sound_samples(sound, "bell")))   # rung again and again
+    layers += [Layer(ms_to_samples(b.start_ms), lambda b=b: bell(b.sound),
                      db_to_gain(b.volume_db)) for b in timeline.bells]
-    layers += [Layer(ms_to_samples(c.start_ms), lambda c=c: decode_file(c.file),
+    layers += [Layer(ms_to_samples(c.start_ms), lambda c=c: prepare(decode_file(c.file)),
                      db_to_gain(c.volume_db)) for c in timeline.sounds]
     return sorted(layers, key=lambda layer: layer.start)
 
@@ -71,12 +84,13 @@ def seamless_loop(samples: np.ndarray, crossfade: int) -> np.ndarray:
 class Bed:
     """The background: a loop, faded in and out, dipping under speech."""
 
-    def __init__(self, timeline: Timeline, total: int):
+    def __init__(self, timeline: Timeline, total: int, k_weighted: bool = False):
         background = timeline.background
-        self.loop = sound_samples(background.sound, "background")
+        loop = sound_samples(background.sound, "background")
         if background.sound.path is not None:
-            self.loop = seamless_loop(self.loop, ms_to_samples(LOOP_CROSSFADE_MS))
-        loop_rms = float(np.sqrt(np.mean(self.loop.astype(np.float64) ** 2))) or 1e-9
+            loop = seamless_loop(loop, ms_to_samples(LOOP_CROSSFADE_MS))
+        loop_rms = float(np.sqrt(np.mean(loop.astype(np.float64) ** 2))) or 1e-9
+        self.loop = KWeighting.loop(loop) if k_weighted else loop
         self.level = db_to_gain(VOICE_RMS_DB + background.volume_db) / loop_rms
         self.duck = db_to_gain(-background.duck_db)
         self.fade_in = ms_to_samples(background.fade_in_ms)
@@ -88,27 +102,35 @@ class Bed:
         self.release = ms_to_samples(DUCK_RELEASE_MS)
 
     def block(self, start: int, n: int) -> np.ndarray:
-        gain = self._fades(start, n) * self._ducking(start, n) * self.level
-        return _looped(self.loop, start, n) * gain[:, None].astype(np.float32)
+        sound = _looped(self.loop, start, n)
+        envelope = _product(self._fades(start, n), self._ducking(start, n))
+        if envelope is None:                 # most of a long track: the bed at its level
+            return sound * np.float32(self.level)
+        return sound * (envelope * self.level).astype(np.float32)[:, None]
 
-    def _fades(self, start: int, n: int) -> np.ndarray:
+    def _fades(self, start: int, n: int) -> np.ndarray | None:
+        first = max(start, self.total - self.fade_out)
+        fading_out = self.fade_out and first < start + n
+        if start >= self.fade_in and not fading_out:
+            return None
         gain = np.ones(n)
         if start < self.fade_in:
             position = start + np.arange(min(n, self.fade_in - start), dtype=np.float64)
             gain[:position.size] *= _smooth(position / self.fade_in)
-        first = max(start, self.total - self.fade_out)
-        if self.fade_out and first < start + n:
+        if fading_out:
             position = np.arange(first, start + n, dtype=np.float64)
             gain[first - start:] *= _smooth(np.clip((self.total - position) / self.fade_out, 0, 1))
         return gain
 
-    def _ducking(self, start: int, n: int) -> np.ndarray:
-        depth = np.zeros(n)
+    def _ducking(self, start: int, n: int) -> np.ndarray | None:
         if self.duck == 1.0 or not len(self.speech):
-            return depth + 1.0
+            return None
         end = start + n
         near = self.speech[(self.speech[:, 0] - self.attack < end)
                            & (self.speech[:, 1] + self.release > start)]
+        if not len(near):
+            return None
+        depth = np.zeros(n)
         for speech_start, speech_end in near:
             lo = max(start, speech_start - self.attack)
             hi = min(end, speech_end + self.release)
@@ -120,6 +142,17 @@ class Bed:
             reach[partial] = _smooth(reach[partial])
             depth[lo - start:hi - start] = np.maximum(depth[lo - start:hi - start], reach)
         return 1.0 - depth * (1.0 - self.duck)
+
+
+def _product(*envelopes: np.ndarray | None) -> np.ndarray | None:
+    """The product of the envelopes given; None (no change) when none is."""
+    present = [envelope for envelope in envelopes if envelope is not None]
+    if not present:
+        return None
+    result = present[0]
+    for envelope in present[1:]:
+        result = result * envelope
+    return result
 
 
 def _looped(loop: np.ndarray, start: int, n: int) -> np.ndarray:
@@ -142,12 +175,13 @@ def _smooth(x: np.ndarray) -> np.ndarray:
 
 
 def render(timeline: Timeline, synthesizer: Synthesizer, *, total: int | None = None,
-           block: int = BLOCK) -> Iterator[np.ndarray]:
+           block: int = BLOCK, k_weighted: bool = False) -> Iterator[np.ndarray]:
     """Yield the track as consecutive stereo float32 blocks, `total` samples in all
-    (default: the timeline's length)."""
+    (default: the timeline's length); K-weighted if `k_weighted`."""
     total = ms_to_samples(timeline.length_ms) if total is None else total
-    bed = Bed(timeline, total) if timeline.background else None
-    waiting = iter(layers_for(timeline, synthesizer))
+    bed = Bed(timeline, total, k_weighted) if timeline.background else None
+    prepare = KWeighting.clip if k_weighted else _unchanged
+    waiting = iter(layers_for(timeline, synthesizer, prepare))
     upcoming = next(waiting, None)
     active: list[Layer] = []
     for start in range(0, total, block):

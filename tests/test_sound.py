@@ -153,3 +153,29 @@ def test_sounds_preview_writes_one_file_per_sound(project):
     assert result.exit_code == 0
     files = sorted(p.stem for p in (project / "output" / "sounds").glob("*.mp3"))
     assert files == sorted([*sounds.BELLS, *sounds.BACKGROUNDS])
+
+
+def test_measuring_k_weighted_sources_equals_metering_the_weighted_mix(project, tmp_path):
+    """The build measures loudness on a mix of K-weighted sources (cheaper than weighting
+    the whole mix); with a bed, ducking, fades, bells and a sound file it must agree."""
+    from audio_builder import Builder, load_script, open_project
+    from audio_builder.loudness import LoudnessMeter
+    from audio_builder.render import render
+
+    chime = tmp_path / "chime.wav"
+    with wave.open(str(chime), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(22_050)
+        t = np.arange(22_050) / 22_050
+        out.writeframes((np.sin(2 * np.pi * 2500 * t) * np.exp(-3 * t) * 20_000).astype("<i2").tobytes())
+    write(project / "scripts" / "mix.yaml",
+          PRACTICE.format(bed="ocean").replace("  - bell: 1", f"  - bell: 1\n  - sound: {chime}"))
+    builder = Builder(open_project())
+    timeline = builder.plan(load_script(project / "scripts" / "mix.yaml"))[0].timeline
+    plain, weighted = LoudnessMeter(2), LoudnessMeter(2)
+    for block in render(timeline, builder.synthesizer):
+        plain.add(block)
+    for block in render(timeline, builder.synthesizer, k_weighted=True):
+        weighted.add_weighted(block)
+    assert weighted.integrated() == pytest.approx(plain.integrated(), abs=0.01)
