@@ -132,16 +132,21 @@ class Bed:
             return None
         depth = np.zeros(n)
         for speech_start, speech_end in near:
-            lo = max(start, speech_start - self.attack)
-            hi = min(end, speech_end + self.release)
-            position = np.arange(lo, hi, dtype=np.float64)
-            rise = np.clip((position - (speech_start - self.attack)) / self.attack, 0, 1)
-            fall = np.clip(((speech_end + self.release) - position) / self.release, 0, 1)
-            reach = np.minimum(rise, fall)
-            partial = reach < 1.0
-            reach[partial] = _smooth(reach[partial])
-            depth[lo - start:hi - start] = np.maximum(depth[lo - start:hi - start], reach)
+            # Down over `attack` before the speech, flat under it, up over `release` after.
+            _ramp(depth, start, speech_start - self.attack, speech_start)
+            depth[max(0, speech_start - start):max(0, min(n, speech_end + 1 - start))] = 1.0
+            _ramp(depth, start, speech_end + self.release, speech_end)
         return 1.0 - depth * (1.0 - self.duck)
+
+
+def _ramp(depth: np.ndarray, start: int, zero_at: int, one_at: int) -> None:
+    """Raise `depth` (which begins at sample `start`) to a smooth ramp from 0 at `zero_at`
+    to 1 at `one_at` (either way round), over the samples between them."""
+    lo, hi = (zero_at, one_at) if zero_at < one_at else (one_at + 1, zero_at)
+    lo, hi = max(lo, start), min(hi, start + depth.size)
+    if lo < hi:
+        ramp = _smooth((np.arange(lo, hi, dtype=np.float64) - zero_at) / (one_at - zero_at))
+        np.maximum(depth[lo - start:hi - start], ramp, out=depth[lo - start:hi - start])
 
 
 def _product(*envelopes: np.ndarray | None) -> np.ndarray | None:
