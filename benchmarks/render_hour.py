@@ -9,7 +9,7 @@ LAME's speed depends on what it encodes, so the build is timed against three bar
 of the same length, each round in turn (a shared machine drifts; the ratio of each round is
 taken, then the median): pink noise copied to both channels (LAME codes the empty side
 channel almost for free), pink noise with two independent channels (stereo like a bed of
-rain), and the very audio the build makes, read from a raw file.
+rain), and the very samples the build streams to ffmpeg, read from a raw file.
 """
 
 from __future__ import annotations
@@ -67,9 +67,32 @@ def bare_encodes(ffmpeg: str, seconds: int, raw: Path, out: Path) -> dict[str, l
         "pink noise, two independent channels": [ffmpeg, "-v", "error", "-y", *pink(seconds, 1),
                                                  *pink(seconds, 2), "-filter_complex",
                                                  "[0][1]amerge=inputs=2", *mp3],
-        "the same audio the build makes": [ffmpeg, "-v", "error", "-y", "-f", "f32le", "-ar", "44100",
+        "the audio the build streams to ffmpeg": [ffmpeg, "-v", "error", "-y", "-f", "f32le", "-ar", "44100",
                                            "-ac", "2", "-i", str(raw), *mp3],
     }
+
+
+def write_encoder_input(folder: Path, raw: Path) -> None:
+    """The exact float samples the build streams to ffmpeg, as a raw file."""
+    import numpy as np
+
+    from audio_builder import Builder, load_script, open_project
+    from audio_builder.audio import ms_to_samples
+    from audio_builder.build import OutputSettings
+    from audio_builder.cache import SpeechCache
+    from audio_builder.master import Mastering, master
+    from audio_builder.render import render
+
+    builder = Builder(open_project(folder), cache=SpeechCache(folder / "cache"))
+    timeline = builder.plan(load_script(folder / "scripts" / "bench.yaml"))[0].timeline
+    settings = OutputSettings()
+    total = settings.codec.pcm_frames(ms_to_samples(timeline.length_ms))
+    blocks = master(lambda k_weighted: render(timeline, builder.synthesizer, total=total,
+                                              k_weighted=k_weighted),
+                    Mastering(settings.loudness, settings.channels, settings.codec.loudness_shift))
+    with raw.open("wb") as out:
+        for block in blocks:
+            out.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
 
 
 def peak_memory_mb(build: list[str], cwd: Path) -> float:
@@ -97,8 +120,7 @@ def main() -> None:
         build = [sys.executable, "-m", "audio_builder", "build", "--cache-dir", str(folder / "cache")]
         print(f"warm-up build (synthesizes the speech): {timed(build, folder):.1f} s")
         raw = folder / "same.f32"
-        subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(folder / "output" / "bench.mp3"),
-                        "-f", "f32le", "-ac", "2", "-ar", "44100", str(raw)], check=True)
+        write_encoder_input(folder, raw)
         baselines = bare_encodes(ffmpeg, args.minutes * 60, raw, folder / "bare.mp3")
         times: dict[str, list[float]] = {name: [] for name in [*baselines, "build"]}
         for round_number in range(1, args.rounds + 1):
