@@ -64,7 +64,6 @@ def main() -> None:
         path.write_text(script(changed=True))
         one_line, one_summary = build(folder)
         unchanged, same_summary = build(folder)
-        started = time.perf_counter()
         subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(folder / "output" / "twenty.mp3"),
                         "-f", "f32le", "-ac", "2", "-ar", "44100", str(folder / "same.f32")], check=True)
         started = time.perf_counter()
