@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from .audio import ms_to_samples
 from .cache import SpeechCache
@@ -200,14 +203,21 @@ def write_audio(timeline: Timeline, synthesizer: Synthesizer, path: Path, settin
                 tags: TrackTags) -> MasterReport | None:
     """Render, master, encode and tag `timeline` into `path` (which the caller renames)."""
     codec = settings.codec
-    total = codec.pcm_frames(ms_to_samples(timeline.length_ms))
     report: list[MasterReport] = []
-    mastered = master(lambda k_weighted: render(timeline, synthesizer, total=total,
-                                                k_weighted=k_weighted),
-                      Mastering(settings.loudness, settings.channels, codec.loudness_shift), report)
-    encode(mastered, path, fmt=codec, channels=settings.channels, bitrate=settings.bitrate)
+    encode(mastered_audio(timeline, synthesizer, settings, report), path, fmt=codec,
+           channels=settings.channels, bitrate=settings.bitrate)
     write_tags(path, codec.name, tags, timeline.chapters, timeline.length_ms)
     return report[0] if report else None
+
+
+def mastered_audio(timeline: Timeline, synthesizer: Synthesizer, settings: OutputSettings,
+                   report: list[MasterReport] | None = None) -> Iterator[np.ndarray]:
+    """The float blocks `write_audio` hands the encoder: rendered, brought to loudness,
+    limited, and as long as the format needs."""
+    codec = settings.codec
+    total = codec.pcm_frames(ms_to_samples(timeline.length_ms))
+    return master(lambda k_weighted: render(timeline, synthesizer, total=total, k_weighted=k_weighted),
+                  Mastering(settings.loudness, settings.channels, codec.loudness_shift), report)
 
 
 def write_file_atomically(path: Path, write) -> None:

@@ -57,6 +57,11 @@ def k_weighting_response(rate: int = SAMPLE_RATE, length: int = 4096) -> np.ndar
     return response
 
 
+@functools.cache
+def _response_spectrum(rate: int, size: int) -> np.ndarray:
+    return np.fft.rfft(k_weighting_response(rate), size)[:, None]
+
+
 class KWeighting:
     """The K-weighting as FFT convolution with `k_weighting_response`, streamed: each call
     to `process` continues where the last one ended (overlap-save)."""
@@ -64,10 +69,9 @@ class KWeighting:
     FFT_SIZE = 16_384
 
     def __init__(self, channels: int, rate: int = SAMPLE_RATE, before: np.ndarray | None = None):
-        taps = k_weighting_response(rate)
-        self.overlap = taps.size - 1
+        self.overlap = k_weighting_response(rate).size - 1
         self.hop = self.FFT_SIZE - self.overlap
-        self.spectrum = np.fft.rfft(taps, self.FFT_SIZE)[:, None]
+        self.spectrum = _response_spectrum(rate, self.FFT_SIZE)
         self.history = np.zeros((self.overlap, channels))
         if before is not None:          # the audio that came before the first block
             self.history[self.overlap - min(self.overlap, before.shape[0]):] = before[-self.overlap:]
@@ -85,20 +89,20 @@ class KWeighting:
         return out
 
     @staticmethod
-    def clip(samples: np.ndarray) -> np.ndarray:
-        """A clip weighted as if silence came before it (float32, same shape)."""
+    def clip(samples: np.ndarray, before: np.ndarray | None = None) -> np.ndarray:
+        """A clip weighted as if `before` (default: silence) came before it (float32, same
+        shape; one channel may be a 1-D array)."""
         shaped = samples[:, None] if samples.ndim == 1 else samples
-        weighted = KWeighting(shaped.shape[1]).process(shaped).astype(np.float32)
+        if before is not None and before.ndim == 1:
+            before = before[:, None]
+        weighted = KWeighting(shaped.shape[1], before=before).process(shaped).astype(np.float32)
         return weighted.reshape(samples.shape)
 
     @staticmethod
     def loop(samples: np.ndarray) -> np.ndarray:
         """A loop weighted as it sounds repeated: its end runs into its start."""
-        shaped = samples[:, None] if samples.ndim == 1 else samples
-        repeats = -(-k_weighting_response().size // max(1, shaped.shape[0]))
-        before = np.tile(shaped, (repeats, 1))
-        weighted = KWeighting(shaped.shape[1], before=before).process(shaped).astype(np.float32)
-        return weighted.reshape(samples.shape)
+        repeats = -(-k_weighting_response().size // max(1, samples.shape[0]))
+        return KWeighting.clip(samples, before=np.tile(samples, (repeats,) + (1,) * (samples.ndim - 1)))
 
 
 class LoudnessMeter:

@@ -1,9 +1,9 @@
 """Mastering: one gain for the whole track to reach its loudness, and a peak limiter.
 
 The mix is rendered twice: once K-weighted to measure it (see render), once to write it.
-One gain for the whole
-track keeps every part where the script put it (a long silence with its quiet bed is not
-pulled up); the limiter only catches the peaks that gain pushes past the ceiling.
+One gain for the whole track keeps every part where the script put it (a long silence with
+its quiet bed is not pulled up); the limiter only catches the peaks that gain pushes past
+the ceiling.
 """
 
 from __future__ import annotations

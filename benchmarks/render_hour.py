@@ -77,19 +77,12 @@ def write_encoder_input(folder: Path, raw: Path) -> None:
     import numpy as np
 
     from audio_builder import Builder, load_script, open_project
-    from audio_builder.audio import ms_to_samples
-    from audio_builder.build import OutputSettings
+    from audio_builder.build import OutputSettings, mastered_audio
     from audio_builder.cache import SpeechCache
-    from audio_builder.master import Mastering, master
-    from audio_builder.render import render
 
     builder = Builder(open_project(folder), cache=SpeechCache(folder / "cache"))
     timeline = builder.plan(load_script(folder / "scripts" / "bench.yaml"))[0].timeline
-    settings = OutputSettings()
-    total = settings.codec.pcm_frames(ms_to_samples(timeline.length_ms))
-    blocks = master(lambda k_weighted: render(timeline, builder.synthesizer, total=total,
-                                              k_weighted=k_weighted),
-                    Mastering(settings.loudness, settings.channels, settings.codec.loudness_shift))
+    blocks = mastered_audio(timeline, builder.synthesizer, OutputSettings())
     with raw.open("wb") as out:
         for block in blocks:
             out.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
@@ -135,7 +128,7 @@ def main() -> None:
     print(f"\n{args.minutes} minutes, median of {args.rounds} rounds:")
     print(f"  audio-builder build (speech cached): {statistics.median(ours):.1f} s")
     for name, bare in times.items():
-        ratios = [build_time / bare_time for build_time, bare_time in zip(ours, bare)]
+        ratios = [build_time / bare_time for build_time, bare_time in zip(ours, bare, strict=True)]
         print(f"  bare encode of {name}: {statistics.median(bare):.1f} s; "
               f"build / bare = {statistics.median(ratios):.2f}")
     print("  target: build at most 1.3 x a bare encode of stereo audio")
