@@ -1,3 +1,3 @@
-from .cli import main
+from audio_builder.cli import main
 
 main(prog_name="audio-builder")

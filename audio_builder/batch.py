@@ -12,13 +12,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import Builder, BuiltTrack, OutputSettings
-from .cache import SpeechCache
-from .model import Place, Script
-from .parser import load_script
-from .project import Project, open_project
-from .speech import Synthesizer, Utterance, VoiceBook
-from .timeline import spoken_pieces
+from audio_builder.build import Builder, BuiltTrack, OutputSettings
+from audio_builder.model import Place, Script, Utterance
+from audio_builder.script.parser import load_script
+from audio_builder.script.project import Project, open_project
+from audio_builder.speech.cache import SpeechCache
+from audio_builder.speech.synthesizer import Synthesizer, VoiceBook
+from audio_builder.timeline import spoken_pieces
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -18,21 +17,22 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import ms_to_samples
-from .cache import SpeechCache
-from .captions import to_chapters_json, to_srt, to_vtt
-from .durations import format_human
-from .encode import FORMATS, Format, encode
-from .engines import ENGINES
-from .errors import InputError
-from .master import Mastering, MasterReport, master
-from .media import file_length_ms
-from .model import Place, Script
-from .project import Project
-from .render import render
-from .speech import Synthesizer, Utterance, VoiceBook
-from .tags import TrackTags, write_tags
-from .timeline import LengthError, Measures, Timeline, plan_timeline
+from audio_builder.errors import InputError
+from audio_builder.files import temporary_beside
+from audio_builder.model import Place, Script, Utterance
+from audio_builder.publish.captions import to_chapters_json, to_srt, to_vtt
+from audio_builder.publish.tags import TrackTags, write_tags
+from audio_builder.publish.tracks import cover_bytes, track_guid, track_name
+from audio_builder.render import render
+from audio_builder.script.project import Project
+from audio_builder.sound.audio import ms_to_samples
+from audio_builder.sound.encode import FORMATS, Format, encode
+from audio_builder.sound.master import Mastering, MasterReport, master
+from audio_builder.sound.media import file_length_ms
+from audio_builder.speech.cache import SpeechCache
+from audio_builder.speech.engines import ENGINES
+from audio_builder.speech.synthesizer import Synthesizer, VoiceBook
+from audio_builder.timeline import LengthError, Measures, Timeline, plan_timeline
 
 
 @dataclass(frozen=True)
@@ -56,11 +56,6 @@ class OutputSettings:
         if self.loudness_lufs is not None:
             return self.loudness_lufs
         return -16.0 if self.channels == 2 else -19.0
-
-
-def track_name(script: Script, length_ms: int | None, lengths: int = 1) -> str:
-    """The output name of one track: the slug, or `<slug>-<length>` when there are several."""
-    return script.slug if lengths <= 1 or length_ms is None else f"{script.slug}-{format_human(length_ms)}"
 
 
 @dataclass(frozen=True)
@@ -167,7 +162,7 @@ class Builder:
         texts = {"vtt": to_vtt(plan.timeline), "srt": to_srt(plan.timeline),
                  "chapters": to_chapters_json(plan.timeline)}
         with ExitStack() as cleanup:
-            temporary = {key: _temporary_beside(path, cleanup) for key, path in targets.items()}
+            temporary = {key: temporary_beside(path, cleanup) for key, path in targets.items()}
             report = write_audio(plan.timeline, self.synthesizer, temporary["audio"], self.output,
                                  self._tags(plan.script, plan.name))
             for key, text in texts.items():
@@ -179,8 +174,6 @@ class Builder:
                           report.gain_db if report else 0.0)
 
     def _tags(self, script: Script, name: str) -> TrackTags:
-        from .publish import cover_bytes, track_guid
-
         podcast = self.project.podcast
         cover, cover_mime = cover_bytes(podcast, script)
         return TrackTags(
@@ -218,28 +211,3 @@ def mastered_audio(timeline: Timeline, synthesizer: Synthesizer, settings: Outpu
     total = codec.pcm_frames(ms_to_samples(timeline.length_ms))
     return master(lambda k_weighted: render(timeline, synthesizer, total=total, k_weighted=k_weighted),
                   Mastering(settings.loudness, settings.channels, codec.loudness_shift), report)
-
-
-def write_file_atomically(path: Path, write) -> None:
-    """Call `write(temporary_path)`, then move the result to `path` in one step."""
-    with ExitStack() as cleanup:
-        temporary = _temporary_beside(path, cleanup)
-        write(temporary)
-        os.replace(temporary, path)
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-def _temporary_beside(path: Path, cleanup: ExitStack) -> Path:
-    """A fresh hidden file in the same folder (so the final rename is atomic), removed
-    again unless it was renamed into place."""
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(handle)
-    temporary = Path(name)
-    os.chmod(temporary, 0o666 & ~_umask())          # as an ordinary new file, not mkstemp's 0600
-    cleanup.callback(lambda: temporary.unlink(missing_ok=True))
-    return temporary

@@ -9,20 +9,20 @@ from pathlib import Path
 
 import click
 
-from . import sounds
-from .batch import BatchOptions, build_scripts
-from .build import Builder, OutputSettings
-from .cache import ENV_VAR, SpeechCache
-from .durations import DurationError, format_ms, parse_duration
-from .encode import FORMATS
-from .engines import ENGINES
-from .errors import AudioBuilderError, ErrorGroup, InputError
-from .feedcheck import check_feed
-from .parser import load_script
-from .preview import write_previews, write_voice_samples
-from .progress import progress_bars
-from .project import find_scripts, open_project
-from .publish import publish
+from audio_builder.batch import BatchOptions, build_scripts
+from audio_builder.build import Builder, OutputSettings
+from audio_builder.durations import DurationError, format_ms, parse_duration
+from audio_builder.errors import AudioBuilderError, ErrorGroup, InputError
+from audio_builder.preview import write_previews, write_voice_samples
+from audio_builder.progress import progress_bars
+from audio_builder.publish.feedcheck import check_feed
+from audio_builder.publish.site import publish
+from audio_builder.script.parser import load_script
+from audio_builder.script.project import find_scripts, open_project
+from audio_builder.sound import sounds
+from audio_builder.sound.encode import FORMATS
+from audio_builder.speech.cache import ENV_VAR, SpeechCache
+from audio_builder.speech.engines import ENGINES
 
 
 def _shown(file: str | None) -> str | None:
@@ -280,13 +280,13 @@ def play(track, no_bells, hold, start, to_file, keys):
 
     Keys: space pause and resume, n / p next and previous chapter, right / left seek 10 s,
     b strike a bell now, q quit."""
-    from .live.keys import ScriptedKeys, TerminalKeys
-    from .live.outputs import FileOutput, SystemOutput
-    from .live.player import Player
-    from .live.prepare import prepare_track
-    from .live.session import run_session
-    from .live.track import scratch_folder
-    from .media import builtin_samples
+    from audio_builder.live.keys import ScriptedKeys, TerminalKeys
+    from audio_builder.live.outputs import FileOutput, SystemOutput
+    from audio_builder.live.player import Player
+    from audio_builder.live.prepare import prepare_track
+    from audio_builder.live.session import run_session
+    from audio_builder.live.track import scratch_folder
+    from audio_builder.sound.media import builtin_samples
 
     project = open_project(track)
     with scratch_folder() as folder:
@@ -309,7 +309,7 @@ def play(track, no_bells, hold, start, to_file, keys):
                 if show:
                     from rich.live import Live
 
-                    from .live.view import render_view
+                    from audio_builder.live.view import render_view
 
                     with Live(render_view(player), refresh_per_second=4, transient=False) as live:
                         run_session(player, output, key_source, lambda p: live.update(render_view(p)))

@@ -32,6 +32,15 @@ class SoundRef:
         return self.name if self.name is not None else str(self.path)
 
 
+@dataclass(frozen=True)
+class Utterance:
+    """One piece of speech: a sentence (or part of one) in one voice at one rate."""
+
+    text: str
+    voice: str
+    rate: float = 1.0
+
+
 # --- the parts of a `say` -------------------------------------------------------------
 
 @dataclass(frozen=True)

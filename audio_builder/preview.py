@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import sounds
-from .audio import samples_to_ms
-from .build import OutputSettings, write_audio, write_file_atomically
-from .media import builtin_samples
-from .model import Background, SoundRef
-from .speech import Synthesizer, VoiceBook
-from .tags import TrackTags
-from .timeline import PlacedBell, Timeline
+from audio_builder.build import OutputSettings, write_audio
+from audio_builder.files import write_file_atomically
+from audio_builder.model import Background, SoundRef
+from audio_builder.publish.tags import TrackTags
+from audio_builder.sound import sounds
+from audio_builder.sound.audio import samples_to_ms
+from audio_builder.sound.media import builtin_samples
+from audio_builder.speech.synthesizer import Synthesizer, VoiceBook
+from audio_builder.timeline import PlacedBell, Timeline
 
 BACKGROUND_PREVIEW_MS = 20_000
 BELL_PREVIEW_EXTRA_MS = 1_000
@@ -50,9 +51,9 @@ def write_previews(folder: Path, settings: OutputSettings | None = None) -> list
 def write_voice_samples(project, text: str, folder: Path, cache=None) -> list[Path]:
     """`text` spoken by every voice profile that works here, one MP3 each, laid out by the
     planner exactly as a `say` step in that voice would be."""
-    from .build import Builder
-    from .engines import ENGINES
-    from .model import Pause, Place, Say, Script, Words
+    from audio_builder.build import Builder
+    from audio_builder.model import Pause, Place, Say, Script, Words
+    from audio_builder.speech.engines import ENGINES
 
     folder.mkdir(parents=True, exist_ok=True)
     place = Place("--sample", 1)

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .audio import db_to_gain, ms_to_samples
-from .loudness import KWeighting
-from .media import decode_file, sound_samples
-from .speech import Synthesizer
-from .timeline import Timeline
+from audio_builder.sound.audio import db_to_gain, ms_to_samples
+from audio_builder.sound.loudness import KWeighting
+from audio_builder.sound.media import decode_file, sound_samples
+from audio_builder.speech.synthesizer import Synthesizer
+from audio_builder.timeline import Timeline
 
 BLOCK = 65_536
 VOICE_RMS_DB = -20.0          # the level speech clips are brought to (audio.normalize_speech)

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
-from .durations import format_human, format_ms
-from .errors import InputError
-from .model import (
+from audio_builder.durations import format_human, format_ms
+from audio_builder.errors import InputError
+from audio_builder.model import (
     At,
     Background,
     Bell,
@@ -28,9 +28,9 @@ from .model import (
     Script,
     SoundRef,
     SoundStep,
+    Utterance,
 )
-from .speech import Utterance
-from .text import split_sentences
+from audio_builder.script.text import split_sentences
 
 BREATH_CUES = {"in": "Breathe in", "hold": "Hold", "out": "and out"}
 

@@ -53,7 +53,7 @@ def build(folder: Path) -> tuple[float, str]:
 
 
 def main() -> None:
-    from audio_builder.media import ffmpeg_exe
+    from audio_builder.sound.media import ffmpeg_exe
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

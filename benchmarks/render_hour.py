@@ -78,7 +78,7 @@ def write_encoder_input(folder: Path, raw: Path) -> None:
 
     from audio_builder import Builder, load_script, open_project
     from audio_builder.build import OutputSettings, mastered_audio
-    from audio_builder.cache import SpeechCache
+    from audio_builder.speech.cache import SpeechCache
 
     builder = Builder(open_project(folder), cache=SpeechCache(folder / "cache"))
     timeline = builder.plan(load_script(folder / "scripts" / "bench.yaml"))[0].timeline
@@ -104,7 +104,7 @@ def main() -> None:
     parser.add_argument("--pieces", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    from audio_builder.media import ffmpeg_exe
+    from audio_builder.sound.media import ffmpeg_exe
 
     ffmpeg = ffmpeg_exe()
     with tempfile.TemporaryDirectory() as tmp:

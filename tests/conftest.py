@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from audio_builder.cli import main
-from audio_builder.media import ffmpeg_exe
+from audio_builder.sound.media import ffmpeg_exe
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -68,6 +68,6 @@ def decode_mono(path: Path, rate: int = 44_100) -> np.ndarray:
 
 
 def espeak_available() -> bool:
-    from audio_builder.engines import ENGINES
+    from audio_builder.speech.engines import ENGINES
 
     return ENGINES["pyttsx3"].problem() is None

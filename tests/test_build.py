@@ -209,8 +209,8 @@ def test_the_built_in_voices_speak_at_a_calm_pace(project, voice):
     from pathlib import Path
 
     from audio_builder import Builder, load_script, open_project
-    from audio_builder.cache import SpeechCache
-    from audio_builder.text import word_count
+    from audio_builder.script.text import word_count
+    from audio_builder.speech.cache import SpeechCache
 
     write(project / "scripts" / "pace.yaml", PASSAGE)
     builder = Builder(open_project(project), voice=voice, cache=SpeechCache())
@@ -223,7 +223,7 @@ def test_the_built_in_voices_speak_at_a_calm_pace(project, voice):
 def test_without_ffmpeg_on_path_the_packaged_one_is_used(project, monkeypatch):
     import shutil
 
-    import audio_builder.media as media
+    import audio_builder.sound.media as media
 
     monkeypatch.setattr(shutil, "which", lambda name, *args, **kwargs: None)
     media.ffmpeg_exe.cache_clear()

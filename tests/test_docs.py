@@ -40,7 +40,7 @@ def test_every_block_is_a_script_or_a_named_file():
 
 def test_the_podcast_yaml_example_is_valid(tmp_path):
     from audio_builder.errors import InputError
-    from audio_builder.podcast import load_podcast
+    from audio_builder.script.podcast import load_podcast
 
     [block] = [b for _, _, b in examples() if b.startswith("# file: podcast.yaml")]
     (tmp_path / "podcast.yaml").write_text(block.replace("image: images/cover.png", "image: c.png"))
@@ -53,7 +53,7 @@ def test_the_podcast_yaml_example_is_valid(tmp_path):
 
 
 def test_the_docs_have_examples_of_every_step_kind():
-    from audio_builder.parser import STEP_KINDS
+    from audio_builder.script.parser import STEP_KINDS
 
     text = "".join(block for _, _, block in examples())
     for kind in STEP_KINDS:

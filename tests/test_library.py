@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import espeak_available, ffprobe_duration, run
 
 from audio_builder.model import Chapter
-from audio_builder.parser import load_script
+from audio_builder.script.parser import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 PRACTICES = sorted((ROOT / "scripts").glob("*.yaml"))

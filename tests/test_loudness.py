@@ -4,7 +4,7 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from audio_builder.loudness import LoudnessMeter, PeakLimiter
+from audio_builder.sound.loudness import LoudnessMeter, PeakLimiter
 
 RATE = 44_100
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import run, write
 from mutagen.id3 import ID3
 
-from audio_builder.feed import podcast_guid
+from audio_builder.publish.feed import podcast_guid
 
 PODCAST = """
 title: Test & Practice

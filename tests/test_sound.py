@@ -10,8 +10,8 @@ import pytest
 from conftest import decode_mono, ffprobe_duration, ffprobe_json, run, write
 from mutagen import File as MutagenFile
 
-from audio_builder import sounds
-from audio_builder.media import ffmpeg_exe
+from audio_builder.sound import sounds
+from audio_builder.sound.media import ffmpeg_exe
 
 PRACTICE = """
 title: Sound Check
@@ -159,8 +159,8 @@ def test_measuring_k_weighted_sources_equals_metering_the_weighted_mix(project, 
     """The build measures loudness on a mix of K-weighted sources (cheaper than weighting
     the whole mix); with a bed, ducking, fades, bells and a sound file it must agree."""
     from audio_builder import Builder, load_script, open_project
-    from audio_builder.loudness import LoudnessMeter
     from audio_builder.render import render
+    from audio_builder.sound.loudness import LoudnessMeter
 
     chime = tmp_path / "chime.wav"
     with wave.open(str(chime), "wb") as out:

@@ -9,9 +9,9 @@ import pytest
 from conftest import espeak_available, run, write
 
 from audio_builder import open_project
-from audio_builder.cache import SpeechCache
 from audio_builder.model import Place
-from audio_builder.speech import Synthesizer, Utterance, VoiceBook
+from audio_builder.speech.cache import SpeechCache
+from audio_builder.speech.synthesizer import Synthesizer, Utterance, VoiceBook
 
 PLACE = Place("t.yaml", 1)
 
@@ -138,7 +138,7 @@ def test_voices_says_clearly_when_espeak_is_missing(project, monkeypatch):
     import ctypes.util
     import shutil
 
-    from audio_builder.engines.pyttsx3_engine import Pyttsx3Engine
+    from audio_builder.speech.engines.pyttsx3_engine import Pyttsx3Engine
 
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)

@@ -5,7 +5,7 @@ from conftest import write
 
 from audio_builder.errors import InputError
 from audio_builder.model import Pause, Place
-from audio_builder.parser import load_script
+from audio_builder.script.parser import load_script
 from audio_builder.timeline import LengthError, Measures, plan_timeline, share_slack
 
 MEASURES = Measures(

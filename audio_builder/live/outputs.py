@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio import SAMPLE_RATE
-from ..errors import BuildError
+from audio_builder.errors import BuildError
+from audio_builder.sound.audio import SAMPLE_RATE
 
 # Programs that play raw 16-bit stereo PCM from standard input, in the order they are tried.
 SYSTEM_PLAYERS = {

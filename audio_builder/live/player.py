@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..audio import SAMPLE_RATE, ms_to_samples
-from ..timeline import ChapterStart
-from .track import Cue, PlayableTrack
+from audio_builder.live.track import Cue, PlayableTrack
+from audio_builder.sound.audio import SAMPLE_RATE, ms_to_samples
+from audio_builder.timeline import ChapterStart
 
 SEEK_MS = 10_000
 BACK_TO_START_MS = 3_000     # `p` within this of a chapter's start goes to the one before

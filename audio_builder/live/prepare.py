@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ..build import Builder, OutputSettings, track_name, write_audio
-from ..cache import SpeechCache
-from ..captions import caption_cues
-from ..errors import InputError
-from ..parser import load_script
-from ..project import Project
-from ..tags import TrackTags
-from .track import Cue, PlayableTrack, decode_to_memmap, open_recording
+from audio_builder.build import Builder, OutputSettings, write_audio
+from audio_builder.errors import InputError
+from audio_builder.live.track import Cue, PlayableTrack, decode_to_memmap, open_recording
+from audio_builder.publish.captions import caption_cues
+from audio_builder.publish.tags import TrackTags
+from audio_builder.publish.tracks import track_name
+from audio_builder.script.parser import load_script
+from audio_builder.script.project import Project
+from audio_builder.speech.cache import SpeechCache
 
 SCRIPT_SUFFIXES = (".yaml", ".yml")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from ..audio import SAMPLE_RATE
-from .player import Player
+from audio_builder.live.player import Player
+from audio_builder.sound.audio import SAMPLE_RATE
 
 BLOCK = SAMPLE_RATE // 10          # 100 ms: keys act within about a tenth of a second
 VIEW_EVERY_S = 0.25

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 from mutagen.id3 import ID3, ID3NoHeaderError
 
-from ..audio import SAMPLE_RATE
-from ..errors import InputError
-from ..media import ffmpeg_exe
-from ..timeline import ChapterStart
+from audio_builder.errors import InputError
+from audio_builder.sound.audio import SAMPLE_RATE
+from audio_builder.sound.media import ffmpeg_exe
+from audio_builder.timeline import ChapterStart
 
 
 @dataclass(frozen=True)

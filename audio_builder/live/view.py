@@ -7,8 +7,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..durations import format_ms
-from .player import Player
+from audio_builder.durations import format_ms
+from audio_builder.live.player import Player
 
 BAR_WIDTH = 76
 HELP = "space pause · n/p chapter · ←/→ 10 s · b bell · q quit"

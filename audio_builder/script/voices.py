@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from .errors import InputError
-from .fields import Fields, describe
-from .model import VoiceProfile
-from .yamlfile import YamlMap, read_yaml
+from audio_builder.errors import InputError
+from audio_builder.model import VoiceProfile
+from audio_builder.script.fields import Fields, describe
+from audio_builder.script.yamlfile import YamlMap, read_yaml
 
 PROFILE_KEYS = ("engine", "voice", "rate", "sentence_pause", "pronounce")
 PRONOUNCE_FILE = "pronounce.yaml"
@@ -26,7 +26,7 @@ BUILTIN_PROFILES = {
 
 def load_profile(path: Path, project_pronounce: tuple[tuple[str, str], ...] = ()) -> VoiceProfile:
     """Read one voice profile file."""
-    from .engines import ENGINES
+    from audio_builder.speech.engines import ENGINES
 
     data = read_yaml(path)
     if not isinstance(data, YamlMap):

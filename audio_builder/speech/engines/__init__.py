@@ -6,13 +6,15 @@ its library demands, and knows nothing of scripts or timelines.
 
 from __future__ import annotations
 
-from .base import EngineUnavailable, SpeechAudio, SpeechEngine
-from .piper_engine import PiperEngine
-from .pyttsx3_engine import Pyttsx3Engine
+from audio_builder.speech.engines.base import EngineUnavailable, SpeechAudio, SpeechEngine
+from audio_builder.speech.engines.piper_engine import PiperEngine
+from audio_builder.speech.engines.pyttsx3_engine import Pyttsx3Engine
+from audio_builder.speech.engines.tones_engine import TonesEngine
 
 ENGINES: dict[str, type[SpeechEngine]] = {
     PiperEngine.name: PiperEngine,
     Pyttsx3Engine.name: Pyttsx3Engine,
+    TonesEngine.name: TonesEngine,
 }
 
 __all__ = ["ENGINES", "EngineUnavailable", "SpeechAudio", "SpeechEngine"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 
-from .timeline import Timeline
+from audio_builder.timeline import Timeline
 
 
 def _clock(ms: int, separator: str) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import InputError
-from .fields import Fields, describe
-from .model import Podcast
-from .yamlfile import YamlMap, read_yaml
+from audio_builder.errors import InputError
+from audio_builder.model import Podcast
+from audio_builder.script.fields import Fields, describe
+from audio_builder.script.yamlfile import YamlMap, read_yaml
 
 PODCAST_FILE = "podcast.yaml"
 PODCAST_KEYS = ("title", "author", "email", "description", "base_url", "image", "language",

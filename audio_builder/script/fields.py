@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from .durations import DurationError, parse_duration
-from .errors import InputError
-from .yamlfile import YamlMap
+from audio_builder.durations import DurationError, parse_duration
+from audio_builder.errors import InputError
+from audio_builder.script.yamlfile import YamlMap
 
 
 class Fields:

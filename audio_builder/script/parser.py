@@ -7,16 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import sounds
-from .errors import InputError
-from .fields import (
-    Fields,
-    describe,
-    existing_file,
-    read_duration,
-    unknown_key_message,
-)
-from .model import (
+from audio_builder.errors import InputError
+from audio_builder.model import (
     At,
     Background,
     Bell,
@@ -32,7 +24,15 @@ from .model import (
     Step,
     Words,
 )
-from .yamlfile import YamlList, YamlMap, read_yaml
+from audio_builder.script.fields import (
+    Fields,
+    describe,
+    existing_file,
+    read_duration,
+    unknown_key_message,
+)
+from audio_builder.script.yamlfile import YamlList, YamlMap, read_yaml
+from audio_builder.sound import sounds
 
 SCRIPT_KEYS = ("title", "description", "author", "date", "episode", "season", "image",
                "language", "explicit", "keywords", "voice", "length", "background", "bell",

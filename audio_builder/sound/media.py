@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import sounds
-from .audio import SAMPLE_RATE, fade_edges
-from .errors import BuildError, InputError
-from .model import Place, SoundRef
+from audio_builder.errors import BuildError, InputError
+from audio_builder.model import Place, SoundRef
+from audio_builder.sound import sounds
+from audio_builder.sound.audio import SAMPLE_RATE, fade_edges
 
 
 @functools.cache

@@ -15,26 +15,18 @@ from urllib.parse import quote
 
 from mutagen.mp3 import MP3
 
-from .build import track_name, write_file_atomically
-from .cover import default_cover_png
-from .durations import format_human, format_ms
-from .errors import InputError
-from .feed import Channel, Item, episode_guid, feed_xml, podcast_guid
-from .model import Podcast, Script
-from .page import PageEpisode, page_html
-from .parser import load_script
-from .project import Project, find_scripts
+from audio_builder.durations import format_ms
+from audio_builder.errors import InputError
+from audio_builder.files import write_file_atomically
+from audio_builder.model import Podcast
+from audio_builder.publish.cover import default_cover_png
+from audio_builder.publish.feed import Channel, Item, feed_xml
+from audio_builder.publish.page import PageEpisode, page_html
+from audio_builder.publish.tracks import Track, track_guid, tracks_of
+from audio_builder.script.parser import load_script
+from audio_builder.script.project import Project, find_scripts
 
 DEFAULT_COVER = "cover.png"
-
-
-@dataclass(frozen=True)
-class Track:
-    """One built track of a script, as it will appear in the feed."""
-
-    script: Script
-    name: str
-    title: str
 
 
 @dataclass(frozen=True)
@@ -44,27 +36,6 @@ class PublishReport:
     items: tuple[Item, ...]
     drafts: tuple[str, ...]       # scripts with no date
     unbuilt: tuple[str, ...]      # tracks with no MP3 in output/
-
-
-def tracks_of(script: Script) -> list[Track]:
-    if len(script.lengths) <= 1:
-        return [Track(script, track_name(script, None), script.title)]
-    return [Track(script, track_name(script, ms, len(script.lengths)),
-                  f"{script.title} ({format_human(ms)})") for ms in script.lengths]
-
-
-def track_guid(podcast: Podcast, name: str) -> str:
-    """The episode guid of a track: stable across rebuilds, distinct between podcasts."""
-    base = podcast.base_url or f"audio-builder/{podcast.title}/"
-    return episode_guid(podcast_guid(base + "feed.xml"), name)
-
-
-def cover_bytes(podcast: Podcast, script: Script | None = None) -> tuple[bytes, str]:
-    """The picture for a track or the podcast, and its MIME type."""
-    image = (script.image if script else None) or podcast.image
-    if image is not None:
-        return image.read_bytes(), "image/jpeg" if image.suffix.lower() in (".jpg", ".jpeg") else "image/png"
-    return default_cover_png(podcast.title), "image/png"
 
 
 def _channel(podcast: Podcast, image_url: str) -> Channel:

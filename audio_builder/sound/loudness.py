@@ -17,7 +17,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .audio import SAMPLE_RATE, db_to_gain
+from audio_builder.sound.audio import SAMPLE_RATE, db_to_gain
 
 
 def _k_weighting_biquads(rate: int) -> list[tuple[tuple[float, ...], tuple[float, ...]]]:

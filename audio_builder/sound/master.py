@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .audio import db_to_gain
-from .loudness import LoudnessMeter, PeakLimiter
+from audio_builder.sound.audio import db_to_gain
+from audio_builder.sound.loudness import LoudnessMeter, PeakLimiter
 
 # Sample peaks stay under -1.5 dBFS, which keeps the true peak of the encoded file under
 # -1 dBTP (measured on MP3, AAC and Opus: see docs/sound.md).

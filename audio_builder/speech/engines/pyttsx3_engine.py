@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import EngineUnavailable, SpeechAudio, SpeechEngine
+from audio_builder.speech.engines.base import EngineUnavailable, SpeechAudio, SpeechEngine
 
 ESPEAK_DEFAULT_WPM = 200
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError
+from audio_builder.errors import InputError
 
 
 class YamlMap(dict):

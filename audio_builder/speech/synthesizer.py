@@ -6,11 +6,12 @@ the script says; edges are faded so nothing clicks; every clip is brought to one
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from .audio import (
+from audio_builder.errors import InputError
+from audio_builder.model import Place, Utterance, VoiceProfile
+from audio_builder.script.text import apply_pronunciation
+from audio_builder.sound.audio import (
     SAMPLE_RATE,
     fade_edges,
     ms_to_samples,
@@ -19,21 +20,9 @@ from .audio import (
     samples_to_ms,
     trim_silence,
 )
-from .cache import SpeechCache, speech_key
-from .engines import ENGINES, EngineUnavailable, SpeechEngine
-from .errors import InputError
-from .loudness import PeakLimiter
-from .model import Place, VoiceProfile
-from .text import apply_pronunciation
-
-
-@dataclass(frozen=True)
-class Utterance:
-    """One piece of speech: a sentence (or part of one) in one voice at one rate."""
-
-    text: str
-    voice: str
-    rate: float = 1.0
+from audio_builder.sound.loudness import PeakLimiter
+from audio_builder.speech.cache import SpeechCache, speech_key
+from audio_builder.speech.engines import ENGINES, EngineUnavailable, SpeechEngine
 
 
 class VoiceBook:

@@ -7,8 +7,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 from xml.etree import ElementTree as ET
 
-from .cover import image_size
-from .feed import ITUNES, PODCAST
+from audio_builder.publish.cover import image_size
+from audio_builder.publish.feed import ITUNES, PODCAST
 
 MIN_COVER, MAX_COVER = 1400, 3000
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .audio import SAMPLE_RATE
-from .errors import BuildError
-from .media import ffmpeg_exe
+from audio_builder.errors import BuildError
+from audio_builder.sound.audio import SAMPLE_RATE
+from audio_builder.sound.media import ffmpeg_exe
 
 
 @dataclass(frozen=True)

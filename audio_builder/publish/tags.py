@@ -31,7 +31,7 @@ from mutagen.id3 import (
     PictureType,
 )
 
-from .timeline import ChapterStart
+from audio_builder.timeline import ChapterStart
 
 
 @dataclass(frozen=True)

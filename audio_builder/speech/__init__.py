@@ -1,0 +1,9 @@
+"""Speech: from an utterance (text, voice, rate) to a clean clip, through engines and a cache.
+
+`engines/` holds the engine registry (one small interface: text in, samples out);
+`synthesizer` trims, levels and caches what they say; `cache` keeps it on disk.
+
+May import: the core (`errors`, `model`, `durations`, `files`), `script.text` (pronunciation and
+sentences) and the sample helpers of `sound` (`sound.audio`, `sound.loudness`). Never the planner,
+the build or publishing.
+"""
