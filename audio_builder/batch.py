@@ -54,7 +54,7 @@ def build_scripts(project: Project, scripts: list[Script], options: BatchOptions
     checker = _builder(project, options)
     scripts = [checker.with_voice(script) for script in scripts]
     pieces = _distinct_pieces(scripts)
-    cache, key = checker.synthesizer.cache, checker.synthesizer.key
+    cache, key = SpeechCache(options.cache_dir), checker.synthesizer.key   # the builders' cache
     missing = pieces if options.force else [
         (u, p) for u, p in pieces if cache.get(key(u, p)) is None]   # reads and checks each entry
     _speak(project, missing, options, progress)

@@ -7,6 +7,7 @@ exits with the error's `exit_code`; tracebacks appear only with `--traceback`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -49,9 +50,9 @@ class BuildError(AudioBuilderError):
 class ErrorGroup(InputError):
     """Several input errors found in one pass, reported together."""
 
-    def __init__(self, errors: list[AudioBuilderError]):
+    def __init__(self, errors: Sequence[AudioBuilderError]):
         super().__init__("; ".join(e.message for e in errors))
-        self.errors = errors
+        self.errors = list(errors)
 
     def __reduce__(self):
         return (self.__class__, (self.errors,))

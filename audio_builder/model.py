@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ class Gap:
     ms: int
 
 
-SayPart = Union[Words, Gap]
+SayPart = Words | Gap
 
 
 # --- steps ----------------------------------------------------------------------------
@@ -134,7 +133,7 @@ class SoundStep:
     place: Place
 
 
-Step = Union[Say, Pause, Bell, Breathe, Chapter, At, SoundStep]
+Step = Say | Pause | Bell | Breathe | Chapter | At | SoundStep
 
 
 @dataclass(frozen=True)

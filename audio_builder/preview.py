@@ -3,6 +3,7 @@ sample sentence in each voice."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from audio_builder.build import OutputSettings, write_audio
@@ -42,8 +43,8 @@ def write_previews(folder: Path, settings: OutputSettings | None = None) -> list
             tags = TrackTags(title=f"{sound.name} ({registry.kind})", artist="audio-builder",
                              album="Built-in sounds", description=sound.description)
             timeline = preview_timeline(registry.kind, sound.name)
-            write_file_atomically(path, lambda temporary: write_audio(
-                timeline, synthesizer, temporary, settings, tags))
+            write_file_atomically(path, functools.partial(
+                write_audio, timeline, synthesizer, settings=settings, tags=tags))
             written.append(path)
     return written
 
@@ -67,7 +68,7 @@ def write_voice_samples(project, text: str, folder: Path, cache=None) -> list[Pa
         timeline = builder.plan(sample)[0].timeline
         tags = TrackTags(title=sample.title, artist="audio-builder", album="Voices")
         path = folder / f"{name}.mp3"
-        write_file_atomically(path, lambda temporary: write_audio(
-            timeline, builder.synthesizer, temporary, OutputSettings(), tags))
+        write_file_atomically(path, functools.partial(
+            write_audio, timeline, builder.synthesizer, settings=OutputSettings(), tags=tags))
         written.append(path)
     return written

@@ -17,13 +17,14 @@ def progress_bars(show: bool):
         BarColumn,
         MofNCompleteColumn,
         Progress,
+        TaskID,
         TextColumn,
         TimeElapsedColumn,
     )
 
     bars = Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), transient=False)
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
         if total == 0:

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from audio_builder.model import Background, SoundRef
 from audio_builder.sound.audio import db_to_gain, ms_to_samples
 from audio_builder.sound.loudness import KWeighting
 from audio_builder.sound.media import decode_file, sound_samples
 from audio_builder.speech.synthesizer import Synthesizer
-from audio_builder.timeline import Timeline
+from audio_builder.timeline import PlacedSound, PlacedSpeech, Timeline
 
 BLOCK = 65_536
 VOICE_RMS_DB = -20.0          # the level speech clips are brought to (audio.normalize_speech)
@@ -58,13 +59,20 @@ def _unchanged(samples: np.ndarray) -> np.ndarray:
 
 def layers_for(timeline: Timeline, synthesizer: Synthesizer,
                prepare: Callable[[np.ndarray], np.ndarray] = _unchanged) -> list[Layer]:
-    layers = [Layer(ms_to_samples(s.start_ms),
-                    lambda s=s: prepare(synthesizer.samples(s.utterance, s.place)))
-              for s in timeline.speech]
-    bell = functools.cache(lambda sound: prepare(sound_samples(sound, "bell")))   # rung again and again
-    layers += [Layer(ms_to_samples(b.start_ms), lambda b=b: bell(b.sound),
+    def speech(s: PlacedSpeech) -> np.ndarray:
+        return prepare(synthesizer.samples(s.utterance, s.place))
+
+    @functools.cache                                    # a bell is rung again and again
+    def bell(sound: SoundRef) -> np.ndarray:
+        return prepare(sound_samples(sound, "bell"))
+
+    def recording(c: PlacedSound) -> np.ndarray:
+        return prepare(decode_file(c.file))
+
+    layers = [Layer(ms_to_samples(s.start_ms), functools.partial(speech, s)) for s in timeline.speech]
+    layers += [Layer(ms_to_samples(b.start_ms), functools.partial(bell, b.sound),
                      db_to_gain(b.volume_db)) for b in timeline.bells]
-    layers += [Layer(ms_to_samples(c.start_ms), lambda c=c: prepare(decode_file(c.file)),
+    layers += [Layer(ms_to_samples(c.start_ms), functools.partial(recording, c),
                      db_to_gain(c.volume_db)) for c in timeline.sounds]
     return sorted(layers, key=lambda layer: layer.start)
 
@@ -84,8 +92,8 @@ def seamless_loop(samples: np.ndarray, crossfade: int) -> np.ndarray:
 class Bed:
     """The background: a loop, faded in and out, dipping under speech."""
 
-    def __init__(self, timeline: Timeline, total: int, k_weighted: bool = False):
-        background = timeline.background
+    def __init__(self, background: Background, timeline: Timeline, total: int,
+                 k_weighted: bool = False):
         loop = sound_samples(background.sound, "background")
         if background.sound.path is not None:
             loop = seamless_loop(loop, ms_to_samples(LOOP_CROSSFADE_MS))
@@ -184,7 +192,7 @@ def render(timeline: Timeline, synthesizer: Synthesizer, *, total: int | None = 
     """Yield the track as consecutive stereo float32 blocks, `total` samples in all
     (default: the timeline's length); K-weighted if `k_weighted`."""
     total = ms_to_samples(timeline.length_ms) if total is None else total
-    bed = Bed(timeline, total, k_weighted) if timeline.background else None
+    bed = Bed(timeline.background, timeline, total, k_weighted) if timeline.background else None
     prepare = KWeighting.clip if k_weighted else _unchanged
     waiting = iter(layers_for(timeline, synthesizer, prepare))
     upcoming = next(waiting, None)
@@ -199,8 +207,9 @@ def render(timeline: Timeline, synthesizer: Synthesizer, *, total: int | None = 
         out = bed.block(start, n) if bed else np.zeros((n, 2), dtype=np.float32)
         for layer in active:
             lo, hi = max(start, layer.start), min(end, layer.end)
-            if lo < hi:
-                out[lo - start:hi - start] += layer.samples[lo - layer.start:hi - layer.start] * np.float32(layer.gain)
+            if lo < hi and layer.samples is not None:         # an open layer holds its samples
+                out[lo - start:hi - start] += (layer.samples[lo - layer.start:hi - layer.start]
+                                               * np.float32(layer.gain))
         for layer in active:
             if layer.end <= end:
                 layer.close()

@@ -11,7 +11,6 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 from audio_builder.durations import format_human, format_ms
 from audio_builder.errors import InputError
@@ -101,7 +100,7 @@ class Timeline:
 
 # --- items: steps turned into blocks of known length ----------------------------------
 
-Event = Union[PlacedSpeech, PlacedBell, PlacedSound, ChapterStart, CueRow]
+Event = PlacedSpeech | PlacedBell | PlacedSound | ChapterStart | CueRow
 
 
 @dataclass(frozen=True)
@@ -122,7 +121,7 @@ class Anchor:
     at: At
 
 
-Item = Union[Block, Flex, Anchor]
+Item = Block | Flex | Anchor
 
 
 def _say_block(step: Say, script: Script, measures: Measures) -> Block:
@@ -241,7 +240,7 @@ class Segment:
     start: Linear
     end: Linear | None          # None: the track ends when the steps end
     end_anchor: At | None
-    items: list[Item] = field(default_factory=list)
+    items: list[Block | Flex] = field(default_factory=list)  # anchors end segments
 
     @property
     def fixed_ms(self) -> int:
@@ -287,6 +286,7 @@ def reachable_lengths(segments: list[Segment]) -> tuple[int, float]:
     low, high = 0.0, math.inf
     for index, segment in enumerate(segments):
         last = index == len(segments) - 1
+        assert segment.end is not None, "with a length, every segment has an end"
         base = segment.end.base - segment.start.base
         per_length = segment.end.per_length - segment.start.per_length
         bounds = [(segment.shortest_ms, "min")] + ([(segment.longest_ms, "max")] if last else [])
@@ -307,17 +307,17 @@ def share_slack(pauses: list[Pause], extra_ms: int) -> list[int]:
     if not pauses:
         return []
     target = sum(p.min_ms for p in pauses) + extra_ms
+    ceiling = [math.inf if p.max_ms is None else float(p.max_ms) for p in pauses]
     capped: set[int] = set()
     while True:
         free = [i for i in range(len(pauses)) if i not in capped]
-        room = target - sum(pauses[i].max_ms for i in capped)
+        room = target - sum(ceiling[i] for i in capped)
         factor = room / sum(pauses[i].min_ms for i in free) if free else 1.0
-        newly = {i for i in free if pauses[i].max_ms is not None and pauses[i].min_ms * factor
-                 >= pauses[i].max_ms}
+        newly = {i for i in free if pauses[i].min_ms * factor >= ceiling[i]}
         if not newly:
             break
         capped |= newly
-    exact = [float(p.max_ms) if i in capped else p.min_ms * factor for i, p in enumerate(pauses)]
+    exact = [ceiling[i] if i in capped else p.min_ms * factor for i, p in enumerate(pauses)]
     whole = [math.floor(x) for x in exact]
     leftover = target - sum(whole)
     by_fraction = sorted(range(len(pauses)), key=lambda i: (whole[i] - exact[i], i))
@@ -350,11 +350,12 @@ def plan_timeline(script: Script, measures: Measures, length_ms: int | None = No
                 clock += item.ms
             else:
                 ms = next(fitted)
-                bounds = f"{format_human(item.pause.min_ms)}..{format_human(item.pause.max_ms) if item.pause.max_ms else ''}"
+                longest = format_human(item.pause.max_ms) if item.pause.max_ms else ""
+                bounds = f"{format_human(item.pause.min_ms)}..{longest}"
                 placed.append(CueRow(clock, ms, "pause", f"{format_human(ms)} ({bounds})"))
                 clock += ms
         if segment.end_anchor is not None:
-            anchor_at = segment.end.at(length_ms)
+            anchor_at = anchor_time(segment.end_anchor).at(length_ms)
             if anchor_at > clock:
                 placed.append(CueRow(clock, anchor_at - clock, "pause",
                                      f"{format_human(anchor_at - clock)} (before the `at`)"))
@@ -386,7 +387,7 @@ def _check_fit(segments: list[Segment], length_ms: int | None) -> None:
         earliest_end = start + segment.shortest_ms
         last = index == len(segments) - 1
         if segment.end_anchor is not None:
-            anchor_at = segment.end.at(length_ms)
+            anchor_at = anchor_time(segment.end_anchor).at(length_ms)
             if anchor_at < earliest_end:
                 at = segment.end_anchor
                 written = ("-" if at.from_end else "") + format_human(at.ms)
@@ -409,6 +410,7 @@ def _length_error(segments: list[Segment], last: Segment, length_ms: int,
                   earliest_end: int) -> InputError:
     if last.start.per_length == 1:
         anchor = segments[-2].end_anchor
+        assert anchor is not None, "a segment that starts from the end follows an `at: -...`"
         available = -last.start.base
         if last.longest_ms == last.shortest_ms:
             need = f"exactly {format_human(last.shortest_ms)}"

@@ -271,8 +271,10 @@ def test_gpodder_subscribes_and_downloads_every_episode(site, served, tmp_path):
     (output(site) / "local-feed.xml").write_text(local)
     env = {**os.environ, "GPODDER_HOME": str(tmp_path / "home"),
            "GPODDER_DOWNLOAD_DIR": str(tmp_path / "downloads")}
-    gpo = lambda *args: subprocess.run(["gpo", *args], env=env, capture_output=True, text=True,
-                                       timeout=120)
+
+    def gpo(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["gpo", *args], env=env, capture_output=True, text=True, timeout=120)
+
     assert gpo("subscribe", served + "local-feed.xml").returncode == 0
     assert gpo("update").returncode == 0
     result = gpo("download")

@@ -27,7 +27,10 @@ def test_the_cache_key_follows_everything_that_changes_the_sound_and_nothing_els
     write(project / "voices" / "pauses.yaml", "engine: piper\nrate: 0.7\nsentence_pause: 3s\n"
                                               "pronounce: {metta: mettah}\n")
     synth = synthesizer_for(project)
-    key = lambda text, voice="calm", rate=1.0: synth.key(Utterance(text, voice, rate), PLACE)
+
+    def key(text: str, voice: str = "calm", rate: float = 1.0) -> str:
+        return synth.key(Utterance(text, voice, rate), PLACE)
+
     base = key("A metta practice.")
     assert key("A mettah practice.") == base                     # same words once pronounced
     assert key("A METTA practice.") == base                      # rules ignore case

@@ -70,6 +70,8 @@ class SystemOutput:
         self.command = SYSTEM_PLAYERS[found[0]]
         self.process = subprocess.Popen(self.command, stdin=subprocess.PIPE,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert self.process.stdin is not None and self.process.stderr is not None   # both piped
+        self.stdin, self.stderr = self.process.stdin, self.process.stderr
         self.written = 0
 
     @property
@@ -78,8 +80,8 @@ class SystemOutput:
 
     def write(self, block: np.ndarray) -> None:
         try:
-            self.process.stdin.write(_pcm(block))
-            self.process.stdin.flush()
+            self.stdin.write(_pcm(block))
+            self.stdin.flush()
         except BrokenPipeError:
             self._failed()
         self.written += block.shape[0]
@@ -88,7 +90,7 @@ class SystemOutput:
 
     def _failed(self) -> None:
         self.process.kill()
-        lines = self.process.stderr.read().decode(errors="replace").strip().splitlines()
+        lines = self.stderr.read().decode(errors="replace").strip().splitlines()
         telling = [line for line in lines if any(word in line.lower() for word in TELLING)]
         reason = re.sub(r"^ALSA lib \S+ ", "", (telling or lines or ["it stopped"])[0].strip())
         raise BuildError(NO_OUTPUT.format(reason=f"{self.command[0]} says: {reason}"))
@@ -104,7 +106,7 @@ class SystemOutput:
 
     def close(self) -> None:
         try:
-            self.process.stdin.close()
+            self.stdin.close()
         except BrokenPipeError:
             pass
         self.process.wait()

@@ -31,7 +31,7 @@ class Player:
     # --- keys ---------------------------------------------------------------------------
 
     def press(self, key: str) -> None:
-        action: Callable[[], None] | None = KEYS.get(key)
+        action: Callable[[Player], None] | None = KEYS.get(key)
         if action is not None:
             action(self)
 

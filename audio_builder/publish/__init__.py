@@ -5,6 +5,6 @@ and the podcast around it (`feed`, `page`, `site`, `feedcheck`).
 built files and writes the feed and page.
 
 May import: the core (`errors`, `model`, `durations`, `files`), the planner's data (`timeline`),
-the script wing (to read scripts) and the format table `sound.encode`. Never the build, the
-renderer or speech: the build asks publishing, not the other way round.
+the script wing `script` (to read scripts) and the format table `sound.encode`. Never the build,
+the renderer or speech: the build asks publishing, not the other way round.
 """

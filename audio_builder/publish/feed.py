@@ -72,7 +72,7 @@ def episode_guid(channel_guid: str, name: str) -> str:
 
 def rfc2822(date: datetime.date) -> str:
     return format_datetime(datetime.datetime(date.year, date.month, date.day, 6, 0,
-                                             tzinfo=datetime.timezone.utc))
+                                             tzinfo=datetime.UTC))
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:

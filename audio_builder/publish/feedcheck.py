@@ -22,16 +22,22 @@ def check_feed(output: Path, base_url: str) -> list[str]:
         channel = ET.parse(path).getroot().find("channel")
     except ET.ParseError as error:
         return [f"feed.xml: not valid XML ({error})"]
+    if channel is None:
+        return ["feed.xml: no <channel>; it is not an RSS feed (run `audio-builder feed` again)"]
     problems: list[str] = []
-    local = lambda url: _local_file(url, base_url, output)
+
+    def local(url: str) -> Path | None:
+        return _local_file(url, base_url, output)
+
     for tag in ("title", "description", "language", "link"):
         if not (channel.findtext(tag) or "").strip():
             problems.append(f"channel: no <{tag}>")
     image = channel.find(f"{{{ITUNES}}}image")
-    if image is None or not image.get("href"):
+    cover_url = image.get("href") if image is not None else None
+    if not cover_url:
         problems.append("channel: no itunes:image (the cover every directory requires)")
     else:
-        problems += _cover_problems("channel", local(image.get("href")))
+        problems += _cover_problems("channel", local(cover_url))
     if not (channel.findtext(f"{{{ITUNES}}}owner/{{{ITUNES}}}email") or "").strip():
         problems.append("channel: no itunes:email in itunes:owner (add `email:` to podcast.yaml)")
     if channel.find(f"{{{ITUNES}}}category") is None:
@@ -64,8 +70,9 @@ def check_feed(output: Path, base_url: str) -> list[str]:
             problems.append(f"{where}: enclosure length {enclosure.get('length')} does not match "
                             f"the file ({audio.stat().st_size} bytes); run `audio-builder feed` again")
         episode_image = item.find(f"{{{ITUNES}}}image")
-        if episode_image is not None and episode_image.get("href"):
-            problems += _cover_problems(where, local(episode_image.get("href")))
+        episode_cover = episode_image.get("href") if episode_image is not None else None
+        if episode_cover:
+            problems += _cover_problems(where, local(episode_cover))
     return problems
 
 

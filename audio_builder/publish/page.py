@@ -34,7 +34,8 @@ audio { width: 100%; margin: .5rem 0; }
 ol.chapters { padding-left: 1.25rem; }
 ol.chapters button { font: inherit; color: var(--accent); background: none; border: 0; padding: .2rem 0;
   text-decoration: underline; cursor: pointer; text-align: left; }
-ol.chapters button:focus-visible, summary:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+ol.chapters button:focus-visible, summary:focus-visible {
+  outline: 3px solid var(--accent); outline-offset: 2px; }
 .time { font-variant-numeric: tabular-nums; opacity: .75; margin-right: .4rem; }
 details { margin-top: .5rem; } summary { cursor: pointer; color: var(--accent); }
 a { color: var(--accent); }

@@ -11,9 +11,10 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 from urllib.parse import quote
 
-from mutagen.mp3 import MP3
+from mutagen.mp3 import MP3, MPEGInfo
 
 from audio_builder.durations import format_ms
 from audio_builder.errors import InputError
@@ -39,7 +40,7 @@ class PublishReport:
 
 
 def _channel(podcast: Podcast, image_url: str) -> Channel:
-    return Channel(title=podcast.title, link=podcast.base_url, description=podcast.description,
+    return Channel(title=podcast.title, link=podcast.base_url or "", description=podcast.description,
                    language=podcast.language, author=podcast.author, email=podcast.email,
                    image_url=image_url, category=podcast.category, explicit=podcast.explicit)
 
@@ -73,11 +74,11 @@ def publish(project: Project, output_dir: Path | None = None) -> PublishReport:
             item = _item(track, audio, base, image_name, podcast)
             items.append(item)
             pages.append((item, _page_episode(track, item, output)))
-    pages = [page for item, page in sorted(pages, key=lambda pair: _newest_first(pair[0]))]
+    episodes = [page for item, page in sorted(pages, key=lambda pair: _newest_first(pair[0]))]
     feed_path, page_path = output / "feed.xml", output / "index.html"
     text = feed_xml(channel, items)
     html = page_html(podcast.title, podcast.description, podcast.author, podcast.language,
-                     quote(cover_name), "feed.xml", pages)
+                     quote(cover_name), "feed.xml", episodes)
     write_file_atomically(feed_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     write_file_atomically(page_path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     return PublishReport(feed_path, page_path, tuple(items), tuple(drafts), tuple(unbuilt))
@@ -103,8 +104,13 @@ def _publish_image(source: Path | None, output: Path, name: str, generate) -> st
 
 def _item(track: Track, audio: Path, base: str, image_name: str, podcast: Podcast) -> Item:
     script = track.script
+    assert script.date is not None, "only dated scripts become episodes"
+    info = cast(MPEGInfo, MP3(audio).info)      # mutagen declares `info` None on its base class
     sidecar = {ext: audio.with_name(f"{track.name}{ext}") for ext in (".vtt", ".srt", ".chapters.json")}
-    url = lambda path: base + quote(path.name)
+
+    def url(path: Path) -> str:
+        return base + quote(path.name)
+
     return Item(
         guid=track_guid(podcast, track.name),
         title=track.title,
@@ -113,7 +119,7 @@ def _item(track: Track, audio: Path, base: str, image_name: str, podcast: Podcas
         audio_url=url(audio),
         audio_bytes=audio.stat().st_size,
         audio_type="audio/mpeg",
-        duration_s=round(MP3(audio).info.length),
+        duration_s=round(info.length),
         image_url=base + quote(image_name),
         explicit=script.explicit or podcast.explicit,
         episode=script.episode,
@@ -130,7 +136,7 @@ _CUE_TIME = re.compile(r"^\d\d:\d\d:\d\d\.\d{3} --> ")
 
 def _page_episode(track: Track, item: Item, output: Path) -> PageEpisode:
     chapters_file = output / f"{track.name}.chapters.json"
-    chapters = ()
+    chapters: tuple[tuple[float, str], ...] = ()
     if chapters_file.is_file():
         data = json.loads(chapters_file.read_text(encoding="utf-8"))
         chapters = tuple((float(c["startTime"]), str(c.get("title", ""))) for c in data["chapters"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from mutagen.id3 import (
     APIC,
@@ -85,7 +86,7 @@ def _add_chapters(id3: ID3, chapters: tuple[ChapterStart, ...], length_ms: int) 
         return
     ids = [f"chp{number}" for number in range(len(ordered))]
     ends = [c.start_ms for c in ordered[1:]] + [length_ms]
-    for element_id, chapter, end in zip(ids, ordered, ends):
+    for element_id, chapter, end in zip(ids, ordered, ends, strict=True):
         id3.add(CHAP(element_id=element_id, start_time=chapter.start_ms, end_time=end,
                      start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
                      sub_frames=[TIT2(encoding=3, text=[chapter.title])]))
@@ -102,8 +103,9 @@ def _write_wav(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
 
     wave = WAVE(str(path))
     wave.add_tags()
+    id3 = cast(ID3, wave.tags)         # mutagen declares `tags` None on its base class
     for frame in _id3(tags, chapters, length_ms).values():
-        wave.tags.add(frame)
+        id3.add(frame)
     wave.save(v2_version=3)
 
 

@@ -11,6 +11,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal, overload
 
 from audio_builder.durations import DurationError, parse_duration
 from audio_builder.errors import InputError
@@ -44,6 +45,15 @@ class Fields:
         value = self.mapping.get(key)
         return default if value is None else value
 
+    @overload
+    def text(self, key: str, default: str, *, required: bool = ..., max_len: int | None = ...) -> str: ...
+    @overload
+    def text(self, key: str, default: None = None, *, required: Literal[True],
+             max_len: int | None = ...) -> str: ...
+    @overload
+    def text(self, key: str, default: None = None, *, required: bool = ...,
+             max_len: int | None = ...) -> str | None: ...
+
     def text(self, key: str, default: str | None = None, *, required: bool = False,
              max_len: int | None = None) -> str | None:
         if not self.has(key):
@@ -61,11 +71,21 @@ class Fields:
                                   f"keep it to at most {max_len}")
         return value
 
-    def duration(self, key: str, default: int | None = None, *, allow_negative=False) -> int | None:
+    @overload
+    def duration(self, key: str, default: int, *, allow_negative: bool = ...) -> int: ...
+    @overload
+    def duration(self, key: str, default: None = None, *, allow_negative: bool = ...) -> int | None: ...
+
+    def duration(self, key: str, default: int | None = None, *, allow_negative: bool = False) -> int | None:
         if not self.has(key):
             return default
         return read_duration(self.mapping[key], self.file, self.line(key), key,
                              allow_negative=allow_negative)
+
+    @overload
+    def positive_int(self, key: str, default: int, *, minimum: int = ...) -> int: ...
+    @overload
+    def positive_int(self, key: str, default: None = None, *, minimum: int = ...) -> int | None: ...
 
     def positive_int(self, key: str, default: int | None = None, *, minimum: int = 1) -> int | None:
         if not self.has(key):

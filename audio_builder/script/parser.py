@@ -209,7 +209,7 @@ def _say(value: object, context: Context, line: int) -> Say:
         fields.reject_unknown(("text", "voice", "rate"))
         text = fields.text("text", required=True)
         voice = fields.text("voice")
-        rate = fields.number("rate", None, low=0.25, high=4.0) if fields.has("rate") else None
+        rate = fields.number("rate", 1.0, low=0.25, high=4.0) if fields.has("rate") else None
     elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
         text = str(value)
     else:
@@ -303,7 +303,7 @@ def _breathe(value: object, context: Context, line: int) -> Breathe:
         if not fields.has(key):
             raise fields.error(None, f"`breathe` needs `{key}:`, like "
                                      "`breathe: {in: 4s, out: 6s, cycles: 5}`")
-    in_ms, out_ms = fields.duration("in"), fields.duration("out")
+    in_ms, out_ms = fields.duration("in", 0), fields.duration("out", 0)
     if in_ms <= 0 or out_ms <= 0:
         raise fields.error(None, "`in` and `out` of `breathe` must be longer than 0")
     cycles = fields.positive_int("cycles", 3)

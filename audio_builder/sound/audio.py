@@ -75,7 +75,10 @@ def normalize_speech(samples: np.ndarray, rms_db: float = -20.0, peak_db: float 
     if samples.size == 0:
         return samples
     window = 2205
-    usable = samples[: samples.size // window * window].reshape(-1, window) if samples.size >= window else samples.reshape(1, -1)
+    if samples.size >= window:
+        usable = samples[: samples.size // window * window].reshape(-1, window)
+    else:
+        usable = samples.reshape(1, -1)
     levels = np.sqrt(np.mean(usable.astype(np.float64) ** 2, axis=1))
     loud = levels[levels >= np.median(levels)]
     rms = float(np.sqrt(np.mean(loud ** 2))) or 1e-9

@@ -71,17 +71,19 @@ def encode(blocks: Iterable[np.ndarray], path, *, fmt: Format, channels: int,
                "-map_metadata", "-1", *(arg.format(bitrate=bitrate) for arg in fmt.codec_args),
                str(path)]
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-    _widen_pipe(process.stdin)
+    stdin, stderr = process.stdin, process.stderr
+    assert stdin is not None and stderr is not None    # both piped
+    _widen_pipe(stdin)
     try:
         for block in blocks:
-            process.stdin.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
-        process.stdin.close()
+            stdin.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+        stdin.close()
     except BrokenPipeError:
         pass
     except BaseException:
         process.kill()
         process.wait()
         raise
-    error = process.stderr.read().decode(errors="replace").strip()
+    error = stderr.read().decode(errors="replace").strip()
     if process.wait() != 0:
         raise BuildError(f"ffmpeg could not encode {path.name}: {error or 'no message'}")

@@ -109,16 +109,17 @@ class Synthesizer:
         return samples
 
     def _obtain(self, utterance: Utterance, place: Place | None, *, fresh: bool) -> np.ndarray:
-        key = self.key(utterance, place) if self.cache else None
-        if key and not fresh:
-            stored = self.cache.get(key)
+        cache = self.cache
+        key = self.key(utterance, place) if cache is not None else None
+        if cache is not None and key and not fresh:
+            stored = cache.get(key)
             if stored is not None:
                 return stored
         engine = self.voices.engine(utterance.voice, place)
         audio = engine.synthesize(self.voices.spoken_text(utterance),
                                   self.voices.effective_rate(utterance))
         samples = finish_speech(audio.samples, audio.sample_rate)
-        return self.cache.put(key, samples) if key else samples
+        return cache.put(key, samples) if cache is not None and key else samples
 
     def forget(self) -> None:
         """Drop what is held in memory (the cache on disk keeps the clips)."""

@@ -136,7 +136,7 @@ def _model_with_noise_inputs(model_path: Path) -> tuple[bytes, list[str]]:
     model = onnx.load(str(model_path))
     graph = model.graph
     graph.initializer.append(helper.make_tensor("noise_start", TensorProto.INT64, [1], [0]))
-    names = []
+    names: list[str] = []
     nodes = list(graph.node)
     del graph.node[:]
     for node in nodes:
