@@ -21,7 +21,7 @@ from audio_builder.speech.synthesizer import Synthesizer, VoiceBook
 from audio_builder.timeline import spoken_pieces
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BatchOptions:
     output_dir: Path | None = None
     lengths: tuple[int, ...] | None = None

@@ -27,7 +27,7 @@ from audio_builder.render import render
 from audio_builder.script.project import Project
 from audio_builder.sound.audio import ms_to_samples
 from audio_builder.sound.encode import FORMATS, Format, encode
-from audio_builder.sound.master import Mastering, MasterReport, master
+from audio_builder.sound.master import DEFAULT_LOUDNESS_LUFS, Mastering, MasterReport, master
 from audio_builder.sound.media import file_length_ms
 from audio_builder.speech.cache import SpeechCache
 from audio_builder.speech.engines import ENGINES
@@ -42,7 +42,7 @@ class OutputSettings:
     format: str = "mp3"
     channels: int = 2
     bitrate: str | None = None               # default: the format's, for the channel count
-    loudness_lufs: float | None = None       # default: -16 stereo, -19 mono; see `loudness`
+    loudness_lufs: float | None = None       # default: by channels, DEFAULT_LOUDNESS_LUFS
     normalize: bool = True
 
     @property
@@ -55,7 +55,7 @@ class OutputSettings:
             return None
         if self.loudness_lufs is not None:
             return self.loudness_lufs
-        return -16.0 if self.channels == 2 else -19.0
+        return DEFAULT_LOUDNESS_LUFS[self.channels]
 
 
 @dataclass(frozen=True)
@@ -196,18 +196,17 @@ def write_audio(timeline: Timeline, synthesizer: Synthesizer, path: Path, settin
                 tags: TrackTags) -> MasterReport | None:
     """Render, master, encode and tag `timeline` into `path` (which the caller renames)."""
     codec = settings.codec
-    report: list[MasterReport] = []
-    encode(mastered_audio(timeline, synthesizer, settings, report), path, fmt=codec,
-           channels=settings.channels, bitrate=settings.bitrate)
+    blocks, report = mastered_audio(timeline, synthesizer, settings)
+    encode(blocks, path, fmt=codec, channels=settings.channels, bitrate=settings.bitrate)
     write_tags(path, codec.name, tags, timeline.chapters, timeline.length_ms)
-    return report[0] if report else None
+    return report
 
 
-def mastered_audio(timeline: Timeline, synthesizer: Synthesizer, settings: OutputSettings,
-                   report: list[MasterReport] | None = None) -> Iterator[np.ndarray]:
-    """The float blocks `write_audio` hands the encoder: rendered, brought to loudness,
-    limited, and as long as the format needs."""
+def mastered_audio(timeline: Timeline, synthesizer: Synthesizer,
+                   settings: OutputSettings) -> tuple[Iterator[np.ndarray], MasterReport | None]:
+    """The float blocks `write_audio` hands the encoder (rendered, brought to loudness,
+    limited, and as long as the format needs), and the loudness report."""
     codec = settings.codec
     total = codec.pcm_frames(ms_to_samples(timeline.length_ms))
     return master(lambda k_weighted: render(timeline, synthesizer, total=total, k_weighted=k_weighted),
-                  Mastering(settings.loudness, settings.channels, codec.loudness_shift), report)
+                  Mastering(settings.loudness, settings.channels, codec.loudness_shift))

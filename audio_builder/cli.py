@@ -291,7 +291,7 @@ def play(track, no_bells, hold, start, to_file, keys):
     project = open_project(track)
     with scratch_folder() as folder:
         playable = prepare_track(track, project, Path(folder), no_bells=no_bells)
-        player = Player(playable, hold=hold, bell=builtin_samples("bell", "bowl") * 0.5)
+        player = Player(track=playable, hold=hold, bell=builtin_samples("bell", "bowl") * 0.5)
         if start:
             try:
                 player.start_at_chapter(start)
@@ -358,7 +358,3 @@ def list_sounds(preview, output):
         folder = output or open_project().output_dir / "sounds"
         for path in write_previews(folder):
             click.echo(f"wrote {_shown(str(path))}")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -22,7 +22,18 @@ class DurationError(ValueError):
 
 
 def parse_duration(value: object, *, allow_negative: bool = False) -> int:
-    """Parse a duration into whole milliseconds (rounded to the nearest)."""
+    """Parse a duration into whole milliseconds (rounded to the nearest).
+
+    >>> [parse_duration(v) for v in (90, "90s", "1.5s", "500ms", "1m30s", "1:30", "1:02:03")]
+    [90000, 90000, 1500, 500, 90000, 90000, 3723000]
+    >>> parse_duration("-12s", allow_negative=True)
+    -12000
+    >>> try:
+    ...     parse_duration("3 sec")
+    ... except DurationError as error:
+    ...     print(error)
+    '3 sec' is not a duration; write it like `90s` or `1m30s` (also `500ms`, `2m`, `1:30`)
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise DurationError(_not_a_duration(value))
     if isinstance(value, (int, float)):
@@ -62,19 +73,40 @@ def _not_a_duration(value: object) -> str:
     return f"{value!r} is not a duration; write it like {ACCEPTED_EXAMPLES}"
 
 
-def format_ms(ms: int, *, precise: bool = True) -> str:
-    """`1:02:03.450` or `2:03.450`; without `precise`, whole seconds (`2:03`)."""
+def format_ms(ms: int, *, precise: bool = True, hours: bool = False, decimal: str = ".") -> str:
+    """A time on a clock, the one formatter for plans, pages and captions.
+
+    Hours only when there are some; without `precise`, whole seconds (cut, not rounded):
+
+    >>> format_ms(123_450), format_ms(3_723_450), format_ms(123_999, precise=False)
+    ('2:03.450', '1:02:03.450', '2:03')
+    >>> format_ms(-1_500)
+    '-0:01.500'
+
+    Captions write two-digit hours always, WebVTT with `.` and SRT with `,`:
+
+    >>> format_ms(123_450, hours=True), format_ms(123_450, hours=True, decimal=",")
+    ('00:02:03.450', '00:02:03,450')
+    """
     sign = "-" if ms < 0 else ""
-    ms = abs(ms)
-    hours, rest = divmod(ms, 3_600_000)
+    hour, rest = divmod(abs(ms), 3_600_000)
     minutes, rest = divmod(rest, 60_000)
     seconds, millis = divmod(rest, 1000)
-    clock = f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-    return f"{sign}{clock}.{millis:03d}" if precise else f"{sign}{clock}"
+    if hours:
+        clock = f"{hour:02d}:{minutes:02d}:{seconds:02d}"
+    else:
+        clock = f"{hour}:{minutes:02d}:{seconds:02d}" if hour else f"{minutes}:{seconds:02d}"
+    return f"{sign}{clock}{decimal}{millis:03d}" if precise else f"{sign}{clock}"
 
 
 def format_human(ms: int) -> str:
-    """A duration the way a person writes it: `1m30s`, `45s`, `2.5s`, `1h5m`."""
+    """A duration the way a person writes it, which `parse_duration` reads back.
+
+    >>> [format_human(ms) for ms in (90_000, 45_000, 2_500, 3_900_000, 0)]
+    ['1m30s', '45s', '2.5s', '1h5m', '0s']
+    >>> parse_duration(format_human(3_900_000))
+    3900000
+    """
     if ms % 1000:
         return f"{ms / 1000:g}s"
     seconds = ms // 1000

@@ -95,7 +95,7 @@ class Bell:
     place: Place
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Breathe:
     in_ms: int
     out_ms: int
@@ -145,7 +145,7 @@ class Background:
     fade_out_ms: int = 10000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Script:
     """One practice, as written in `scripts/<slug>.yaml` (includes already spliced in)."""
 
@@ -173,7 +173,7 @@ class Script:
         return dict(self.key_lines).get(key)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class VoiceProfile:
     """How a voice sounds: `voices/<name>.yaml`, or a built-in."""
 
@@ -187,7 +187,7 @@ class VoiceProfile:
     source: str = "built-in"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Podcast:
     """The podcast the practices belong to: `podcast.yaml`."""
 

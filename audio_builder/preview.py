@@ -23,12 +23,14 @@ BELL_PREVIEW_EXTRA_MS = 1_000
 def preview_timeline(kind: str, name: str) -> Timeline:
     if kind == "bell":
         ring_ms = samples_to_ms(builtin_samples("bell", name).shape[0])
-        return Timeline(ring_ms + BELL_PREVIEW_EXTRA_MS, (), (PlacedBell(0, SoundRef(name=name), 0.0),),
-                        (), (), ())
+        return Timeline(length_ms=ring_ms + BELL_PREVIEW_EXTRA_MS, speech=(),
+                        bells=(PlacedBell(0, SoundRef(name=name), 0.0),), sounds=(), chapters=(),
+                        rows=())
     # At the voice's own level (0 dB), so it is easy to hear; in a practice it sits lower.
     bed = Background(SoundRef(name=name), volume_db=0.0, duck_db=0.0, fade_in_ms=2000,
                      fade_out_ms=3000)
-    return Timeline(BACKGROUND_PREVIEW_MS, (), (), (), (), (), bed)
+    return Timeline(length_ms=BACKGROUND_PREVIEW_MS, speech=(), bells=(), sounds=(), chapters=(),
+                    rows=(), background=bed)
 
 
 def write_previews(folder: Path, settings: OutputSettings | None = None) -> list[Path]:

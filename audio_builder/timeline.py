@@ -87,7 +87,7 @@ class CueRow:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Timeline:
     length_ms: int
     speech: tuple[PlacedSpeech, ...]

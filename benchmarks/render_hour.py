@@ -82,7 +82,7 @@ def write_encoder_input(folder: Path, raw: Path) -> None:
 
     builder = Builder(open_project(folder), cache=SpeechCache(folder / "cache"))
     timeline = builder.plan(load_script(folder / "scripts" / "bench.yaml"))[0].timeline
-    blocks = mastered_audio(timeline, builder.synthesizer, OutputSettings())
+    blocks, _ = mastered_audio(timeline, builder.synthesizer, OutputSettings())
     with raw.open("wb") as out:
         for block in blocks:
             out.write(np.ascontiguousarray(block, dtype="<f4").tobytes())

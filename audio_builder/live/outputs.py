@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from audio_builder.errors import BuildError
-from audio_builder.sound.audio import SAMPLE_RATE
+from audio_builder.sound.audio import SAMPLE_RATE, samples_to_ms
 
 # Programs that play raw 16-bit stereo PCM from standard input, in the order they are tried.
 SYSTEM_PLAYERS = {
@@ -48,7 +48,7 @@ class FileOutput:
 
     @property
     def written_ms(self) -> int:
-        return self.written * 1000 // SAMPLE_RATE
+        return samples_to_ms(self.written)
 
     def write(self, block: np.ndarray) -> None:
         self.file.writeframes(_pcm(block))
@@ -76,7 +76,7 @@ class SystemOutput:
 
     @property
     def written_ms(self) -> int:
-        return self.written * 1000 // SAMPLE_RATE
+        return samples_to_ms(self.written)
 
     def write(self, block: np.ndarray) -> None:
         try:

@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from audio_builder.live.track import Cue, PlayableTrack
-from audio_builder.sound.audio import SAMPLE_RATE, ms_to_samples
+from audio_builder.sound.audio import ms_to_samples, samples_to_ms
 from audio_builder.timeline import ChapterStart
 
 SEEK_MS = 10_000
 BACK_TO_START_MS = 3_000     # `p` within this of a chapter's start goes to the one before
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Player:
     track: PlayableTrack
     hold: bool = False
@@ -115,7 +115,7 @@ class Player:
 
     @property
     def elapsed_ms(self) -> int:
-        return self.position * 1000 // SAMPLE_RATE
+        return samples_to_ms(self.position)
 
     def chapter(self) -> ChapterStart | None:
         current = [m for m in self.track.chapters if m.start_ms <= self.elapsed_ms]

@@ -33,7 +33,8 @@ def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool 
         timeline = replace(plan.timeline, bells=())
         wav = folder / "track.wav"
         write_audio(timeline, builder.synthesizer, wav, OutputSettings(format="wav"),
-                    TrackTags(script.title, script.author or "", project.podcast.title))
+                    TrackTags(title=script.title, artist=script.author or "",
+                              album=project.podcast.title))
         return PlayableTrack(
             script.title, decode_to_memmap(wav, folder),
             sorted(timeline.chapters, key=lambda c: c.start_ms),

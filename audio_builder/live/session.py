@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from audio_builder.live.player import Player
-from audio_builder.sound.audio import SAMPLE_RATE
+from audio_builder.sound.audio import SAMPLE_RATE, samples_to_ms
 
 BLOCK = SAMPLE_RATE // 10          # 100 ms: keys act within about a tenth of a second
 VIEW_EVERY_S = 0.25
@@ -22,7 +22,7 @@ def run_session(player: Player, output, keys, view=None, *, idle_limit_ms: int =
         if player.finished:
             break
         stalled = player.paused or player.holding_at is not None
-        idle = idle + BLOCK * 1000 // SAMPLE_RATE if stalled else 0
+        idle = idle + samples_to_ms(BLOCK) if stalled else 0
         if stalled and keys.exhausted and idle > idle_limit_ms:
             break
         output.write(player.next_block(BLOCK))

@@ -4,7 +4,6 @@ read from the track's own files, so a track built elsewhere plays with its cue l
 from __future__ import annotations
 
 import re
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +12,8 @@ import numpy as np
 from mutagen.id3 import ID3, ID3NoHeaderError
 
 from audio_builder.errors import InputError
-from audio_builder.sound.audio import SAMPLE_RATE
-from audio_builder.sound.media import ffmpeg_exe
+from audio_builder.sound.audio import samples_to_ms
+from audio_builder.sound.media import decode
 from audio_builder.timeline import ChapterStart
 
 
@@ -34,16 +33,12 @@ class PlayableTrack:
 
     @property
     def length_ms(self) -> int:
-        return self.samples.shape[0] * 1000 // SAMPLE_RATE
+        return samples_to_ms(self.samples.shape[0])
 
 
 def decode_to_memmap(path: Path, folder: Path) -> np.ndarray:
     raw = folder / "track.s16"
-    result = subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-i", str(path), "-f", "s16le",
-                             "-ac", "2", "-ar", str(SAMPLE_RATE), str(raw)], capture_output=True)
-    if result.returncode != 0 or not raw.is_file() or raw.stat().st_size == 0:
-        message = result.stderr.decode(errors="replace").strip().splitlines()
-        raise InputError(f"cannot play this file: {message[-1] if message else 'no audio in it'}", path)
+    decode(path, "s16le", into=raw)
     return np.memmap(raw, dtype="<i2", mode="r").reshape(-1, 2)
 
 

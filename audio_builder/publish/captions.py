@@ -5,15 +5,8 @@ from __future__ import annotations
 import json
 import textwrap
 
+from audio_builder.durations import format_ms
 from audio_builder.timeline import Timeline
-
-
-def _clock(ms: int, separator: str) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
-
 
 LINE_LENGTH = 65
 
@@ -27,14 +20,15 @@ def caption_cues(timeline: Timeline) -> list[tuple[int, int, str]]:
 def to_vtt(timeline: Timeline) -> str:
     lines = ["WEBVTT", ""]
     for start, end, text in caption_cues(timeline):
-        lines += [f"{_clock(start, '.')} --> {_clock(end, '.')}", text, ""]
+        lines += [f"{format_ms(start, hours=True)} --> {format_ms(end, hours=True)}", text, ""]
     return "\n".join(lines)
 
 
 def to_srt(timeline: Timeline) -> str:
     lines = []
     for number, (start, end, text) in enumerate(caption_cues(timeline), 1):
-        lines += [str(number), f"{_clock(start, ',')} --> {_clock(end, ',')}", text, ""]
+        lines += [str(number), f"{format_ms(start, hours=True, decimal=',')} --> "
+                                f"{format_ms(end, hours=True, decimal=',')}", text, ""]
     return "\n".join(lines)
 
 

@@ -18,7 +18,7 @@ for prefix, uri in (("itunes", ITUNES), ("podcast", PODCAST), ("atom", ATOM)):
     ET.register_namespace(prefix, uri)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Channel:
     title: str
     link: str                 # base URL, ending in /
@@ -39,7 +39,7 @@ class Channel:
         return podcast_guid(self.feed_url)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Item:
     guid: str
     title: str

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from audio_builder.durations import format_ms
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, kw_only=True)
 class PageEpisode:
     anchor: str
     title: str
@@ -52,13 +54,6 @@ document.querySelectorAll("ol.chapters button").forEach(function (button) {
 """
 
 
-def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def page_html(title: str, description: str, author: str, language: str, image: str,
               feed: str, episodes: list[PageEpisode]) -> str:
     parts = [
@@ -101,8 +96,9 @@ def _episode(episode: PageEpisode) -> str:
         html.append(f'<h3 class="meta">Chapters</h3><ol class="chapters" aria-label="Chapters of '
                     f'{escape(episode.title)}">')
         for start, name in episode.chapters:
+            clock = format_ms(round(start * 1000), precise=False)
             html.append(f'<li><button type="button" data-audio="{escape(audio_id)}" data-start="{start:g}">'
-                        f'<span class="time">{_clock(start)}</span>{escape(name)}</button></li>')
+                        f'<span class="time">{clock}</span>{escape(name)}</button></li>')
         html.append("</ol>")
     if episode.transcript:
         html.append("<details><summary>Transcript</summary>")

@@ -35,7 +35,7 @@ from mutagen.id3 import (
 from audio_builder.timeline import ChapterStart
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TrackTags:
     title: str
     artist: str

@@ -311,8 +311,9 @@ def _breathe(value: object, context: Context, line: int) -> Breathe:
     if cues > cycles:
         raise fields.error("cues", f"`cues: {cues}` is more than the {cycles} cycles; "
                                    f"cues counts the cycles that are spoken")
-    return Breathe(in_ms, out_ms, fields.duration("hold", 0), fields.duration("rest", 0),
-                   cycles, cues, context.place(line))
+    return Breathe(in_ms=in_ms, out_ms=out_ms, hold_ms=fields.duration("hold", 0),
+                   rest_ms=fields.duration("rest", 0), cycles=cycles, cues=cues,
+                   place=context.place(line))
 
 
 def _chapter(value: object, context: Context, line: int) -> Chapter:

@@ -9,7 +9,13 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(]?[A-Z
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split text into sentences at `.`, `!`, `?` or `…` followed by a capital letter."""
+    """Split text into sentences at `.`, `!`, `?` or `…` followed by a capital letter.
+
+    >>> split_sentences("Breathe in.  Breathe out! Rest… Now, Dr. Lee says: 3 breaths? Yes.")
+    ['Breathe in.', 'Breathe out!', 'Rest…', 'Now, Dr. Lee says: 3 breaths?', 'Yes.']
+    >>> split_sentences("e.g. this stays whole. and so does this")
+    ['e.g. this stays whole. and so does this']
+    """
     text = " ".join(text.split())
     sentences: list[str] = []
     start = 0
@@ -27,11 +33,11 @@ def split_sentences(text: str) -> list[str]:
 
 
 def apply_pronunciation(text: str, rules: tuple[tuple[str, str], ...]) -> str:
-    """Replace whole words, case-insensitively, with how they should be said."""
+    """Replace whole words, case-insensitively, with how they should be said.
+
+    >>> apply_pronunciation("Metta, metta-bhavana and mettas.", (("metta", "METT-ah"),))
+    'METT-ah, metta-bhavana and mettas.'
+    """
     for word, spoken in rules:
         text = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", spoken, text, flags=re.IGNORECASE)
     return text
-
-
-def word_count(text: str) -> int:
-    return len(re.findall(r"[\w’']+", text))

@@ -51,7 +51,7 @@ def trim_silence(samples: np.ndarray, sample_rate: int, threshold_db: float = -5
     audible = np.nonzero(loudness > peak * db_to_gain(threshold_db))[0]
     if audible.size == 0:
         return samples[:0]
-    keep = sample_rate * keep_ms // 1000
+    keep = ms_to_samples(keep_ms, sample_rate)
     start = max(0, audible[0] * window - keep)
     end = min(samples.size, (audible[-1] + 1) * window + keep)
     return samples[start:end]
@@ -59,7 +59,7 @@ def trim_silence(samples: np.ndarray, sample_rate: int, threshold_db: float = -5
 
 def fade_edges(samples: np.ndarray, sample_rate: int, ms: int = 8) -> np.ndarray:
     """Fade the first and last `ms` so a clip never starts or stops with a click."""
-    n = min(samples.shape[0] // 2, sample_rate * ms // 1000)
+    n = min(samples.shape[0] // 2, ms_to_samples(ms, sample_rate))
     if n == 0:
         return samples
     out = samples.copy()

@@ -13,7 +13,7 @@ from audio_builder.sound.audio import SAMPLE_RATE
 from audio_builder.sound.media import ffmpeg_exe
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Format:
     name: str
     extension: str
@@ -39,15 +39,20 @@ class Format:
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("mp3", "mp3", "audio/mpeg", ("-c:a", "libmp3lame", "-b:a", "{bitrate}", "-f", "mp3"),
-           {2: "128k", 1: "64k"}, frame_size=1152, reads_longer_by=1152,
+    Format(name="mp3", extension="mp3", mime_type="audio/mpeg",
+           codec_args=("-c:a", "libmp3lame", "-b:a", "{bitrate}", "-f", "mp3"),
+           default_bitrate={2: "128k", 1: "64k"}, frame_size=1152, reads_longer_by=1152,
            loudness_shift=-0.4),   # LAME's output is ~0.4 dB quieter than its input, at every frequency
-    Format("m4a", "m4a", "audio/mp4", ("-c:a", "aac", "-b:a", "{bitrate}", "-movflags", "+faststart",
-                                       "-f", "mp4"), {2: "128k", 1: "64k"}),
-    Format("opus", "opus", "audio/ogg", ("-c:a", "libopus", "-b:a", "{bitrate}", "-ar", "48000",
-                                         "-f", "ogg"), {2: "96k", 1: "48k"}),
-    Format("flac", "flac", "audio/flac", ("-c:a", "flac", "-f", "flac"), {}),
-    Format("wav", "wav", "audio/wav", ("-c:a", "pcm_s16le", "-f", "wav"), {}),
+    Format(name="m4a", extension="m4a", mime_type="audio/mp4",
+           codec_args=("-c:a", "aac", "-b:a", "{bitrate}", "-movflags", "+faststart", "-f", "mp4"),
+           default_bitrate={2: "128k", 1: "64k"}),
+    Format(name="opus", extension="opus", mime_type="audio/ogg",
+           codec_args=("-c:a", "libopus", "-b:a", "{bitrate}", "-ar", "48000", "-f", "ogg"),
+           default_bitrate={2: "96k", 1: "48k"}),
+    Format(name="flac", extension="flac", mime_type="audio/flac",
+           codec_args=("-c:a", "flac", "-f", "flac"), default_bitrate={}),
+    Format(name="wav", extension="wav", mime_type="audio/wav",
+           codec_args=("-c:a", "pcm_s16le", "-f", "wav"), default_bitrate={}),
 )}
 
 

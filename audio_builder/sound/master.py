@@ -20,11 +20,14 @@ from audio_builder.sound.loudness import LoudnessMeter, PeakLimiter
 # Sample peaks stay under -1.5 dBFS, which keeps the true peak of the encoded file under
 # -1 dBTP (measured on MP3, AAC and Opus: see docs/sound.md).
 PEAK_CEILING_DB = -1.5
+# Integrated loudness by channel count (AES TD1004): -16 LUFS for stereo, -19 for mono,
+# which players send to both ears, so it sounds about 3 LU louder than it measures.
+DEFAULT_LOUDNESS_LUFS = {2: -16.0, 1: -19.0}
 
 
 @dataclass(frozen=True)
 class Mastering:
-    loudness_lufs: float | None = -16.0     # None: leave the level as mixed
+    loudness_lufs: float | None             # None: leave the level as mixed
     channels: int = 2
     encoder_shift: float = 0.0              # LU the encoder will move the loudness by
 
@@ -41,11 +44,13 @@ def to_channels(block: np.ndarray, channels: int) -> np.ndarray:
     return block
 
 
-def master(render_pass: Callable[[bool], Iterator[np.ndarray]], settings: Mastering,
-           report: list | None = None) -> Iterator[np.ndarray]:
-    """Yield the mastered track. `render_pass(k_weighted)` gives the track's blocks, the
-    same each time, K-weighted when asked."""
-    gain_db = 0.0
+def master(render_pass: Callable[[bool], Iterator[np.ndarray]],
+           settings: Mastering) -> tuple[Iterator[np.ndarray], MasterReport | None]:
+    """The mastered track's blocks, and what was measured to master it (None when the
+    level is left as mixed). `render_pass(k_weighted)` gives the track's blocks, the same
+    each time, K-weighted when asked; the measuring pass runs here, the writing pass as the
+    blocks are taken."""
+    report = None
     if settings.loudness_lufs is not None:
         meter = LoudnessMeter(settings.channels)
         for block in render_pass(True):
@@ -53,12 +58,15 @@ def master(render_pass: Callable[[bool], Iterator[np.ndarray]], settings: Master
         measured = meter.integrated()
         gain_db = (settings.loudness_lufs - settings.encoder_shift - measured
                    if math.isfinite(measured) else 0.0)
-        if report is not None:
-            report.append(MasterReport(measured, gain_db))
-    gain = db_to_gain(gain_db)
-    limiter = PeakLimiter(PEAK_CEILING_DB, settings.channels)
-    for block in render_pass(False):
-        out = limiter.process(to_channels(block, settings.channels) * np.float32(gain))
+        report = MasterReport(measured, gain_db)
+    return _limited(render_pass(False), report.gain_db if report else 0.0, settings.channels), report
+
+
+def _limited(blocks: Iterator[np.ndarray], gain_db: float, channels: int) -> Iterator[np.ndarray]:
+    gain = np.float32(db_to_gain(gain_db))
+    limiter = PeakLimiter(PEAK_CEILING_DB, channels)
+    for block in blocks:
+        out = limiter.process(to_channels(block, channels) * gain)
         if out.shape[0]:
             yield out
     yield limiter.flush()

@@ -12,7 +12,7 @@ import numpy as np
 from audio_builder.errors import BuildError, InputError
 from audio_builder.model import Place, SoundRef
 from audio_builder.sound import sounds
-from audio_builder.sound.audio import SAMPLE_RATE, fade_edges
+from audio_builder.sound.audio import SAMPLE_RATE, fade_edges, samples_to_ms
 
 
 @functools.cache
@@ -30,18 +30,25 @@ def ffmpeg_exe() -> str:
                          "or install ffmpeg") from None
 
 
-@functools.lru_cache(maxsize=32)
-def decode_file(path: Path) -> np.ndarray:
-    """Any file ffmpeg reads, as stereo float32 at 44.1 kHz."""
-    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path), "-f", "f32le",
-               "-ac", "2", "-ar", str(SAMPLE_RATE), "pipe:1"]
+def decode(path: Path, sample_format: str = "f32le", into: Path | None = None) -> bytes:
+    """Any file ffmpeg reads, as raw stereo samples at 44.1 kHz (`f32le` or `s16le`):
+    returned, or written to `into` (a whole track, kept out of memory)."""
+    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-i", str(path), "-f", sample_format,
+               "-ac", "2", "-ar", str(SAMPLE_RATE), str(into) if into else "pipe:1"]
     result = subprocess.run(command, capture_output=True)
-    if result.returncode != 0 or not result.stdout:
+    decoded = into.is_file() and into.stat().st_size > 0 if into else bool(result.stdout)
+    if result.returncode != 0 or not decoded:
         reason = result.stderr.decode(errors="replace").strip().splitlines()
         raise InputError(f"cannot read audio from {path.name}: "
                          f"{reason[-1] if reason else 'no audio in the file'}; "
                          "use a WAV, MP3, FLAC or OGG file", path)
-    samples = np.frombuffer(result.stdout, dtype="<f4").reshape(-1, 2)
+    return result.stdout
+
+
+@functools.lru_cache(maxsize=32)
+def decode_file(path: Path) -> np.ndarray:
+    """Any file ffmpeg reads, as stereo float32 at 44.1 kHz, its edges faded."""
+    samples = np.frombuffer(decode(path), dtype="<f4").reshape(-1, 2)
     return fade_edges(samples.copy(), SAMPLE_RATE, ms=5)
 
 
@@ -52,7 +59,7 @@ def file_length_ms(path: Path, place: Place | None = None) -> int:
         if place:
             raise InputError(error.message, place.file, place.line) from None
         raise
-    return (samples.shape[0] * 1000 + SAMPLE_RATE // 2) // SAMPLE_RATE
+    return samples_to_ms(samples.shape[0])
 
 
 @functools.lru_cache(maxsize=16)
