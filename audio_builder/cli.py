@@ -13,6 +13,13 @@ from audio_builder.batch import BatchOptions, build_scripts
 from audio_builder.build import Builder, OutputSettings
 from audio_builder.durations import DurationError, format_ms, parse_duration
 from audio_builder.errors import AudioBuilderError, ErrorGroup, InputError
+from audio_builder.own_voice import commands as own_voice
+from audio_builder.own_voice.pieces import (
+    check_takes,
+    fallback_count,
+    script_in_voice,
+    speaker_marks,
+)
 from audio_builder.preview import write_previews, write_voice_samples
 from audio_builder.progress import progress_bars
 from audio_builder.publish.feedcheck import check_feed
@@ -166,6 +173,10 @@ def build(paths, output, lengths, voice, fmt, mono, bitrate, loudness, jobs, qui
     click.echo(f"built {count} track{'s' * (count != 1)}, {format_ms(total_ms, precise=False)} "
                f"of audio, in {report.seconds:.1f} s; speech: {report.cache_hits} of "
                f"{report.pieces} pieces from the cache, {report.synthesized} spoken")
+    for (recorded, fallback), count in fallback_count([script_in_voice(s, voice) for s in scripts],
+                                                     Builder(project).voices).items():
+        click.echo(f"draft: {count} line{'s' * (count != 1)} with no take of voice {recorded!r} "
+                   f"spoken by {fallback!r} (its fallback)")
 
 
 @main.command()
@@ -183,6 +194,10 @@ def check(paths, lengths, voice):
         except InputError as error:
             errors.append(error)
             continue
+        takes = check_takes(plans[0].script, builder.voices)
+        for warning in takes.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        errors += takes.errors
         for plan in plans:
             exact = "" if plan.length_ms else "about "
             click.echo(f"ok  {_shown(str(path))}  {plan.name}: {exact}"
@@ -206,12 +221,14 @@ def plan(script, lengths, voice, cache_dir, force):
     builder = Builder(project, voice=voice, cache=SpeechCache(cache_dir), force=force)
     for track in builder.plan(load_script(script), _lengths(lengths)):
         timeline = track.timeline
+        speakers = speaker_marks(timeline, builder.voices)
         click.echo(f"{track.name}: {track.script.title}"
                    f" ({format_ms(timeline.length_ms)})")
         click.echo(f"{'start':>11}  {'length':>9}  {'step':<8} text")
         for row in timeline.rows:
             length = format_ms(row.ms) if row.ms else ""
-            click.echo(f"{format_ms(row.start_ms):>11}  {length:>9}  {row.step:<8} {row.text}")
+            mark = speakers.get((row.start_ms, row.text), "") if row.step == "say" else ""
+            click.echo(f"{format_ms(row.start_ms):>11}  {length:>9}  {row.step:<8} {mark}{row.text}")
         click.echo(f"{format_ms(timeline.length_ms):>11}  {'':>9}  {'end':<8}")
         click.echo()
 
@@ -358,3 +375,6 @@ def list_sounds(preview, output):
         folder = output or open_project().output_dir / "sounds"
         for path in write_previews(folder):
             click.echo(f"wrote {_shown(str(path))}")
+
+
+main.add_command(own_voice.takes)

@@ -185,6 +185,9 @@ class VoiceProfile:
     pronounce: tuple[tuple[str, str], ...] = ()
     base_dir: Path | None = None
     source: str = "built-in"
+    takes: Path | None = None          # a recorded voice: the folder of its takes
+    fallback: str | None = None        # a recorded voice: who speaks the lines with no take
+    breaths: str = "trim"              # a recorded voice: `keep` or `trim` breaths at the edges
 
 
 @dataclass(frozen=True, kw_only=True)

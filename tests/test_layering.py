@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "audio_builder"   # read, never imported
-WINGS = ("script", "speech", "sound", "publish", "live")
+WINGS = ("script", "speech", "sound", "publish", "live", "own_voice")
 CORE = {"errors", "model", "durations", "files"}
 PURE = ("timeline", "publish.feed", "publish.page")
 # The standard library and third-party modules that read or write files, run programs, or

@@ -12,6 +12,8 @@ from audio_builder.script.fields import Fields, describe
 from audio_builder.script.yamlfile import YamlMap, read_yaml
 
 PROFILE_KEYS = ("engine", "voice", "rate", "sentence_pause", "pronounce")
+RECORDED_KEYS = ("engine", "takes", "fallback", "breaths", "sentence_pause")
+BREATHS = ("trim", "keep")
 PRONOUNCE_FILE = "pronounce.yaml"
 
 # A calm pace: piper speaks about 215 words a minute on its own; slowed to 0.72 and with
@@ -33,11 +35,13 @@ def load_profile(path: Path, project_pronounce: tuple[tuple[str, str], ...] = ()
         raise InputError(f"a voice profile must be a mapping with `engine:`, not {describe(data)}",
                          path, getattr(data, "line", 1))
     fields = Fields(data, path, "a voice profile")
-    fields.reject_unknown(PROFILE_KEYS)
     engine = fields.text("engine", required=True)
     if engine not in ENGINES:
         raise fields.error("engine", f"unknown engine {engine!r}; the engines are "
                                      + ", ".join(ENGINES))
+    if engine == "recorded":
+        return _recorded_profile(fields, path)
+    fields.reject_unknown(PROFILE_KEYS)
     own = _pronounce(fields)
     return VoiceProfile(
         name=path.stem,
@@ -50,6 +54,43 @@ def load_profile(path: Path, project_pronounce: tuple[tuple[str, str], ...] = ()
         base_dir=path.parent,
         source=str(path),
     )
+
+
+def _recorded_profile(fields: Fields, path: Path) -> VoiceProfile:
+    """A voice recorded by a person: takes in a folder (default takes/<name>/ in the project)."""
+    fields.reject_unknown(RECORDED_KEYS)
+    project_root = path.parent.parent
+    folder = fields.text("takes") or f"takes/{path.stem}"
+    takes = (project_root / folder).resolve()
+    if not takes.is_relative_to(project_root.resolve()):
+        raise fields.error("takes", f"`takes: {folder}` is outside the project; keep the takes "
+                                    "in a folder of the project, like takes/" + path.stem)
+    breaths = fields.text("breaths", "trim")
+    if breaths not in BREATHS:
+        raise fields.error("breaths", f"`breaths: {breaths}`: write `trim` (cut breaths before "
+                                      "and after the words) or `keep`")
+    return VoiceProfile(
+        name=path.stem, engine="recorded", sentence_pause_ms=fields.duration("sentence_pause", 1500),
+        base_dir=path.parent, source=str(path), takes=takes, fallback=fields.text("fallback"),
+        breaths=breaths)
+
+
+def _check_fallbacks(profiles: dict[str, VoiceProfile]) -> None:
+    for profile in profiles.values():
+        if profile.fallback is None:
+            continue
+        other = profiles.get(profile.fallback)
+        if other is None or other.engine == "recorded":
+            line = _line_of(Path(profile.source), "fallback")
+            what = "is itself a recorded voice" if other else "is no voice profile"
+            raise InputError(f"`fallback: {profile.fallback}` {what}; name a synthetic voice "
+                             f"that speaks the lines with no take yet, like `fallback: default`",
+                             profile.source, line)
+
+
+def _line_of(path: Path, key: str) -> int | None:
+    data = read_yaml(path)
+    return data.line_of(key) if isinstance(data, YamlMap) else None
 
 
 def _pronounce(fields: Fields) -> tuple[tuple[str, str], ...]:
@@ -94,4 +135,5 @@ def load_profiles(voices_dir: Path | None) -> dict[str, VoiceProfile]:
         for path in sorted(voices_dir.glob("*.yaml")):
             if path.name != PRONOUNCE_FILE:
                 profiles[path.stem] = load_profile(path, pronounce)
+    _check_fallbacks(profiles)
     return profiles

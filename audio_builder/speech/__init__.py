@@ -4,6 +4,6 @@
 `synthesizer` trims, levels and caches what they say; `cache` keeps it on disk.
 
 May import: the core (`errors`, `model`, `durations`, `files`), `script.text` (pronunciation and
-sentences) and the sample helpers `sound.audio` and `sound.loudness`. Never the planner, the build
-or publishing.
+sentences), the sample helpers `sound.audio` and `sound.loudness`, and `sound.media` (ffmpeg,
+which reads recorded takes). Never the planner, the build or publishing.
 """

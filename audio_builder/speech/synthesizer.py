@@ -23,6 +23,8 @@ from audio_builder.sound.audio import (
 from audio_builder.sound.loudness import PeakLimiter
 from audio_builder.speech.cache import SpeechCache, speech_key
 from audio_builder.speech.engines import ENGINES, EngineUnavailable, SpeechEngine
+from audio_builder.speech.engines.recorded_engine import MissingTake, RecordedEngine
+from audio_builder.speech.takes import TakeError
 
 
 class VoiceBook:
@@ -45,12 +47,26 @@ class VoiceBook:
         if name not in self._engines:
             profile = self.profile(name, place)
             try:
-                self._engines[name] = ENGINES[profile.engine](profile.voice, profile.base_dir)
+                self._engines[name] = ENGINES[profile.engine].from_profile(profile)
             except EngineUnavailable as error:
                 raise InputError(f"voice {name!r} cannot speak here: {error}",
                                  place.file if place else profile.source,
                                  place.line if place else None) from None
         return self._engines[name]
+
+    def speaker(self, utterance: Utterance, place: Place | None = None) -> Utterance:
+        """Who really speaks `utterance`: a recorded voice with no take of it hands it to its
+        fallback; with no fallback that is an error naming the line and the file expected."""
+        profile = self.profile(utterance.voice, place)
+        if profile.engine != "recorded":
+            return utterance
+        engine = self.engine(utterance.voice, place)
+        assert isinstance(engine, RecordedEngine)
+        if engine.take(utterance.text) is not None:
+            return utterance
+        if profile.fallback:
+            return Utterance(utterance.text, profile.fallback, utterance.rate)
+        raise missing_take_error(utterance, MissingTake(utterance.text, engine.folder), place)
 
     def spoken_text(self, utterance: Utterance) -> str:
         return apply_pronunciation(utterance.text, self.profile(utterance.voice).pronounce)
@@ -81,8 +97,10 @@ class Synthesizer:
         self._clips: dict[Utterance, np.ndarray] = {}
 
     def key(self, utterance: Utterance, place: Place | None = None) -> str:
+        utterance = self.voices.speaker(utterance, place)
         engine = self.voices.engine(utterance.voice, place)
-        return speech_key(text=self.voices.spoken_text(utterance), engine=engine.identity,
+        text = self.voices.spoken_text(utterance)
+        return speech_key(text=text, engine=engine.identity_for(text),
                           rate=round(self.voices.effective_rate(utterance), 6),
                           sample_rate=SAMPLE_RATE)
 
@@ -115,10 +133,17 @@ class Synthesizer:
             stored = cache.get(key)
             if stored is not None:
                 return stored
-        engine = self.voices.engine(utterance.voice, place)
-        audio = engine.synthesize(self.voices.spoken_text(utterance),
-                                  self.voices.effective_rate(utterance))
-        samples = finish_speech(audio.samples, audio.sample_rate)
+        speaker = self.voices.speaker(utterance, place)
+        engine = self.voices.engine(speaker.voice, place)
+        try:
+            audio = engine.synthesize(self.voices.spoken_text(speaker),
+                                      self.voices.effective_rate(speaker))
+        except TakeError as error:
+            raise take_error(error, utterance, place) from None
+        if audio.trimmed:
+            samples = level_speech(audio.samples, audio.sample_rate)
+        else:
+            samples = finish_speech(audio.samples, audio.sample_rate)
         return cache.put(key, samples) if cache is not None and key else samples
 
     def forget(self) -> None:
@@ -135,10 +160,44 @@ SPEECH_PEAK_DB = -6.0
 
 def finish_speech(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     """Trim, level, limit, fade and resample raw engine output."""
-    trimmed = trim_silence(samples.astype(np.float32), sample_rate)
+    return level_speech(trim_silence(samples.astype(np.float32), sample_rate), sample_rate)
+
+
+def level_speech(trimmed: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Level, limit, fade and resample speech already cut to its words: the one level every
+    spoken piece is brought to, synthesized or recorded."""
     if trimmed.size == 0:
         return np.zeros(0, np.float32)
     leveled = resample(normalize_speech(trimmed), sample_rate, SAMPLE_RATE)
     limiter = PeakLimiter(SPEECH_PEAK_DB, channels=1)
     limited = np.concatenate([limiter.process(leveled[:, None]), limiter.flush()])[:, 0]
     return fade_edges(limited, SAMPLE_RATE)
+
+
+def _where(place: Place | None) -> str:
+    if place is None:
+        return ""
+    return f" (line {place.line} of {_relative(place.file)})"
+
+
+def _relative(file: str) -> str:
+    import os
+
+    try:
+        return os.path.relpath(file)
+    except ValueError:
+        return file
+
+
+def missing_take_error(utterance: Utterance, missing: MissingTake, place: Place | None) -> InputError:
+    return InputError(
+        f"voice {utterance.voice!r} has no take of \"{utterance.text}\" yet; record it "
+        f"(`audio-builder record`), import a reading (`audio-builder takes import`), or save "
+        f"it as {_relative(str(missing.expected))}; or give the voice a `fallback:` for drafts. "
+        f"`audio-builder takes SCRIPT` lists every missing take",
+        place.file if place else None, place.line if place else None)
+
+
+def take_error(error: TakeError, utterance: Utterance, place: Place | None) -> InputError:
+    return InputError(f"the take of \"{utterance.text}\"{_where(place)}: {error.message}",
+                      error.file)

@@ -9,12 +9,14 @@ from __future__ import annotations
 from audio_builder.speech.engines.base import EngineUnavailable, SpeechAudio, SpeechEngine
 from audio_builder.speech.engines.piper_engine import PiperEngine
 from audio_builder.speech.engines.pyttsx3_engine import Pyttsx3Engine
+from audio_builder.speech.engines.recorded_engine import RecordedEngine
 from audio_builder.speech.engines.tones_engine import TonesEngine
 
 ENGINES: dict[str, type[SpeechEngine]] = {
     PiperEngine.name: PiperEngine,
     Pyttsx3Engine.name: Pyttsx3Engine,
     TonesEngine.name: TonesEngine,
+    RecordedEngine.name: RecordedEngine,
 }
 
 __all__ = ["ENGINES", "EngineUnavailable", "SpeechAudio", "SpeechEngine"]

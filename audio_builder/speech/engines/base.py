@@ -7,6 +7,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from audio_builder.model import VoiceProfile
+
 
 class EngineUnavailable(Exception):
     """The engine or voice cannot run here; the message says what to install or change."""
@@ -16,6 +18,7 @@ class EngineUnavailable(Exception):
 class SpeechAudio:
     samples: np.ndarray  # mono float32 in [-1, 1]
     sample_rate: int
+    trimmed: bool = False  # already cut to the speech (with its own lead-in): do not trim again
 
 
 class SpeechEngine(ABC):
@@ -37,6 +40,15 @@ class SpeechEngine(ABC):
     @abstractmethod
     def __init__(self, voice: str | None, base_dir: Path | None):
         """Open the voice; raise `EngineUnavailable` when it cannot be used."""
+
+    @classmethod
+    def from_profile(cls, profile: VoiceProfile) -> SpeechEngine:
+        """The engine for a voice profile (engines that need more than the voice override this)."""
+        return cls(profile.voice, profile.base_dir)
+
+    def identity_for(self, text: str) -> str:
+        """What changes the sound of `text` in this voice (a recorded voice: its take)."""
+        return self.identity
 
     @abstractmethod
     def synthesize(self, text: str, rate: float) -> SpeechAudio:

@@ -1,0 +1,247 @@
+"""Takes: a person's recording of one spoken piece, and how every take is cleaned.
+
+A take is named by an id made from the piece's words (case and punctuation aside), so editing
+one line of a script asks for that line's take only. Takes are ordinary audio files in the
+voice's folder, `<id>.wav` (or .flac, .mp3, .m4a, .ogg, .opus); `takes.yaml` beside them maps
+each id to its words, for people.
+
+Cleaning, the same for every take: rumble removed (a 70 Hz high-pass, 24 dB an octave), the edges trimmed to
+the speech with a short lead-in and tail that fade in and out (breaths at the edges kept or
+trimmed), then levelled, limited and resampled exactly as synthesized speech is
+(`synthesizer.level_speech`), so recorded and synthetic lines sit at one level.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from audio_builder.errors import InputError
+from audio_builder.files import write_file_atomically
+
+INDEX_FILE = "takes.yaml"
+EXTENSIONS = (".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".aac")
+HIGH_PASS_HZ = 70.0
+LEAD_IN_MS = 50          # kept before the first sound of speech
+TAIL_MS = 150            # kept after the last (voices die away slowly)
+BREATH_REACH_MS = 800    # a breath this close before or after the words counts as theirs
+MIN_SPEECH_MS = 200
+QUIET_DBFS = -40.0       # speech quieter than this is mostly noise once levelled
+CLIPPED_SHARE = 0.001    # more than 0.1 % of samples at full scale
+FRAME_MS = 10
+
+
+class TakeError(InputError):
+    """A take that cannot be used; the caller adds which line of which script it is for."""
+
+
+# --- ids and the index ------------------------------------------------------------------
+
+def words_of(text: str) -> list[str]:
+    """The words of `text`, lower case, without punctuation: what a take is recognised by."""
+    return re.findall(r"[a-z0-9]+(?:'[a-z0-9]+)*", text.lower().replace("’", "'"))
+
+
+def take_id(text: str) -> str:
+    """A stable, readable file name for the take of `text`: its first words and a hash of
+    all of them."""
+    words = words_of(text)
+    digest = hashlib.sha1(" ".join(words).encode()).hexdigest()[:8]
+    stem = "-".join(words[:5])[:40].strip("-")
+    return f"{stem}-{digest}" if stem else digest
+
+
+def find_take(folder: Path, text: str) -> Path | None:
+    """The take of `text` in `folder`, whatever its format (the newest if there are several)."""
+    stem = take_id(text)
+    found = [folder / (stem + ext) for ext in EXTENSIONS if (folder / (stem + ext)).is_file()]
+    return max(found, key=lambda path: path.stat().st_mtime) if found else None
+
+
+def read_index(folder: Path) -> dict[str, str]:
+    path = folder / INDEX_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def update_index(folder: Path, texts: Iterable[str]) -> Path:
+    """Add each text under its id to `folder/takes.yaml` (kept entries stay), written whole."""
+    folder.mkdir(parents=True, exist_ok=True)
+    index = read_index(folder)
+    for text in texts:
+        index.setdefault(take_id(text), text)
+    header = ("# Which take is which: each file in this folder is named by the id on the left\n"
+              "# (with .wav, .flac, .mp3, .m4a ...), and speaks the words on the right.\n")
+    body = yaml.safe_dump(index, allow_unicode=True, sort_keys=False, width=1000)
+    path = folder / INDEX_FILE
+    write_file_atomically(path, lambda temporary: temporary.write_text(header + body,
+                                                                       encoding="utf-8"))
+    return path
+
+
+# --- reading and judging a take -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class RawTake:
+    """A take as recorded: mono float32 at its own rate, and the share of clipped samples."""
+
+    samples: np.ndarray
+    sample_rate: int
+    clipped_share: float
+
+    @property
+    def ms(self) -> int:
+        return self.samples.shape[0] * 1000 // self.sample_rate
+
+
+def read_take(path: Path) -> RawTake:
+    """Any audio file, at its own rate; stereo is mixed down. Raises TakeError if unreadable."""
+    from pydub import AudioSegment
+    from pydub.exceptions import CouldntDecodeError
+
+    from audio_builder.sound.media import ffmpeg_exe
+
+    AudioSegment.converter = ffmpeg_exe()
+    try:
+        segment = AudioSegment.from_file(path)
+    except (CouldntDecodeError, OSError, IndexError, ValueError) as error:
+        reason = str(error).strip().splitlines()
+        raise TakeError("cannot read this take as audio"
+                        + (f" ({reason[-1][:120]})" if reason and len(reason) == 1 else "")
+                        + "; save it as WAV, FLAC, MP3 or M4A", path) from None
+    full_scale = float(1 << (8 * segment.sample_width - 1))
+    frames = np.array(segment.get_array_of_samples(), dtype=np.float32)
+    if segment.sample_width == 1:       # 8-bit WAV is unsigned
+        frames -= 128
+    frames = frames.reshape(-1, segment.channels) / full_scale
+    clipped = float(np.mean(np.abs(frames) >= 1.0 - 2.0 / full_scale)) if frames.size else 0.0
+    return RawTake(frames.mean(axis=1).astype(np.float32), segment.frame_rate, clipped)
+
+
+def frame_levels_db(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """The level of each 10 ms frame, in dBFS."""
+    window = max(1, sample_rate * FRAME_MS // 1000)
+    usable = samples[: samples.shape[0] // window * window].reshape(-1, window)
+    rms = np.sqrt(np.mean(usable.astype(np.float64) ** 2, axis=1)) if usable.size else np.zeros(0)
+    return 20 * np.log10(np.maximum(rms, 1e-7))
+
+
+@dataclass(frozen=True)
+class SpeechSpan:
+    """Where the words are in a take, in 10 ms frames, and how loud they are."""
+
+    start: int
+    end: int               # exclusive
+    level_db: float        # RMS of the louder half of the speech
+    threshold_db: float    # what counted as sound
+
+
+def find_speech(levels: np.ndarray, *, keep_breaths: bool = False) -> SpeechSpan | None:
+    """The span of speech among frame levels: from the first to the last frame well above the
+    noise floor, reaching out over soft sounds joined to the words (and over breaths, if kept)."""
+    if levels.size == 0 or float(levels.max()) < -80:
+        return None
+    floor = float(np.percentile(levels, 10))
+    loud = float(np.percentile(levels, 95))
+    threshold = max(floor + 10.0, loud - 45.0)
+    core = np.nonzero(levels >= max(threshold, loud - 25.0))[0]
+    if core.size == 0:
+        return None
+    sound = levels >= threshold
+    reach = BREATH_REACH_MS // FRAME_MS if keep_breaths else 8     # 80 ms: soft onsets
+    start, end = _grow(sound, int(core[0]), -1, reach), _grow(sound, int(core[-1]), 1, reach)
+    speech = np.sort(levels[start:end + 1])
+    louder_half = speech[speech.size // 2:]
+    level = 10 * np.log10(np.mean(10 ** (louder_half / 10)))
+    return SpeechSpan(start, end + 1, float(level), threshold)
+
+
+def _grow(sound: np.ndarray, edge: int, step: int, reach: int) -> int:
+    """Move `edge` outwards over sounding frames, jumping gaps shorter than `reach` frames."""
+    position = edge
+    probe = edge + step
+    while 0 <= probe < sound.size and abs(probe - position) <= reach:
+        if sound[probe]:
+            position = probe
+        probe += step
+    return position
+
+
+def judge_take(take: RawTake, path: Path, keep_breaths: bool = False) -> SpeechSpan:
+    """The speech in a take, or a TakeError saying what is wrong with it and what to do."""
+    if take.ms < MIN_SPEECH_MS:
+        raise TakeError(f"this take is {take.ms} ms long, shorter than 0.2 s; record the "
+                        "whole line", path)
+    span = find_speech(frame_levels_db(take.samples, take.sample_rate), keep_breaths=keep_breaths)
+    if span is None or float(np.max(np.abs(take.samples))) < 1e-4:
+        raise TakeError("this take is silent; check the microphone is on and record it again",
+                        path)
+    if take.clipped_share > CLIPPED_SHARE:
+        raise TakeError(f"this take is clipped: {take.clipped_share:.1%} of its samples are at "
+                        "full scale (more than 0.1 %); record it again with the input level "
+                        "lower, or a little further from the microphone", path)
+    if span.level_db < QUIET_DBFS:
+        raise TakeError(f"this take is too quiet: its speech is at {span.level_db:.0f} dBFS "
+                        f"(below {QUIET_DBFS:.0f}); record it closer to the microphone (20-30 "
+                        "cm) or with the input level higher", path)
+    if (span.end - span.start) * FRAME_MS < MIN_SPEECH_MS:
+        raise TakeError("this take has less than 0.2 s of speech in it; record the whole line",
+                        path)
+    return span
+
+
+# --- cleaning ---------------------------------------------------------------------------
+
+def high_pass(samples: np.ndarray, sample_rate: int, cutoff_hz: float = HIGH_PASS_HZ) -> np.ndarray:
+    """A zero-phase 4th-order Butterworth high-pass (24 dB an octave: -29 dB at 30 Hz, -0.3 dB
+    at 100 Hz), through the spectrum; the clip is padded so nothing wraps around."""
+    pad = sample_rate // 5
+    padded = np.pad(samples.astype(np.float64), pad)
+    spectrum = np.fft.rfft(padded)
+    frequency = np.fft.rfftfreq(padded.size, 1 / sample_rate)
+    with np.errstate(divide="ignore"):
+        gain = 1 / np.sqrt(1 + (cutoff_hz / np.maximum(frequency, 1e-9)) ** 8)
+    gain[0] = 0.0
+    return np.fft.irfft(spectrum * gain, padded.size)[pad:pad + samples.shape[0]].astype(np.float32)
+
+
+def trim_take(samples: np.ndarray, sample_rate: int, span: SpeechSpan) -> np.ndarray:
+    """The speech with a short lead-in and tail, which fade in and out smoothly."""
+    frame = sample_rate * FRAME_MS // 1000
+    lead, tail = sample_rate * LEAD_IN_MS // 1000, sample_rate * TAIL_MS // 1000
+    start = max(0, span.start * frame - lead)
+    end = min(samples.shape[0], span.end * frame + tail)
+    out = samples[start:end].copy()
+    for length, edge in ((span.start * frame - start, slice(None)), (end - span.end * frame, None)):
+        n = max(0, min(length, out.shape[0] // 2))
+        if n:
+            ramp = (0.5 - 0.5 * np.cos(np.linspace(0, np.pi, n))).astype(np.float32)
+            if edge is None:
+                out[-n:] *= ramp[::-1]
+            else:
+                out[:n] *= ramp
+    return out
+
+
+def clean_take(take: RawTake, path: Path, keep_breaths: bool = False) -> tuple[np.ndarray, int]:
+    """A judged take, high-passed and trimmed (not yet levelled): samples at its own rate."""
+    filtered = high_pass(take.samples, take.sample_rate)
+    span = judge_take(RawTake(filtered, take.sample_rate, take.clipped_share), path, keep_breaths)
+    return trim_take(filtered, take.sample_rate, span), take.sample_rate
+
+
+def content_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:20]
