@@ -180,7 +180,8 @@ def test_profile_errors(project):
     write(project / "voices" / "t.yaml", "engine: recorded\nfallback: nobody\n")
     write(project / "scripts" / "a.yaml", "title: A\nvoice: t\nsteps:\n  - Hi.\n")
     result = run("check")
-    assert result.exit_code == 2 and "voices/t.yaml:2: `fallback: nobody` is no voice profile" in result.output
+    assert result.exit_code == 2
+    assert "voices/t.yaml:2: `fallback: nobody` is no voice profile" in result.output
     write(project / "voices" / "t.yaml", "engine: recorded\ntakes: ../../elsewhere\n")
     assert "outside the project" in run("check").output
     write(project / "voices" / "t.yaml", "engine: recorded\nbreaths: sometimes\n")

@@ -10,7 +10,7 @@ import click
 from audio_builder.durations import format_ms
 from audio_builder.errors import InputError
 from audio_builder.files import write_file_atomically
-from audio_builder.model import Place, Script
+from audio_builder.model import Place, Script, VoiceProfile
 from audio_builder.own_voice.pieces import (
     Line,
     index_lines,
@@ -40,7 +40,8 @@ class DefaultList(click.Group):
         return super().parse_args(ctx, args)
 
 
-def open_voice(script_path: Path, voice: str | None) -> tuple[Project, Script, Line, list[Line]]:
+def open_voice(script_path: Path, voice: str | None
+               ) -> tuple[Project, Script, VoiceProfile, list[Line]]:
     project = open_project(script_path)
     script = load_script(script_path)
     name = voice or script.voice
@@ -86,7 +87,7 @@ def list_takes(script: Path, voice: str | None, sheet: Path | None) -> None:
         else:
             status = "missing" if line.take is None else "BAD"
         click.echo(f"{line.number:>3}  {line.place.line:>4}  {line.id:<46} {status:>9}  {line.text}")
-        if problem:
+        if problem and line.take is not None:
             click.echo(f"{'':>11}{_shown(line.take)}: {problem}")
     click.echo(f"{present} of {len(lines)} takes ready")
     if sheet:

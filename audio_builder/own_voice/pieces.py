@@ -8,6 +8,7 @@ from pathlib import Path
 
 from audio_builder.errors import InputError
 from audio_builder.model import Place, Script, Utterance, VoiceProfile
+from audio_builder.speech.synthesizer import VoiceBook
 from audio_builder.speech.takes import (
     RawTake,
     TakeError,
@@ -17,7 +18,6 @@ from audio_builder.speech.takes import (
     take_id,
     update_index,
 )
-from audio_builder.speech.synthesizer import VoiceBook
 from audio_builder.timeline import Timeline, spoken_pieces
 
 
