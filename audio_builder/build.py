@@ -22,7 +22,7 @@ from audio_builder.files import temporary_beside
 from audio_builder.model import Place, Script, Utterance
 from audio_builder.publish.captions import to_chapters_json, to_srt, to_vtt
 from audio_builder.publish.tags import TrackTags, write_tags
-from audio_builder.publish.tracks import cover_bytes, track_guid, track_name
+from audio_builder.publish.tracks import Track, cover_bytes, track_guid, tracks_of
 from audio_builder.render import render
 from audio_builder.script.project import Project
 from audio_builder.sound.audio import ms_to_samples
@@ -62,10 +62,20 @@ class OutputSettings:
 class TrackPlan:
     """One track of a script: its output name, the length asked for, and its timeline."""
 
-    script: Script
-    name: str
-    length_ms: int | None
+    track: Track
     timeline: Timeline
+
+    @property
+    def script(self) -> Script:
+        return self.track.script
+
+    @property
+    def name(self) -> str:
+        return self.track.name
+
+    @property
+    def length_ms(self) -> int | None:
+        return self.track.length_ms
 
 
 @dataclass(frozen=True)
@@ -126,16 +136,13 @@ class Builder:
         """Timelines for every length of the script (`lengths` overrides the script's)."""
         script = self.with_voice(script)
         measures = self._measures(estimate)
-        wanted = lengths or script.lengths
-        if not wanted:
-            return [TrackPlan(script, script.slug, None, plan_timeline(script, measures))]
         plans = []
-        for length in wanted:
+        for track in tracks_of(script, lengths):
             try:
-                timeline = plan_timeline(script, measures, length)
+                timeline = plan_timeline(script, measures, track.length_ms)
             except LengthError as error:
                 raise InputError(error.message, script.path, script.line_of("length")) from None
-            plans.append(TrackPlan(script, track_name(script, length, len(wanted)), length, timeline))
+            plans.append(TrackPlan(track, timeline))
         return plans
 
     # --- building ---------------------------------------------------------------------
@@ -152,19 +159,15 @@ class Builder:
             self.synthesizer.forget()
 
     def _write_track(self, plan: TrackPlan, output_dir: Path) -> BuiltTrack:
-        codec = self.output.codec
-        targets = {
-            "audio": output_dir / f"{plan.name}.{codec.extension}",
-            "vtt": output_dir / f"{plan.name}.vtt",
-            "srt": output_dir / f"{plan.name}.srt",
-            "chapters": output_dir / f"{plan.name}.chapters.json",
-        }
+        track = plan.track
+        targets = {"audio": track.audio(output_dir, self.output.codec),
+                   **{kind: track.sidecar(output_dir, kind) for kind in ("vtt", "srt", "chapters")}}
         texts = {"vtt": to_vtt(plan.timeline), "srt": to_srt(plan.timeline),
                  "chapters": to_chapters_json(plan.timeline)}
         with ExitStack() as cleanup:
             temporary = {key: temporary_beside(path, cleanup) for key, path in targets.items()}
             report = write_audio(plan.timeline, self.synthesizer, temporary["audio"], self.output,
-                                 self._tags(plan.script, plan.name))
+                                 self._tags(track))
             for key, text in texts.items():
                 temporary[key].write_text(text, encoding="utf-8")
             for key, path in targets.items():
@@ -173,19 +176,19 @@ class Builder:
                           report.measured_lufs if report else None,
                           report.gain_db if report else 0.0)
 
-    def _tags(self, script: Script, name: str) -> TrackTags:
-        podcast = self.project.podcast
+    def _tags(self, track: Track) -> TrackTags:
+        podcast, script = self.project.podcast, track.script
         cover, cover_mime = cover_bytes(podcast, script)
         return TrackTags(
-            title=script.title,
+            title=track.title,
             artist=script.author or podcast.author,
             album=podcast.title,
             description=script.description.strip(),
             date=script.date.isoformat() if script.date else None,
             language=script.language,
-            episode=script.episode,
+            episode=track.episode,
             season=script.season,
-            guid=track_guid(podcast, name),
+            guid=track_guid(podcast, track.name),
             keywords=script.keywords,
             cover=cover,
             cover_mime=cover_mime,

@@ -156,7 +156,7 @@ class Script:
     description: str = ""
     author: str | None = None
     date: datetime.date | None = None
-    episode: int | None = None
+    episode: int | None = None               # the first (or only) length's number
     season: int | None = None
     image: Path | None = None
     language: str = "en"
@@ -168,6 +168,7 @@ class Script:
     bell: SoundRef = field(default_factory=lambda: SoundRef(name="bowl"))
     paragraph_pause_ms: int = 1500
     key_lines: tuple[tuple[str, int], ...] = ()   # where each top-level key is written
+    episodes: tuple[int, ...] = ()           # one number per length, when there are several
 
     def line_of(self, key: str) -> int | None:
         return dict(self.key_lines).get(key)

@@ -47,7 +47,7 @@ steps:
 title: "<script>alert('x')</script> Second"
 description: Two lengths of one practice.
 date: 2026-11-08
-episode: 2
+episode: [2, 3]
 season: 1
 length: [8s, 10s]
 steps:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from audio_builder.build import Builder, OutputSettings, write_audio
 from audio_builder.errors import InputError
-from audio_builder.live.track import Cue, PlayableTrack, decode_to_memmap, open_recording
-from audio_builder.publish.captions import caption_cues
+from audio_builder.live.track import PlayableTrack, decode_to_memmap, open_recording
+from audio_builder.publish.captions import Cue, caption_cues
 from audio_builder.publish.tags import TrackTags
-from audio_builder.publish.tracks import track_name
+from audio_builder.publish.tracks import tracks_of
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project
 from audio_builder.speech.cache import SpeechCache
@@ -39,8 +39,11 @@ def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool 
             script.title, decode_to_memmap(wav, folder),
             sorted(timeline.chapters, key=lambda c: c.start_ms),
             [Cue(start, end, text.replace("\n", " ")) for start, end, text in caption_cues(timeline)])
-    first_length = script.lengths[0] if script.lengths else None
-    audio = project.output_dir / f"{track_name(script, first_length, len(script.lengths))}.mp3"
-    if not audio.is_file() or audio.stat().st_mtime < path.stat().st_mtime:
-        builder.build(script)
-    return open_recording(audio, folder, title=script.title)
+    track = tracks_of(script)[0]
+    fresh = [fmt for fmt in track.built_formats(project.output_dir)
+             if track.audio(project.output_dir, fmt).stat().st_mtime >= path.stat().st_mtime]
+    if fresh:
+        audio = track.audio(project.output_dir, fresh[0])
+    else:
+        audio = builder.build(script)[0].audio
+    return open_recording(audio, folder, title=track.title)

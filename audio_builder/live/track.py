@@ -3,7 +3,6 @@ read from the track's own files, so a track built elsewhere plays with its cue l
 
 from __future__ import annotations
 
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,16 +11,11 @@ import numpy as np
 from mutagen.id3 import ID3, ID3NoHeaderError
 
 from audio_builder.errors import InputError
+from audio_builder.publish.captions import Cue, read_vtt
+from audio_builder.publish.tracks import SIDECARS
 from audio_builder.sound.audio import samples_to_ms
 from audio_builder.sound.media import decode
 from audio_builder.timeline import ChapterStart
-
-
-@dataclass(frozen=True)
-class Cue:
-    start_ms: int
-    end_ms: int
-    text: str
 
 
 @dataclass
@@ -52,27 +46,8 @@ def read_chapters(path: Path) -> list[ChapterStart]:
     return sorted(marks, key=lambda m: m.start_ms)
 
 
-_TIME = re.compile(r"(\d+):(\d\d):(\d\d)\.(\d{3}) --> (\d+):(\d\d):(\d\d)\.(\d{3})")
-
-
 def read_captions(vtt: Path) -> list[Cue]:
-    if not vtt.is_file():
-        return []
-    cues: list[Cue] = []
-    lines = vtt.read_text(encoding="utf-8").splitlines()
-    for index, line in enumerate(lines):
-        match = _TIME.match(line)
-        if not match:
-            continue
-        h1, m1, s1, ms1, h2, m2, s2, ms2 = map(int, match.groups())
-        text = []
-        for following in lines[index + 1:]:
-            if not following.strip():
-                break
-            text.append(following.strip())
-        cues.append(Cue(((h1 * 60 + m1) * 60 + s1) * 1000 + ms1,
-                        ((h2 * 60 + m2) * 60 + s2) * 1000 + ms2, " ".join(text)))
-    return cues
+    return read_vtt(vtt.read_text(encoding="utf-8")) if vtt.is_file() else []
 
 
 def open_recording(path: Path, folder: Path, title: str | None = None) -> PlayableTrack:
@@ -86,7 +61,7 @@ def open_recording(path: Path, folder: Path, title: str | None = None) -> Playab
         except Exception:
             title = path.stem
     return PlayableTrack(title, decode_to_memmap(path, folder), read_chapters(path),
-                         read_captions(path.with_suffix(".vtt")))
+                         read_captions(path.with_suffix(SIDECARS["vtt"])))
 
 
 def scratch_folder() -> tempfile.TemporaryDirectory:

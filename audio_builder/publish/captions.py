@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
+from dataclasses import dataclass
 
 from audio_builder.durations import format_ms
 from audio_builder.timeline import Timeline
@@ -30,6 +32,35 @@ def to_srt(timeline: Timeline) -> str:
         lines += [str(number), f"{format_ms(start, hours=True, decimal=',')} --> "
                                 f"{format_ms(end, hours=True, decimal=',')}", text, ""]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Cue:
+    start_ms: int
+    end_ms: int
+    text: str          # the cue's lines joined by spaces
+
+
+_CUE_TIMES = re.compile(r"^(\d+):(\d\d):(\d\d)\.(\d{3}) --> (\d+):(\d\d):(\d\d)\.(\d{3})")
+
+
+def read_vtt(text: str) -> list[Cue]:
+    """The cues of a WebVTT file as `to_vtt` writes it (the page and the live player read it)."""
+    cues: list[Cue] = []
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        match = _CUE_TIMES.match(line)
+        if not match:
+            continue
+        h1, m1, s1, ms1, h2, m2, s2, ms2 = map(int, match.groups())
+        words = []
+        for following in lines[index + 1:]:
+            if not following.strip():
+                break
+            words.append(following.strip())
+        cues.append(Cue(((h1 * 60 + m1) * 60 + s1) * 1000 + ms1,
+                        ((h2 * 60 + m2) * 60 + s2) * 1000 + ms2, " ".join(words)))
+    return cues
 
 
 def to_chapters_json(timeline: Timeline) -> str:

@@ -7,25 +7,25 @@ and the page themselves are pure functions in `feed.py` and `page.py`.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 from urllib.parse import quote
 
-from mutagen.mp3 import MP3, MPEGInfo
+import mutagen
 
 from audio_builder.durations import format_ms
 from audio_builder.errors import InputError
 from audio_builder.files import write_file_atomically
 from audio_builder.model import Podcast
+from audio_builder.publish.captions import read_vtt
 from audio_builder.publish.cover import default_cover_png
 from audio_builder.publish.feed import Channel, Item, feed_xml
 from audio_builder.publish.page import PageEpisode, page_html
-from audio_builder.publish.tracks import Track, track_guid, tracks_of
+from audio_builder.publish.tracks import SIDECARS, Track, track_guid, tracks_of
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project, find_scripts
+from audio_builder.sound.encode import Format
 
 DEFAULT_COVER = "cover.png"
 
@@ -65,13 +65,13 @@ def publish(project: Project, output_dir: Path | None = None) -> PublishReport:
             drafts.append(script.slug)
             continue
         for track in tracks_of(script):
-            audio = output / f"{track.name}.mp3"
-            if not audio.is_file():
+            formats = track.built_formats(output)
+            if not formats:
                 unbuilt.append(track.name)
                 continue
             image_name = (_publish_image(script.image, output, f"images/{script.slug}", None)
                           if script.image else cover_name)
-            item = _item(track, audio, base, image_name, podcast)
+            item = _item(track, formats[0], output, base, image_name, podcast)
             items.append(item)
             pages.append((item, _page_episode(track, item, output)))
     episodes = [page for item, page in sorted(pages, key=lambda pair: _newest_first(pair[0]))]
@@ -102,11 +102,12 @@ def _publish_image(source: Path | None, output: Path, name: str, generate) -> st
     return target.relative_to(output).as_posix()
 
 
-def _item(track: Track, audio: Path, base: str, image_name: str, podcast: Podcast) -> Item:
+def _item(track: Track, fmt: Format, output: Path, base: str, image_name: str,
+          podcast: Podcast) -> Item:
     script = track.script
     assert script.date is not None, "only dated scripts become episodes"
-    info = cast(MPEGInfo, MP3(audio).info)      # mutagen declares `info` None on its base class
-    sidecar = {ext: audio.with_name(f"{track.name}{ext}") for ext in (".vtt", ".srt", ".chapters.json")}
+    audio = track.audio(output, fmt)
+    sidecar = {kind: track.sidecar(output, kind) for kind in SIDECARS}
 
     def url(path: Path) -> str:
         return base + quote(path.name)
@@ -118,42 +119,37 @@ def _item(track: Track, audio: Path, base: str, image_name: str, podcast: Podcas
         date=script.date,
         audio_url=url(audio),
         audio_bytes=audio.stat().st_size,
-        audio_type="audio/mpeg",
-        duration_s=round(info.length),
+        audio_type=fmt.mime_type,
+        duration_s=_duration_s(audio),
         image_url=base + quote(image_name),
         explicit=script.explicit or podcast.explicit,
-        episode=script.episode,
+        episode=track.episode,
         season=script.season,
-        vtt_url=url(sidecar[".vtt"]) if sidecar[".vtt"].is_file() else None,
-        srt_url=url(sidecar[".srt"]) if sidecar[".srt"].is_file() else None,
-        chapters_url=url(sidecar[".chapters.json"]) if sidecar[".chapters.json"].is_file() else None,
+        vtt_url=url(sidecar["vtt"]) if sidecar["vtt"].is_file() else None,
+        srt_url=url(sidecar["srt"]) if sidecar["srt"].is_file() else None,
+        chapters_url=url(sidecar["chapters"]) if sidecar["chapters"].is_file() else None,
         language=script.language,
     )
 
 
-_CUE_TIME = re.compile(r"^\d\d:\d\d:\d\d\.\d{3} --> ")
+def _duration_s(audio: Path) -> int:
+    """Whole seconds, as the file's own header says (what players show)."""
+    info = mutagen.File(audio)
+    if info is None or not getattr(info.info, "length", 0):
+        raise InputError("cannot read this track's length; build it again", audio)
+    return round(info.info.length)
 
 
 def _page_episode(track: Track, item: Item, output: Path) -> PageEpisode:
-    chapters_file = output / f"{track.name}.chapters.json"
+    chapters_file = track.sidecar(output, "chapters")
     chapters: tuple[tuple[float, str], ...] = ()
     if chapters_file.is_file():
         data = json.loads(chapters_file.read_text(encoding="utf-8"))
         chapters = tuple((float(c["startTime"]), str(c.get("title", ""))) for c in data["chapters"])
-    vtt = output / f"{track.name}.vtt"
-    transcript: list[str] = []
-    if vtt.is_file():
-        lines = vtt.read_text(encoding="utf-8").splitlines()
-        for index, line in enumerate(lines):
-            if _CUE_TIME.match(line):
-                cue = []
-                for text in lines[index + 1:]:
-                    if not text.strip():
-                        break
-                    cue.append(text.strip())
-                transcript.append(" ".join(cue))
+    vtt = track.sidecar(output, "vtt")
+    transcript = [cue.text for cue in read_vtt(vtt.read_text(encoding="utf-8"))] if vtt.is_file() else []
     return PageEpisode(anchor=track.name, title=item.title, description=item.description,
                        date=item.date.strftime("%-d %B %Y"), duration=format_ms(item.duration_s * 1000,
                                                                               precise=False),
-                       audio=f"{track.name}.mp3", vtt=f"{track.name}.vtt" if vtt.is_file() else None,
+                       audio=item.audio_url.rsplit("/", 1)[-1], vtt=vtt.name if vtt.is_file() else None,
                        chapters=chapters, transcript=tuple(transcript))

@@ -1,15 +1,21 @@
-"""A track: one built file of a script at one length. Its name, its guid and its cover are
-decided here, and build, publish, play and the tests all ask this module.
+"""A track: one built file of a script at one length. Its name and title, its files in each
+format, its guid and its cover are decided here; build, publish, play and the tests ask this
+module.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from audio_builder.durations import format_human
 from audio_builder.model import Podcast, Script
 from audio_builder.publish.cover import default_cover_png
 from audio_builder.publish.feed import episode_guid, podcast_guid
+from audio_builder.sound.encode import FORMATS, Format
+
+SIDECARS = {"vtt": ".vtt", "srt": ".srt", "chapters": ".chapters.json"}
+PUBLISHED_FIRST = "mp3"        # the enclosure every podcast app plays; other formats go beside it
 
 
 def track_name(script: Script, length_ms: int | None, lengths: int = 1) -> str:
@@ -17,20 +23,55 @@ def track_name(script: Script, length_ms: int | None, lengths: int = 1) -> str:
     return script.slug if lengths <= 1 or length_ms is None else f"{script.slug}-{format_human(length_ms)}"
 
 
+def length_label(ms: int) -> str:
+    """A length as a listener reads it in a title: `5 min`, `1 min 30 s`, `45 s`."""
+    minutes, rest = divmod(round(ms / 1000), 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min" + (f" {rest} s" if rest else "")
+
+
 @dataclass(frozen=True)
 class Track:
-    """One built track of a script, as it will appear in the feed."""
+    """One track of a script: one length, in any number of formats."""
 
     script: Script
     name: str
     title: str
+    length_ms: int | None = None
+    episode: int | None = None
+
+    def audio(self, folder: Path, fmt: Format | str) -> Path:
+        codec = FORMATS[fmt] if isinstance(fmt, str) else fmt
+        return folder / f"{self.name}.{codec.extension}"
+
+    def sidecar(self, folder: Path, kind: str) -> Path:
+        """`vtt`, `srt` or `chapters`: the captions and chapters written beside the audio."""
+        return folder / f"{self.name}{SIDECARS[kind]}"
+
+    def built_formats(self, folder: Path) -> list[Format]:
+        """The formats this track is built in, the one to publish first (MP3 when there is one)."""
+        found = [fmt for fmt in FORMATS.values() if self.audio(folder, fmt).is_file()]
+        return sorted(found, key=lambda fmt: fmt.name != PUBLISHED_FIRST)
 
 
-def tracks_of(script: Script) -> list[Track]:
-    if len(script.lengths) <= 1:
-        return [Track(script, track_name(script, None), script.title)]
-    return [Track(script, track_name(script, ms, len(script.lengths)),
-                  f"{script.title} ({format_human(ms)})") for ms in script.lengths]
+def tracks_of(script: Script, lengths: tuple[int, ...] | None = None) -> list[Track]:
+    """The tracks a script makes: one per length (`lengths` overrides the script's)."""
+    wanted = lengths or script.lengths
+    if len(wanted) <= 1:
+        length = wanted[0] if wanted else None
+        return [Track(script, track_name(script, length), script.title, length,
+                      _episode(script, length))]
+    return [Track(script, track_name(script, ms, len(wanted)),
+                  f"{script.title} ({length_label(ms)})", ms, _episode(script, ms))
+            for ms in wanted]
+
+
+def _episode(script: Script, length_ms: int | None) -> int | None:
+    """The episode number of one length: the script gives one number per length."""
+    if length_ms is None or length_ms not in script.lengths or len(script.episodes) <= 1:
+        return script.episode
+    return script.episodes[script.lengths.index(length_ms)]
 
 
 def track_guid(podcast: Podcast, name: str) -> str:

@@ -80,6 +80,8 @@ def load_script(path: Path) -> Script:
         including=(path.resolve(),),
     )
     steps = _read_steps(data.get("steps"), context, fields.line("steps"), top_level=True)
+    lengths = _lengths(fields)
+    episodes = _episodes(fields, lengths)
     return Script(
         slug=path.stem,
         path=path,
@@ -88,18 +90,19 @@ def load_script(path: Path) -> Script:
         description=fields.text("description", "") or "",
         author=fields.text("author"),
         date=fields.date("date"),
-        episode=fields.positive_int("episode"),
+        episode=episodes[0] if episodes else None,
         season=fields.positive_int("season"),
         image=fields.existing_file("image", base),
         language=fields.text("language", "en"),
         explicit=fields.boolean("explicit", False),
         keywords=fields.text_list("keywords"),
         voice=fields.text("voice", "default"),
-        lengths=_lengths(fields),
+        lengths=lengths,
         background=_background(fields, context),
         bell=context.default_bell,
         paragraph_pause_ms=context.paragraph_pause_ms,
         key_lines=tuple(data.key_lines.items()),
+        episodes=episodes,
     )
 
 
@@ -118,6 +121,28 @@ def _lengths(fields: Fields) -> tuple[int, ...]:
     if len(set(lengths)) != len(lengths):
         raise fields.error("length", "`length` lists the same length twice; keep one")
     return tuple(lengths)
+
+
+def _episodes(fields: Fields, lengths: tuple[int, ...]) -> tuple[int, ...]:
+    """`episode: 3`, or one number per length (`episode: [3, 9]`): each length of a practice
+    is its own episode in the feed."""
+    if not fields.has("episode"):
+        return ()
+    value = fields.raw("episode")
+    values = list(value) if isinstance(value, list) else [value]
+    if not values or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values):
+        raise fields.error("episode", f"`episode` must be a whole number of at least 1 (or one per "
+                                      f"length, like `episode: [3, 9]`), not {value!r}")
+    if len(lengths) > 1 and len(values) != len(lengths):
+        raise fields.error("episode", f"this practice has {len(lengths)} lengths, and each is its "
+                                      f"own episode: give one number per length, like "
+                                      f"`episode: [{values[0]}, {values[0] + 10}]`")
+    if len(lengths) <= 1 and len(values) > 1:
+        raise fields.error("episode", "give one `episode` number (one per length only when "
+                                      "`length` lists several)")
+    if len(set(values)) != len(values):
+        raise fields.error("episode", "`episode` lists the same number twice")
+    return tuple(values)
 
 
 def _background(fields: Fields, context: Context) -> Background | None:

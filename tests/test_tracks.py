@@ -1,0 +1,74 @@
+"""A track's files by format, asked of one owner: build writes them, publish and play find them."""
+
+import pytest
+from conftest import run, write
+
+from audio_builder.publish.captions import read_vtt, to_vtt
+from audio_builder.publish.tracks import length_label, tracks_of
+from audio_builder.script.parser import load_script
+
+PODCAST = """
+title: Formats
+author: A Teacher
+email: teacher@example.org
+base_url: https://example.org/formats/
+"""
+
+SCRIPT = """
+title: Two Lengths
+description: One practice, two lengths.
+date: 2026-11-01
+episode: [3, 4]
+length: [6s, 1m30s]
+steps:
+  - chapter: Only
+  - Rest here, and breathe.
+  - pause: 1s..
+"""
+
+
+@pytest.fixture
+def tones_project(project):
+    write(project / "voices" / "default.yaml", "engine: tones\n")
+    write(project / "podcast.yaml", PODCAST)
+    write(project / "scripts" / "two.yaml", SCRIPT)
+    return project
+
+
+def test_each_length_is_its_own_episode_with_its_own_title_and_number(tones_project):
+    tracks = tracks_of(load_script(tones_project / "scripts" / "two.yaml"))
+    assert [(t.name, t.title, t.episode) for t in tracks] == [
+        ("two-6s", "Two Lengths (6 s)", 3), ("two-1m30s", "Two Lengths (1 min 30 s)", 4)]
+    assert length_label(5 * 60_000) == "5 min"
+
+
+def test_one_number_for_several_lengths_is_a_located_error(tones_project):
+    write(tones_project / "scripts" / "two.yaml", SCRIPT.replace("episode: [3, 4]", "episode: 3"))
+    result = run("check")
+    assert result.exit_code == 2
+    assert "two.yaml:4: " in result.stderr and "one number per length" in result.stderr
+
+
+def test_m4a_tracks_are_published_as_audio_mp4(tones_project):
+    assert run("build", "--format", "m4a", "--quiet").exit_code == 0
+    result = run("feed")
+    assert "not built yet" not in result.stdout and "2 episodes" in result.stdout, result.output
+    feedparser = pytest.importorskip("feedparser")
+    feed = feedparser.parse(str(tones_project / "output" / "feed.xml"))
+    enclosures = [e.enclosures[0] for e in feed.entries]
+    assert [e.type for e in enclosures] == ["audio/mp4"] * 2
+    assert sorted(e.href.rsplit("/", 1)[-1] for e in enclosures) == ["two-1m30s.m4a", "two-6s.m4a"]
+    assert sorted(int(e.itunes_episode) for e in feed.entries) == [3, 4]
+    page = (tones_project / "output" / "index.html").read_text()
+    assert 'src="two-6s.m4a"' in page
+
+
+def test_the_vtt_reader_reads_what_the_writer_writes(tones_project):
+    from audio_builder.build import Builder
+    from audio_builder.script.project import open_project
+
+    builder = Builder(open_project())
+    timeline = builder.plan(load_script(tones_project / "scripts" / "two.yaml"))[0].timeline
+    cues = read_vtt(to_vtt(timeline))
+    assert [(c.start_ms, c.end_ms) for c in cues] == [(s.start_ms, s.end_ms) for s in timeline.speech]
+    assert cues[0].text == "Rest here, and breathe."
