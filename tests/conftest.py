@@ -30,11 +30,21 @@ def shared_speech_cache(tmp_path_factory):
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch) -> Path:
-    """An empty project folder (with scripts/), as the current folder."""
+def project(tmp_path, monkeypatch, request) -> Path:
+    """An empty project folder (with scripts/), as the current folder. Its default voice
+    speaks in tones (see `use_tones`), unless the test is marked `voice`: then it is the real
+    one."""
     (tmp_path / "scripts").mkdir()
+    if request.node.get_closest_marker("voice") is None:
+        use_tones(tmp_path)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+def use_tones(root: Path) -> None:
+    """Make a project's default voice the `tones` engine: a tone for every word, 100 ms each,
+    700 ms between sentences; no speech model, so planning, mixing and publishing are fast."""
+    write(root / "voices" / "default.yaml", "engine: tones\n")
 
 
 def write(path: Path, text: str) -> Path:

@@ -164,6 +164,7 @@ def test_a_failed_build_leaves_the_previous_track_intact(project, monkeypatch):
         "keep.chapters.json", "keep.mp3", "keep.srt", "keep.vtt"]
 
 
+@pytest.mark.voice
 @pytest.mark.skipif(not espeak_available(), reason="espeak-ng is not installed")
 def test_the_system_voice_builds_too(project):
     write(project / "scripts" / "sys.yaml", "title: Sys\nvoice: system\nlength: 8s\nsteps:\n"
@@ -175,6 +176,7 @@ def test_the_system_voice_builds_too(project):
     assert abs(onsets(decode_mono(mp3))[0] - 1_000) <= 50
 
 
+@pytest.mark.voice
 def test_voices_and_sounds_list_what_works(project):
     voices = run("voices")
     assert voices.exit_code == 0
@@ -202,6 +204,7 @@ steps:
 """
 
 
+@pytest.mark.voice
 @pytest.mark.parametrize("voice", ["default", "system"])
 def test_the_built_in_voices_speak_at_a_calm_pace(project, voice):
     if voice == "system" and not espeak_available():

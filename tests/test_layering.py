@@ -1,8 +1,9 @@
 """The package's layers, read from its source: which module imports which.
 
-- Each wing (`script`, `speech`, `sound`, `publish`, `live`) imports only what the "May import:"
-  sentence of its `__init__` docstring names (its own modules always). The names in backticks
-  before the word "Never" are what it may import; "anything ... but `x`" inverts that.
+- Each wing (every subpackage: `script`, `speech`, `sound`, `publish`, `live`, ...) imports
+  only what the "May import:" sentence of its `__init__` docstring names (its own modules
+  always). The names in backticks before the word "Never" are what it may import; "anything
+  ... but `x`" inverts that.
 - The core (`errors`, `model`, `durations`, `files`) imports only the core.
 - The planner (`timeline`) and the feed and page writers (`publish.feed`, `publish.page`) are
   pure: nothing they import, directly or not, is an I/O module, and none of them opens a file.
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "audio_builder"   # read, never imported
-WINGS = ("script", "speech", "sound", "publish", "live", "own_voice")
+WINGS = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())   # every subpackage
 CORE = {"errors", "model", "durations", "files"}
 PURE = ("timeline", "publish.feed", "publish.page")
 # The standard library and third-party modules that read or write files, run programs, or

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import espeak_available, ffprobe_duration, run
 
 from audio_builder.model import Chapter
@@ -28,6 +29,7 @@ def test_the_library_has_eight_practices_that_form_a_season():
     assert sum(len(s.lengths) > 1 for s in scripts) >= 2
 
 
+@pytest.mark.voice
 def test_check_passes_on_the_whole_library(monkeypatch):
     monkeypatch.chdir(ROOT)
     result = run("check")
@@ -35,6 +37,7 @@ def test_check_passes_on_the_whole_library(monkeypatch):
     assert len(result.stdout.splitlines()) == sum(len(load_script(p).lengths) for p in PRACTICES)
 
 
+@pytest.mark.voice
 def test_every_practice_builds_to_its_length_with_its_chapters(tmp_path, monkeypatch):
     shutil.copytree(ROOT / "scripts", tmp_path / "scripts")
     shutil.copy(ROOT / "podcast.yaml", tmp_path)

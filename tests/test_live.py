@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import decode_mono, run, write
+from conftest import decode_mono, run, use_tones, write
 
 from audio_builder.live.track import open_recording
 
@@ -34,6 +34,7 @@ steps:
 def session(tmp_path_factory):
     root = tmp_path_factory.mktemp("live")
     write(root / "scripts" / "live.yaml", SCRIPT)
+    use_tones(root)
     old = Path.cwd()
     os.chdir(root)
     try:

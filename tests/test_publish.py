@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import run, write
+from conftest import run, use_tones, write
 from mutagen.id3 import ID3
 
 from audio_builder.publish.feed import podcast_guid
@@ -67,6 +67,7 @@ steps:
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("podcast")
     write(root / "podcast.yaml", PODCAST)
+    use_tones(root)
     for name, text in SCRIPTS.items():
         write(root / "scripts" / f"{name}.yaml", text)
     old = Path.cwd()
@@ -166,8 +167,13 @@ def test_captions_parse_with_independent_readers(site):
     srt = pytest.importorskip("srt")
     cues = webvtt.read(str(output(site) / "first.vtt"))
     assert len(cues) >= 3
-    starts = [c.start_in_seconds for c in cues]
-    assert starts == sorted(starts) and all(c.start_in_seconds < c.end_in_seconds for c in cues)
+
+    def seconds(clock: str) -> float:       # not start_in_seconds: it drops the milliseconds
+        hours, minutes, rest = clock.split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(rest)
+
+    starts = [seconds(c.start) for c in cues]
+    assert starts == sorted(starts) and all(seconds(c.start) < seconds(c.end) for c in cues)
     assert all(len(line) <= 65 for c in cues for line in c.text.splitlines())
     assert any("\n" in c.text for c in cues)            # the long sentence is folded
     subtitles = list(srt.parse((output(site) / "first.srt").read_text()))
@@ -263,6 +269,7 @@ def served(site):
     server.shutdown()
 
 
+@pytest.mark.voice                  # slow: a real podcatcher over HTTP
 @pytest.mark.skipif(not shutil.which("gpo"), reason="gPodder (Debian: gpodder) is not installed")
 def test_gpodder_subscribes_and_downloads_every_episode(site, served, tmp_path):
     """The feed points at https://example.org/; a copy pointing at this machine is served."""
@@ -293,6 +300,7 @@ def chromium_path():
     return None
 
 
+@pytest.mark.voice                  # slow: a real browser
 @pytest.mark.skipif(not chromium_path(), reason="Chromium (Debian: chromium) is not installed")
 def test_the_page_shows_every_episode_and_chapters_seek_the_player(site, served):
     playwright = pytest.importorskip("playwright.sync_api")

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import espeak_available, run, write
+from conftest import espeak_available, run, use_tones, write
 
 from audio_builder import open_project
 from audio_builder.model import Place
@@ -21,10 +21,10 @@ def synthesizer_for(project_dir: Path) -> Synthesizer:
 
 
 def test_the_cache_key_follows_everything_that_changes_the_sound_and_nothing_else(project):
-    write(project / "voices" / "calm.yaml", "engine: piper\nrate: 0.7\nsentence_pause: 1s\n"
+    write(project / "voices" / "calm.yaml", "engine: tones\nrate: 0.7\nsentence_pause: 1s\n"
                                             "pronounce: {metta: mettah}\n")
-    write(project / "voices" / "calmer.yaml", "engine: piper\nrate: 0.6\nsentence_pause: 1s\n")
-    write(project / "voices" / "pauses.yaml", "engine: piper\nrate: 0.7\nsentence_pause: 3s\n"
+    write(project / "voices" / "calmer.yaml", "engine: tones\nrate: 0.6\nsentence_pause: 1s\n")
+    write(project / "voices" / "pauses.yaml", "engine: tones\nrate: 0.7\nsentence_pause: 3s\n"
                                               "pronounce: {metta: mettah}\n")
     synth = synthesizer_for(project)
 
@@ -38,9 +38,10 @@ def test_the_cache_key_follows_everything_that_changes_the_sound_and_nothing_els
     assert key("A metta practice!") != base                      # the text does
     assert key("A metta practice.", rate=0.9) != base            # the rate does
     assert key("A metta practice.", "calmer") != base            # another rate in the profile
-    assert key("A metta practice.", "default") != base
-    if espeak_available():
-        assert key("A metta practice.", "system") != base        # another engine
+    assert key("A metta practice.", "default") != base           # tones at rate 1 here
+    write(project / "voices" / "other.yaml", "engine: piper\nrate: 0.7\nsentence_pause: 1s\n"
+                                             "pronounce: {metta: mettah}\n")
+    assert synthesizer_for(project).key(Utterance("A metta practice.", "other"), PLACE) != base
 
 
 def test_project_pronunciations_apply_to_every_profile_and_a_profile_wins(project):
@@ -72,9 +73,11 @@ SEASON = {
 }
 
 
-def build_season(folder: Path, *options: str) -> dict[str, bytes]:
+def build_season(folder: Path, *options: str, engine: str = "tones") -> dict[str, bytes]:
     for name, text in SEASON.items():
         write(folder / "scripts" / f"{name}.yaml", text)
+    if engine == "tones":
+        use_tones(folder)
     result = subprocess.run([sys.executable, "-m", "audio_builder", "build", "--cache-dir",
                              str(folder / "cache"), *options], cwd=folder, capture_output=True,
                             text=True)
@@ -82,17 +85,22 @@ def build_season(folder: Path, *options: str) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((folder / "output").iterdir())}
 
 
-def test_parallel_and_cold_builds_are_byte_identical_to_one_job(tmp_path):
-    one = build_season(tmp_path / "a", "--jobs", "1")
-    two = build_season(tmp_path / "b", "--jobs", "2")            # its own, empty cache
+@pytest.mark.voice                  # slow: four processes; with piper, its repeatable voice too
+@pytest.mark.parametrize("engine", ["tones", "piper"])
+def test_parallel_and_cold_builds_are_byte_identical_to_one_job(tmp_path, engine):
+    """With piper too: it speaks the same samples every time (its noise is seeded)."""
+    one = build_season(tmp_path / "a", "--jobs", "1", engine=engine)
+    two = build_season(tmp_path / "b", "--jobs", "2", engine=engine)   # its own, empty cache
     assert one.keys() == two.keys() and len(one) == 12
     assert one == two
 
 
+@pytest.mark.voice                  # slow: two whole processes at once
 def test_two_builds_at_once_sharing_a_cache_both_succeed_alike(tmp_path):
     for name in ("x", "y"):
         for script, text in SEASON.items():
             write(tmp_path / name / "scripts" / f"{script}.yaml", text)
+        use_tones(tmp_path / name)
     cache = tmp_path / "shared-cache"
     runs = [subprocess.Popen([sys.executable, "-m", "audio_builder", "build", "-j", "1",
                               "--cache-dir", str(cache)], cwd=tmp_path / name,
@@ -123,6 +131,7 @@ def test_progress_is_quiet_when_not_on_a_terminal(project):
     assert "━" not in result.output and "%" not in result.output
 
 
+@pytest.mark.voice
 @pytest.mark.skipif(not espeak_available(), reason="espeak-ng is not installed")
 def test_one_track_can_mix_voices(project):
     write(project / "scripts" / "mix.yaml", "title: Mix\nsteps:\n  - Welcome.\n"
@@ -174,6 +183,7 @@ def transcribe(path: Path) -> str:
     return " ".join(segment.text for segment in segments)
 
 
+@pytest.mark.voice
 def test_the_voice_says_names_and_terms_right(project):
     """Heard back by an offline speech recognizer (whisper tiny.en)."""
     write(project / "voices" / "pronounce.yaml", "MSC: Mindful Self-Compassion\n")

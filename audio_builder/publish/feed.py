@@ -90,10 +90,15 @@ def _pc(tag: str) -> str:
     return f"{{{PODCAST}}}{tag}"
 
 
+def newest_first(item: Item) -> tuple[int, int, int, str]:
+    """The order of episodes in the feed and on the page: by date, then season and episode,
+    newest first; then by title."""
+    return (-item.date.toordinal(), -(item.season or 0), -(item.episode or 0), item.title)
+
+
 def feed_xml(channel: Channel, items: list[Item]) -> str:
     """RSS 2.0 text for the channel, its items newest first."""
-    items = sorted(items, key=lambda i: (-i.date.toordinal(), -(i.season or 0),
-                                         -(i.episode or 0), i.title))
+    items = sorted(items, key=newest_first)
     rss = ET.Element("rss", {"version": "2.0"})
     ch = _sub(rss, "channel")
     _sub(ch, "title", channel.title)

@@ -20,7 +20,7 @@ from audio_builder.files import write_file_atomically
 from audio_builder.model import Podcast
 from audio_builder.publish.captions import read_vtt
 from audio_builder.publish.cover import default_cover_png
-from audio_builder.publish.feed import Channel, Item, feed_xml
+from audio_builder.publish.feed import Channel, Item, feed_xml, newest_first
 from audio_builder.publish.page import PageEpisode, page_html
 from audio_builder.publish.tracks import SIDECARS, Track, track_guid, tracks_of
 from audio_builder.script.parser import load_script
@@ -74,7 +74,7 @@ def publish(project: Project, output_dir: Path | None = None) -> PublishReport:
             item = _item(track, formats[0], output, base, image_name, podcast)
             items.append(item)
             pages.append((item, _page_episode(track, item, output)))
-    episodes = [page for item, page in sorted(pages, key=lambda pair: _newest_first(pair[0]))]
+    episodes = [page for item, page in sorted(pages, key=lambda pair: newest_first(pair[0]))]
     feed_path, page_path = output / "feed.xml", output / "index.html"
     text = feed_xml(channel, items)
     html = page_html(podcast.title, podcast.description, podcast.author, podcast.language,
@@ -82,10 +82,6 @@ def publish(project: Project, output_dir: Path | None = None) -> PublishReport:
     write_file_atomically(feed_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     write_file_atomically(page_path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     return PublishReport(feed_path, page_path, tuple(items), tuple(drafts), tuple(unbuilt))
-
-
-def _newest_first(item: Item) -> tuple:
-    return (-item.date.toordinal(), -(item.season or 0), -(item.episode or 0), item.title)
 
 
 def _publish_image(source: Path | None, output: Path, name: str, generate) -> str:
