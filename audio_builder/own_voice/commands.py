@@ -107,3 +107,43 @@ def recording_sheet(script: Script, voice: str, lines: list[Line], *, markdown: 
         out = [title, "=" * len(title), "", tip, ""]
         out += [f"{line.number:>3}. {line.text}\n     ({line.id})" for line in lines]
     return "\n".join(out) + "\n"
+
+
+@takes.command("import")
+@click.argument("script", type=click.Path(path_type=Path))
+@click.argument("reading", type=click.Path(path_type=Path, dir_okay=False))
+@voice_option
+@click.option("--replace", is_flag=True, help="Replace takes already there (default: fill only "
+                                              "the missing ones).")
+def import_takes(script: Path, reading: Path, voice: str | None, replace: bool) -> None:
+    """Cut the takes of SCRIPT's lines from one whole READING (any audio file).
+
+    Read the practice once, in order, pausing between lines; a line read twice keeps its last
+    reading. Exit status 1 if some lines were not found."""
+    from audio_builder.own_voice.importer import import_reading
+
+    if not reading.is_file():
+        raise InputError("no such file; give the recording of the whole reading", reading)
+    _, _, profile, lines = open_voice(script, voice)
+    click.echo(f"listening to {_shown(reading)} ...", err=True)
+    report = import_reading(reading, profile, lines, replace=replace)
+    click.echo(f"{'#':>3}  {'line':>4}  {'found at':<21}  {'sure':>4}  words")
+    for row in report.rows:
+        line = row.line
+        if row.found is None:
+            where, sure = "not found", ""
+        else:
+            where = f"{format_ms(row.found.start_ms)}-{format_ms(row.found.end_ms)}"
+            sure = f"{row.found.sureness:.2f}"
+        kept = "" if row.written or row.found is None else "  (kept the take already there)"
+        click.echo(f"{line.number:>3}  {line.place.line:>4}  {where:<21}  {sure:>4}  {line.text}{kept}")
+    written = sum(row.written for row in report.rows)
+    click.echo(f"wrote {written} take{'s' * (written != 1)} to {_shown(takes_folder(profile))}/")
+    if report.missing:
+        click.echo(f"not found ({len(report.missing)}): listen there, then read them again and "
+                   "import that reading (only missing lines are filled)", err=True)
+        for row in report.missing:
+            start, end = row.listen or (0, report.length_ms)
+            click.echo(f"  line {row.line.place.line}: \"{row.line.text}\" (between "
+                       f"{format_ms(start)} and {format_ms(end)})", err=True)
+        raise click.exceptions.Exit(1)

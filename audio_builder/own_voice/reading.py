@@ -1,0 +1,99 @@
+"""One whole reading, streamed: decoded block by block, its level kept per 10 ms, and cut into
+windows of at most 30 s at quiet moments, for the recognizer. Nothing holds the whole reading."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from audio_builder.errors import InputError
+from audio_builder.sound.media import ffmpeg_exe
+
+FRAME_MS = 10
+WINDOW_S = 30            # the recognizer hears 30 s at a time
+SHORTEST_WINDOW_S = 18   # a window is cut at the quietest moment after this
+BLOCK_S = 5
+
+
+def decode_stream(path: Path, rate: int, block_s: float = BLOCK_S) -> Iterator[np.ndarray]:
+    """Mono float32 blocks of `path` at `rate`, decoded by ffmpeg as they are needed."""
+    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "1",
+               "-ar", str(rate), "pipe:1"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    size = int(rate * block_s) * 4
+    produced = False
+    try:
+        while True:
+            data = process.stdout.read(size)
+            if not data:
+                break
+            produced = True
+            yield np.frombuffer(data[: len(data) // 4 * 4], dtype="<f4")
+    finally:
+        process.stdout.close()
+        error = process.stderr.read().decode(errors="replace").strip().splitlines()
+        process.stderr.close()
+        status = process.wait()
+    if status != 0 or not produced:
+        raise InputError(f"cannot read this reading as audio: {error[-1] if error else 'no audio in it'}; "
+                         "give a WAV, FLAC, MP3 or M4A file", path)
+
+
+@dataclass
+class Levels:
+    """The level of every 10 ms of the reading, in dBFS (6 KB a minute)."""
+
+    db: np.ndarray
+
+    def floor(self) -> float:
+        return float(np.percentile(self.db, 10)) if self.db.size else -100.0
+
+    def threshold(self) -> float:
+        """Above this is sound: 10 dB over the room, or 45 dB under the loudest speech."""
+        if not self.db.size:
+            return 0.0
+        return max(self.floor() + 10.0, float(np.percentile(self.db, 95)) - 45.0)
+
+
+def frame_db(samples: np.ndarray, rate: int) -> np.ndarray:
+    window = rate * FRAME_MS // 1000
+    usable = samples[: samples.size // window * window].reshape(-1, window)
+    return (10 * np.log10(np.maximum(np.mean(usable.astype(np.float64) ** 2, axis=1), 1e-14))
+            ).astype(np.float32)
+
+
+def windows(path: Path, rate: int, levels: list[np.ndarray]) -> Iterator[tuple[float, np.ndarray]]:
+    """(start in seconds, samples) of windows of at most 30 s, each ending at the quietest
+    moment of its last stretch; appends each block's 10 ms levels to `levels` as it goes."""
+    frame = rate * FRAME_MS // 1000
+    pending = np.zeros(0, np.float32)
+    carry = np.zeros(0, np.float32)        # samples not yet a whole frame
+    start = 0.0
+    for block in decode_stream(path, rate):
+        joined = np.concatenate([carry, block])
+        whole = joined.size // frame * frame
+        levels.append(frame_db(joined[:whole], rate))
+        carry = joined[whole:]
+        pending = np.concatenate([pending, block])
+        while pending.size >= WINDOW_S * rate:
+            cut = quietest_cut(pending, rate)
+            yield start, pending[:cut]
+            start += cut / rate
+            pending = pending[cut:]
+    if pending.size:
+        yield start, pending
+
+
+def quietest_cut(samples: np.ndarray, rate: int) -> int:
+    """The middle of the quietest 300 ms between 18 and 30 s: where no word is cut."""
+    frame = rate * FRAME_MS // 1000
+    db = frame_db(samples[: WINDOW_S * rate], rate)
+    smooth = np.convolve(db, np.ones(30) / 30, mode="same")
+    low = SHORTEST_WINDOW_S * 1000 // FRAME_MS
+    best = low + int(np.argmin(smooth[low:len(smooth) - 15]))
+    return best * frame
