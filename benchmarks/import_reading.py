@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.readings import RATE, Reading, speak  # noqa: E402
 
+
 def sentences(seeds: Path | None) -> list[str]:
     found = []
     for path in sorted(seeds.glob("*.txt")) if seeds and seeds.is_dir() else []:
