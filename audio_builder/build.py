@@ -21,10 +21,12 @@ from audio_builder.errors import InputError
 from audio_builder.files import temporary_beside
 from audio_builder.model import Place, Script, Utterance
 from audio_builder.publish.captions import to_chapters_json, to_srt, to_vtt
+from audio_builder.publish.lock import read_lock
 from audio_builder.publish.tags import TrackTags, write_tags
 from audio_builder.publish.tracks import Track, cover_bytes, track_guid, tracks_of
 from audio_builder.render import render
 from audio_builder.script.project import Project
+from audio_builder.script.text import fold_paragraphs
 from audio_builder.sound.audio import ms_to_samples
 from audio_builder.sound.encode import FORMATS, Format, encode
 from audio_builder.sound.master import DEFAULT_LOUDNESS_LUFS, Mastering, MasterReport, master
@@ -102,6 +104,7 @@ class Builder:
         self.voices = VoiceBook(project.profiles)
         self.synthesizer = Synthesizer(self.voices, cache, refresh=force)
         self.output = output or OutputSettings()
+        self.lock = read_lock(project.root)
         if voice is not None:
             self.voices.profile(voice)
 
@@ -183,12 +186,12 @@ class Builder:
             title=track.title,
             artist=script.author or podcast.author,
             album=podcast.title,
-            description=script.description.strip(),
+            description=fold_paragraphs(script.description),
             date=script.date.isoformat() if script.date else None,
             language=script.language,
             episode=track.episode,
             season=script.season,
-            guid=track_guid(podcast, track.name),
+            guid=track_guid(podcast, track, self.lock),
             keywords=script.keywords,
             cover=cover,
             cover_mime=cover_mime,

@@ -23,9 +23,11 @@ from audio_builder.own_voice.pieces import (
 from audio_builder.preview import write_previews, write_voice_samples
 from audio_builder.progress import progress_bars
 from audio_builder.publish.feedcheck import check_feed
+from audio_builder.publish.lock import read_lock
 from audio_builder.publish.site import publish
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import find_scripts, open_project
+from audio_builder.serve import serve
 from audio_builder.sound import sounds
 from audio_builder.sound.encode import FORMATS
 from audio_builder.speech.cache import ENV_VAR, SpeechCache
@@ -263,19 +265,29 @@ def voices(sample, cache_dir):
               help="The folder of built tracks (default: the project's output/).")
 @click.option("--check", "check_only", is_flag=True,
               help="Only check the built feed: what would a podcast directory reject?")
-def feed(output, check_only):
+@click.option("--scheduled", is_flag=True,
+              help="Preview: also the episodes dated after today, in output/preview-feed.xml and "
+                   "output/preview.html (the real feed and podcast.lock stay as they are).")
+def feed(output, check_only, scheduled):
     """Write output/feed.xml and output/index.html from the built tracks."""
     project = open_project()
     folder = output or project.output_dir
     if not check_only:
-        report = publish(project, folder)
+        report = publish(project, folder, include_scheduled=scheduled)
         click.echo(f"wrote {_shown(str(report.feed))} and {_shown(str(report.page))}: "
                    f"{len(report.items)} episode{'s' * (len(report.items) != 1)}")
+        for name in report.newly_published:
+            click.echo(f"  published for the first time (recorded in podcast.lock): {name}")
+        for name, date in report.scheduled:
+            verb = "included in the preview" if report.preview else "held back until then"
+            click.echo(f"  scheduled for {date.isoformat()} ({verb}): {name}")
         for slug in report.drafts:
             click.echo(f"  draft (no date, left out): {slug}")
         for name in report.unbuilt:
             click.echo(f"  not built yet (left out): {name}; run `audio-builder build`")
-    problems = check_feed(folder, project.podcast.base_url or "")
+        if report.preview:
+            return
+    problems = check_feed(folder, project.podcast.base_url or "", read_lock(project.root))
     for problem in problems:
         click.echo(f"{_shown(str(folder / 'feed.xml'))}: {problem}", err=True)
     if problems:
@@ -378,3 +390,4 @@ def list_sounds(preview, output):
 
 
 main.add_command(own_voice.takes)
+main.add_command(serve)

@@ -192,6 +192,15 @@ class VoiceProfile:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Person:
+    """Someone who makes the podcast (`podcast:person`)."""
+
+    name: str
+    role: str = "host"
+    href: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Podcast:
     """The podcast the practices belong to: `podcast.yaml`."""
 
@@ -205,3 +214,9 @@ class Podcast:
     category: str = "Health & Fitness/Mental Health"
     explicit: bool = False
     source: Path | None = None
+    guid: str | None = None                  # podcast:guid, when pinned in podcast.yaml
+    copyright: str | None = None
+    license: str | None = None               # podcast:license, like cc-by-4.0
+    people: tuple[Person, ...] = ()
+    funding_url: str | None = None           # podcast:funding: where listeners can support it
+    funding_text: str = "Support the podcast"

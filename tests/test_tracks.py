@@ -72,3 +72,45 @@ def test_the_vtt_reader_reads_what_the_writer_writes(tones_project):
     cues = read_vtt(to_vtt(timeline))
     assert [(c.start_ms, c.end_ms) for c in cues] == [(s.start_ms, s.end_ms) for s in timeline.speech]
     assert cues[0].text == "Rest here, and breathe."
+
+
+def test_ffprobe_lists_the_chapters_in_time_order(project):
+    from conftest import ffprobe_json
+
+    write(project / "voices" / "default.yaml", "engine: tones\n")
+    write(project / "scripts" / "chapters.yaml", """
+        title: Chapters
+        steps:
+          - chapter: Arriving here, at the very start of a long practice
+          - One.
+          - chapter: B
+          - Two.
+          - chapter: Closing
+          - Three.
+        """)
+    assert run("build", "--quiet").exit_code == 0
+    chapters = ffprobe_json(project / "output" / "chapters.mp3", "-show_chapters")["chapters"]
+    assert [c["tags"]["title"] for c in chapters] == [
+        "Arriving here, at the very start of a long practice", "B", "Closing"]
+    starts = [float(c["start_time"]) for c in chapters]
+    assert starts == sorted(starts)                     # file order is time order
+
+
+def test_other_formats_are_alternate_enclosures_beside_the_mp3(tones_project):
+    from xml.etree import ElementTree as ET
+
+    from audio_builder.publish.feed import PODCAST
+
+    assert run("build", "--quiet").exit_code == 0
+    assert run("build", "--format", "opus", "--quiet").exit_code == 0
+    assert run("feed").exit_code == 0
+    output = tones_project / "output"
+    channel = ET.parse(output / "feed.xml").getroot().find("channel")
+    for item in channel.findall("item"):
+        enclosure = item.find("enclosure")
+        assert enclosure.get("type") == "audio/mpeg" and enclosure.get("url").endswith(".mp3")
+        [alternate] = item.findall(f"{{{PODCAST}}}alternateEnclosure")
+        assert alternate.get("type") == "audio/ogg" and alternate.get("codecs") == "opus"
+        uri = alternate.find(f"{{{PODCAST}}}source").get("uri")
+        opus = output / uri.rsplit("/", 1)[-1]
+        assert uri.endswith(".opus") and int(alternate.get("length")) == opus.stat().st_size

@@ -11,11 +11,12 @@ from audio_builder.durations import format_ms
 from audio_builder.timeline import Timeline
 
 LINE_LENGTH = 65
+SRT_LINE_LENGTH = 32         # the Podcasting 2.0 transcript guidance for SRT captions
 
 
-def caption_cues(timeline: Timeline) -> list[tuple[int, int, str]]:
-    """A cue per spoken sentence, at its exact time, in lines of at most 65 characters."""
-    return [(s.start_ms, s.end_ms, "\n".join(textwrap.wrap(s.utterance.text, LINE_LENGTH)))
+def caption_cues(timeline: Timeline, line_length: int = LINE_LENGTH) -> list[tuple[int, int, str]]:
+    """A cue per spoken sentence, at its exact time, in lines of at most `line_length`."""
+    return [(s.start_ms, s.end_ms, "\n".join(textwrap.wrap(s.utterance.text, line_length)))
             for s in sorted(timeline.speech, key=lambda s: s.start_ms)]
 
 
@@ -28,7 +29,7 @@ def to_vtt(timeline: Timeline) -> str:
 
 def to_srt(timeline: Timeline) -> str:
     lines = []
-    for number, (start, end, text) in enumerate(caption_cues(timeline), 1):
+    for number, (start, end, text) in enumerate(caption_cues(timeline, SRT_LINE_LENGTH), 1):
         lines += [str(number), f"{format_ms(start, hours=True, decimal=',')} --> "
                                 f"{format_ms(end, hours=True, decimal=',')}", text, ""]
     return "\n".join(lines)

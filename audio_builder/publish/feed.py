@@ -29,14 +29,15 @@ class Channel:
     image_url: str
     category: str             # "Health & Fitness/Mental Health"
     explicit: bool
+    guid: str                 # podcast:guid, as first published
+    copyright: str | None = None
+    license: str | None = None
+    people: tuple[tuple[str, str, str | None], ...] = ()     # name, role, href
+    funding: tuple[str, str] | None = None                   # url, text
 
     @property
     def feed_url(self) -> str:
         return self.link + "feed.xml"
-
-    @property
-    def guid(self) -> str:
-        return podcast_guid(self.feed_url)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +58,19 @@ class Item:
     srt_url: str | None = None
     chapters_url: str | None = None
     language: str = "en"
+    alternates: tuple[Alternate, ...] = ()      # the same episode in other formats
+    link: str | None = None                     # the episode on the podcast's page
+
+
+@dataclass(frozen=True)
+class Alternate:
+    """The episode's audio in another format: a `podcast:alternateEnclosure`."""
+
+    url: str
+    type: str
+    bytes: int
+    title: str              # "Opus"
+    codecs: str | None = None
 
 
 def podcast_guid(feed_url: str) -> str:
@@ -107,8 +121,11 @@ def feed_xml(channel: Channel, items: list[Item]) -> str:
     _sub(ch, "language", channel.language)
     _sub(ch, "generator", "audio-builder")
     _sub(ch, f"{{{ATOM}}}link", href=channel.feed_url, rel="self", type="application/rss+xml")
+    if channel.copyright:
+        _sub(ch, "copyright", channel.copyright)
     if items:
         _sub(ch, "pubDate", rfc2822(items[0].date))
+        _sub(ch, "lastBuildDate", rfc2822(items[0].date))     # the feed changes when an episode appears
     image = _sub(ch, "image")
     _sub(image, "url", channel.image_url)
     _sub(image, "title", channel.title)
@@ -125,6 +142,12 @@ def feed_xml(channel: Channel, items: list[Item]) -> str:
     _sub(ch, _pc("guid"), channel.guid)
     if channel.email:
         _sub(ch, _pc("locked"), "yes", owner=channel.email)
+    if channel.license:
+        _sub(ch, _pc("license"), channel.license)
+    for name, role, href in channel.people:
+        _sub(ch, _pc("person"), name, role=role, **({"href": href} if href else {}))
+    if channel.funding:
+        _sub(ch, _pc("funding"), channel.funding[1], url=channel.funding[0])
     for item in items:
         _item(ch, item)
     ET.indent(rss, space="  ")
@@ -142,6 +165,8 @@ def _category(channel: ET.Element, category: str) -> None:
 def _item(channel: ET.Element, item: Item) -> None:
     element = _sub(channel, "item")
     _sub(element, "title", item.title)
+    if item.link:
+        _sub(element, "link", item.link)
     _sub(element, "description", item.description)
     _sub(element, "guid", item.guid, isPermaLink="false")
     _sub(element, "pubDate", rfc2822(item.date))
@@ -164,3 +189,9 @@ def _item(channel: ET.Element, item: Item) -> None:
              language=item.language, rel="captions")
     if item.chapters_url:
         _sub(element, _pc("chapters"), url=item.chapters_url, type="application/json+chapters")
+    for alternate in item.alternates:
+        attributes = {"type": alternate.type, "length": str(alternate.bytes), "title": alternate.title}
+        if alternate.codecs:
+            attributes["codecs"] = alternate.codecs
+        enclosure = _sub(element, _pc("alternateEnclosure"), **attributes)
+        _sub(enclosure, _pc("source"), uri=alternate.url)

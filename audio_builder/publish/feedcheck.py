@@ -7,14 +7,18 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 from xml.etree import ElementTree as ET
 
+from mutagen.id3 import ID3, ID3NoHeaderError
+
 from audio_builder.publish.cover import image_size
 from audio_builder.publish.feed import ITUNES, PODCAST
+from audio_builder.publish.lock import Lock
 
 MIN_COVER, MAX_COVER = 1400, 3000
 
 
-def check_feed(output: Path, base_url: str) -> list[str]:
-    """Problems with `output/feed.xml` and the files it points to; empty when all is well."""
+def check_feed(output: Path, base_url: str, lock: Lock | None = None) -> list[str]:
+    """Problems with `output/feed.xml` and the files it points to, and guids that differ
+    from what was published (`lock`); empty when all is well."""
     path = output / "feed.xml"
     if not path.is_file():
         return ["feed.xml: not found; run `audio-builder feed` first"]
@@ -49,6 +53,14 @@ def check_feed(output: Path, base_url: str) -> list[str]:
     items = channel.findall("item")
     if not items:
         problems.append("channel: no episodes (give a script a `date:` and build it)")
+    if lock is not None:
+        problems += _lock_problems(channel, items, lock)
+    numbers = Counter((item.findtext(f"{{{ITUNES}}}season"), item.findtext(f"{{{ITUNES}}}episode"))
+                      for item in items if item.findtext(f"{{{ITUNES}}}episode"))
+    for (season, number), count in numbers.items():
+        if count > 1:
+            problems.append(f"itunes:episode {number}{f' of season {season}' if season else ''} "
+                            f"is used by {count} episodes; give each its own `episode:` number")
     guids = Counter(item.findtext("guid") for item in items)
     for item in items:
         title = item.findtext("title") or "(untitled)"
@@ -69,11 +81,54 @@ def check_feed(output: Path, base_url: str) -> list[str]:
         elif str(audio.stat().st_size) != enclosure.get("length"):
             problems.append(f"{where}: enclosure length {enclosure.get('length')} does not match "
                             f"the file ({audio.stat().st_size} bytes); run `audio-builder feed` again")
+        else:
+            stored = _stored_guid(audio)
+            if stored and stored != item.findtext("guid"):
+                problems.append(f"{where}: the file's own guid {stored} is not the feed's "
+                                f"{item.findtext('guid')}; run `audio-builder build` again")
         episode_image = item.find(f"{{{ITUNES}}}image")
         episode_cover = episode_image.get("href") if episode_image is not None else None
         if episode_cover:
             problems += _cover_problems(where, local(episode_cover))
     return problems
+
+
+def _lock_problems(channel: ET.Element, items: list[ET.Element], lock: Lock) -> list[str]:
+    """Published guids that would change or disappear: in every app, a duplicate episode."""
+    problems = []
+    published = channel.findtext(f"{{{PODCAST}}}guid")
+    if lock.podcast_guid and published != lock.podcast_guid:
+        problems.append(f"channel: podcast:guid {published} is not the podcast's published guid "
+                        f"{lock.podcast_guid} (podcast.lock); a podcast's guid never changes")
+    by_file = {_file_name(item.find("enclosure")): item for item in items}
+    guids = {item.findtext("guid") for item in items}
+    for episode in lock.episodes:
+        if episode.guid in guids:
+            continue
+        item = by_file.get(episode.enclosure.rsplit("/", 1)[-1])
+        if item is not None:
+            problems.append(f"episode {item.findtext('title')!r}: its guid {item.findtext('guid')} "
+                            f"is not the one it was published with ({episode.guid}, podcast.lock); "
+                            f"apps would show it twice")
+        else:
+            problems.append(f"episode {episode.track} (guid {episode.guid}, published "
+                            f"{episode.first_published}) is no longer in the feed; apps would drop it")
+    return problems
+
+
+def _file_name(enclosure: ET.Element | None) -> str:
+    return "" if enclosure is None else enclosure.get("url", "").rsplit("/", 1)[-1]
+
+
+def _stored_guid(audio: Path) -> str | None:
+    """The episode guid an MP3 carries in its tags (TGID), if any."""
+    if audio.suffix.lower() != ".mp3":
+        return None
+    try:
+        frame = ID3(audio).get("TGID")
+    except ID3NoHeaderError:
+        return None
+    return str(frame) if frame else None
 
 
 def _local_file(url: str, base_url: str, output: Path) -> Path | None:

@@ -28,6 +28,7 @@ STYLE = """
 body { margin: 0; font: 1.05rem/1.6 system-ui, sans-serif; color: var(--ink); background: var(--paper); }
 header, main { max-width: 46rem; margin: 0 auto; padding: 1.5rem 1rem; }
 header { display: flex; gap: 1.25rem; align-items: center; }
+@media (max-width: 30rem) { header { flex-direction: column; align-items: flex-start; } }
 header img { width: 7.5rem; height: 7.5rem; border-radius: .75rem; flex: none; }
 h1 { margin: 0 0 .25rem; font-size: 1.8rem; } h2 { margin: 0 0 .25rem; font-size: 1.3rem; }
 article { padding: 1.25rem 0; border-top: 1px solid color-mix(in srgb, var(--ink) 20%, transparent); }
@@ -41,17 +42,39 @@ ol.chapters button:focus-visible, summary:focus-visible {
 .time { font-variant-numeric: tabular-nums; opacity: .75; margin-right: .4rem; }
 details { margin-top: .5rem; } summary { cursor: pointer; color: var(--accent); }
 a { color: var(--accent); }
+.seek-note { font-size: .95rem; border-left: 3px solid var(--accent); padding-left: .6rem; }
 """
 
 SCRIPT = """
 document.querySelectorAll("ol.chapters button").forEach(function (button) {
   button.addEventListener("click", function () {
     var audio = document.getElementById(button.dataset.audio);
-    audio.currentTime = parseFloat(button.dataset.start);
+    var target = parseFloat(button.dataset.start);
+    audio.currentTime = target;
     audio.play().catch(function () {});
+    setTimeout(function () { checkSeek(audio, target, button); }, 1500);
   });
 });
+function checkSeek(audio, target, button) {
+  var note = document.getElementById(audio.id + "-seek");
+  var missed = Math.abs(audio.currentTime - target) > 2 && audio.currentTime < target;
+  note.hidden = !missed;
+  if (missed) {
+    note.textContent = "The player could not jump to " + button.querySelector(".time").textContent +
+      ": this web server does not let players seek (it ignores HTTP Range requests). " +
+      "Use the player's own slider, or preview the site with `audio-builder serve`.";
+  }
+}
 """
+
+
+def minutes_label(seconds: int) -> str:
+    """A length as people say it: `15 min`, `45 s` (not `15:00`, which reads as a time of day)."""
+    return f"{seconds} s" if seconds < 60 else f"{round(seconds / 60)} min"
+
+
+def _paragraphs(text: str) -> str:
+    return "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n") if p.strip())
 
 
 def page_html(title: str, description: str, author: str, language: str, image: str,
@@ -63,13 +86,14 @@ def page_html(title: str, description: str, author: str, language: str, image: s
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}</title>",
+        f'<link rel="icon" href="{escape(image)}">',
         f'<link rel="alternate" type="application/rss+xml" title="{escape(title)}" href="{escape(feed)}">',
         f"<style>{STYLE}</style>",
         "</head>",
         "<body>",
         "<header>",
         f'<img src="{escape(image)}" alt="">',
-        f"<div><h1>{escape(title)}</h1><p>{escape(description)}</p>"
+        f"<div><h1>{escape(title)}</h1>{_paragraphs(description)}"
         f'<p class="meta">{escape(author)} · <a href="{escape(feed)}">Subscribe (RSS)</a></p></div>',
         "</header>",
         "<main>",
@@ -87,11 +111,12 @@ def _episode(episode: PageEpisode) -> str:
     html = [f'<article id="{escape(episode.anchor)}" aria-labelledby="{escape(episode.anchor)}-title">',
             f'<h2 id="{escape(episode.anchor)}-title">{escape(episode.title)}</h2>',
             f'<p class="meta">{escape(episode.date)} · {escape(episode.duration)}</p>',
-            f"<p>{escape(episode.description)}</p>",
+            _paragraphs(episode.description),
             f'<audio id="{escape(audio_id)}" controls preload="metadata" src="{escape(episode.audio)}">']
     if episode.vtt:
         html.append(f'<track kind="captions" srclang="en" label="Captions" src="{escape(episode.vtt)}">')
     html.append(f'<a href="{escape(episode.audio)}">Download the audio</a></audio>')
+    html.append(f'<p class="seek-note" id="{escape(audio_id)}-seek" role="status" hidden></p>')
     if episode.chapters:
         html.append(f'<h3 class="meta">Chapters</h3><ol class="chapters" aria-label="Chapters of '
                     f'{escape(episode.title)}">')

@@ -6,28 +6,45 @@ and the page themselves are pure functions in `feed.py` and `page.py`.
 
 from __future__ import annotations
 
+import datetime
 import json
+import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote
 
-import mutagen
-
-from audio_builder.durations import format_ms
 from audio_builder.errors import InputError
 from audio_builder.files import write_file_atomically
 from audio_builder.model import Podcast
 from audio_builder.publish.captions import read_vtt
 from audio_builder.publish.cover import default_cover_png
-from audio_builder.publish.feed import Channel, Item, feed_xml, newest_first
-from audio_builder.publish.page import PageEpisode, page_html
-from audio_builder.publish.tracks import SIDECARS, Track, track_guid, tracks_of
+from audio_builder.publish.feed import Alternate, Channel, Item, feed_xml, newest_first
+from audio_builder.publish.lock import (
+    LOCK_FILE,
+    Lock,
+    LockedEpisode,
+    read_lock,
+    write_lock,
+)
+from audio_builder.publish.page import PageEpisode, minutes_label, page_html
+from audio_builder.publish.tracks import (
+    SIDECARS,
+    Track,
+    audio_seconds,
+    channel_guid,
+    track_guid,
+    tracks_of,
+)
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project, find_scripts
+from audio_builder.script.text import fold_paragraphs
 from audio_builder.sound.encode import Format
 
 DEFAULT_COVER = "cover.png"
+
+
+TODAY_VARIABLE = "AUDIO_BUILDER_TODAY"       # a fixed "today" (YYYY-MM-DD), for tests and previews
 
 
 @dataclass(frozen=True)
@@ -35,53 +52,121 @@ class PublishReport:
     feed: Path
     page: Path
     items: tuple[Item, ...]
-    drafts: tuple[str, ...]       # scripts with no date
-    unbuilt: tuple[str, ...]      # tracks with no MP3 in output/
+    drafts: tuple[str, ...]                              # scripts with no date
+    unbuilt: tuple[str, ...]                             # tracks with no audio in output/
+    scheduled: tuple[tuple[str, datetime.date], ...]     # tracks dated after today: held back
+    preview: bool = False                                # scheduled tracks included; not recorded
+    newly_published: tuple[str, ...] = ()                # recorded in podcast.lock this time
 
 
-def _channel(podcast: Podcast, image_url: str) -> Channel:
-    return Channel(title=podcast.title, link=podcast.base_url or "", description=podcast.description,
+def today() -> datetime.date:
+    """Today's date (UTC), or the date in AUDIO_BUILDER_TODAY."""
+    fixed = os.environ.get(TODAY_VARIABLE)
+    if fixed:
+        try:
+            return datetime.date.fromisoformat(fixed)
+        except ValueError:
+            raise InputError(f"{TODAY_VARIABLE}={fixed!r} is not a date like 2026-11-20") from None
+    return datetime.datetime.now(datetime.UTC).date()
+
+
+def _channel(podcast: Podcast, image_url: str, guid: str) -> Channel:
+    return Channel(title=podcast.title, link=(podcast.base_url or "").rstrip("/") + "/",
+                   description=fold_paragraphs(podcast.description),
                    language=podcast.language, author=podcast.author, email=podcast.email,
-                   image_url=image_url, category=podcast.category, explicit=podcast.explicit)
+                   image_url=image_url, category=podcast.category, explicit=podcast.explicit,
+                   guid=guid, copyright=podcast.copyright, license=podcast.license,
+                   people=tuple((p.name, p.role, p.href) for p in podcast.people),
+                   funding=(podcast.funding_url, podcast.funding_text) if podcast.funding_url else None)
 
 
-def publish(project: Project, output_dir: Path | None = None) -> PublishReport:
+def publish(project: Project, output_dir: Path | None = None, *,
+            include_scheduled: bool = False) -> PublishReport:
+    """Write the feed and the page of everything built and due, and record what is published
+    in podcast.lock. With `include_scheduled`, write a preview (`preview-feed.xml`,
+    `preview.html`) that includes the episodes dated after today, and record nothing."""
     podcast = project.podcast
     if podcast.source is None or not podcast.base_url:
         where = podcast.source or project.root / "podcast.yaml"
         raise InputError("the feed needs podcast.yaml with `title`, `author` and `base_url` "
                          "(the address where output/ is published)", where)
+    lock = read_lock(project.root)
+    if podcast.guid and lock.podcast_guid and podcast.guid != lock.podcast_guid:
+        raise InputError(f"podcast.yaml pins the guid {podcast.guid}, but the podcast was "
+                         f"published as {lock.podcast_guid} (podcast.lock); a podcast's guid never "
+                         f"changes: pin {lock.podcast_guid}", podcast.source)
     output = Path(output_dir or project.output_dir)
     output.mkdir(parents=True, exist_ok=True)
     base = podcast.base_url if podcast.base_url.endswith("/") else podcast.base_url + "/"
     cover_name = _publish_image(podcast.image, output, DEFAULT_COVER,
                                 lambda: default_cover_png(podcast.title))
-    channel = _channel(podcast, base + quote(cover_name))
+    channel = _channel(podcast, base + quote(cover_name), channel_guid(podcast, lock))
+    now = today()
 
-    items, pages, drafts, unbuilt = [], [], [], []
+    items, pages, drafts, unbuilt, scheduled, tracks = [], [], [], [], [], {}
     for path in find_scripts([project.scripts_dir], project):
         script = load_script(path)
         if script.date is None:
             drafts.append(script.slug)
             continue
         for track in tracks_of(script):
+            if script.date > now:
+                scheduled.append((track.name, script.date))
+                if not include_scheduled:
+                    continue
             formats = track.built_formats(output)
             if not formats:
                 unbuilt.append(track.name)
                 continue
             image_name = (_publish_image(script.image, output, f"images/{script.slug}", None)
                           if script.image else cover_name)
-            item = _item(track, formats[0], output, base, image_name, podcast)
+            item = _item(track, formats, output, base, image_name, podcast, lock)
             items.append(item)
+            tracks[item.guid] = track
             pages.append((item, _page_episode(track, item, output)))
+    if not include_scheduled:
+        _refuse_to_lose(lock, items, unbuilt, project.root)
     episodes = [page for item, page in sorted(pages, key=lambda pair: newest_first(pair[0]))]
-    feed_path, page_path = output / "feed.xml", output / "index.html"
+    prefix = "preview-" if include_scheduled else ""
+    feed_path = output / f"{prefix}feed.xml"
+    page_path = output / ("preview.html" if include_scheduled else "index.html")
     text = feed_xml(channel, items)
     html = page_html(podcast.title, podcast.description, podcast.author, podcast.language,
                      quote(cover_name), "feed.xml", episodes)
     write_file_atomically(feed_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     write_file_atomically(page_path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
-    return PublishReport(feed_path, page_path, tuple(items), tuple(drafts), tuple(unbuilt))
+    newly: list[str] = []
+    if not include_scheduled:
+        known = {e.guid for e in lock.episodes}
+        newly = [tracks[item.guid].name for item in items if item.guid not in known]
+        write_lock(project.root, _recorded(lock, channel.guid, items, tracks, now))
+    return PublishReport(feed_path, page_path, tuple(items), tuple(drafts), tuple(unbuilt),
+                         tuple(scheduled), include_scheduled, tuple(newly))
+
+
+def _refuse_to_lose(lock: Lock, items: list[Item], unbuilt: list[str], root: Path) -> None:
+    """A published episode must stay in the feed, under its guid."""
+    present = {item.guid for item in items}
+    lost = [e for e in lock.episodes if e.guid not in present]
+    if not lost:
+        return
+    lines = [f"{e.track} (guid {e.guid}, first published {e.first_published}): "
+             + ("not built; run `audio-builder build`" if e.track in unbuilt else
+                "its script, date or length is gone") for e in lost]
+    raise InputError("the feed would lose published episodes, and podcast apps would drop them "
+                     "or show them twice: " + "; ".join(lines) + ". Restore them, or delete their "
+                     "entries from podcast.lock to withdraw them on purpose", root / LOCK_FILE)
+
+
+def _recorded(lock: Lock, podcast_guid: str, items: list[Item], tracks: dict[str, Track],
+              now: datetime.date) -> Lock:
+    lock = replace(lock, podcast_guid=podcast_guid)
+    for item in items:
+        track = tracks[item.guid]
+        lock = lock.with_published(LockedEpisode(
+            guid=item.guid, track=track.name, script=track.script.slug, length_ms=track.length_ms,
+            first_published=now, enclosure=item.audio_url))
+    return lock
 
 
 def _publish_image(source: Path | None, output: Path, name: str, generate) -> str:
@@ -98,10 +183,11 @@ def _publish_image(source: Path | None, output: Path, name: str, generate) -> st
     return target.relative_to(output).as_posix()
 
 
-def _item(track: Track, fmt: Format, output: Path, base: str, image_name: str,
-          podcast: Podcast) -> Item:
+def _item(track: Track, formats: list[Format], output: Path, base: str, image_name: str,
+          podcast: Podcast, lock: Lock) -> Item:
     script = track.script
     assert script.date is not None, "only dated scripts become episodes"
+    fmt = formats[0]
     audio = track.audio(output, fmt)
     sidecar = {kind: track.sidecar(output, kind) for kind in SIDECARS}
 
@@ -109,14 +195,15 @@ def _item(track: Track, fmt: Format, output: Path, base: str, image_name: str,
         return base + quote(path.name)
 
     return Item(
-        guid=track_guid(podcast, track.name),
+        guid=track_guid(podcast, track, lock),
         title=track.title,
-        description=script.description.strip() or script.title,
+        link=f"{base}#{quote(track.name)}",
+        description=fold_paragraphs(script.description) or script.title,
         date=script.date,
         audio_url=url(audio),
         audio_bytes=audio.stat().st_size,
         audio_type=fmt.mime_type,
-        duration_s=_duration_s(audio),
+        duration_s=round(audio_seconds(audio)),
         image_url=base + quote(image_name),
         explicit=script.explicit or podcast.explicit,
         episode=track.episode,
@@ -125,15 +212,10 @@ def _item(track: Track, fmt: Format, output: Path, base: str, image_name: str,
         srt_url=url(sidecar["srt"]) if sidecar["srt"].is_file() else None,
         chapters_url=url(sidecar["chapters"]) if sidecar["chapters"].is_file() else None,
         language=script.language,
+        alternates=tuple(Alternate(url(track.audio(output, other)), other.mime_type,
+                                   track.audio(output, other).stat().st_size, other.title,
+                                   other.codecs) for other in formats[1:]),
     )
-
-
-def _duration_s(audio: Path) -> int:
-    """Whole seconds, as the file's own header says (what players show)."""
-    info = mutagen.File(audio)
-    if info is None or not getattr(info.info, "length", 0):
-        raise InputError("cannot read this track's length; build it again", audio)
-    return round(info.info.length)
 
 
 def _page_episode(track: Track, item: Item, output: Path) -> PageEpisode:
@@ -145,7 +227,6 @@ def _page_episode(track: Track, item: Item, output: Path) -> PageEpisode:
     vtt = track.sidecar(output, "vtt")
     transcript = [cue.text for cue in read_vtt(vtt.read_text(encoding="utf-8"))] if vtt.is_file() else []
     return PageEpisode(anchor=track.name, title=item.title, description=item.description,
-                       date=item.date.strftime("%-d %B %Y"), duration=format_ms(item.duration_s * 1000,
-                                                                              precise=False),
+                       date=item.date.strftime("%-d %B %Y"), duration=minutes_label(item.duration_s),
                        audio=item.audio_url.rsplit("/", 1)[-1], vtt=vtt.name if vtt.is_file() else None,
                        chapters=chapters, transcript=tuple(transcript))

@@ -52,8 +52,45 @@ class TrackTags:
     cover_mime: str = "image/png"
 
 
+class TimeOrderedID3(ID3):
+    """ID3 tags whose CHAP frames are written in time order.
+
+    mutagen writes frames sorted by size, and FFmpeg (ffprobe, and the players built on it)
+    lists chapters in file order, so a short chapter title came first. This keeps mutagen's
+    order for every other frame and puts the CHAP frames, sorted by start time, where the
+    first of them was."""
+
+    def _write(self, config):
+        frames = _split_frames(bytes(super()._write(config)), config.v2_version)
+        chapters = sorted((f for f in frames if f[:4] == b"CHAP"), key=_chapter_times)
+        if not chapters:
+            return bytearray().join(frames)
+        first = next(i for i, f in enumerate(frames) if f[:4] == b"CHAP")
+        rest = [f for f in frames if f[:4] != b"CHAP"]
+        return bytearray().join(rest[:first] + chapters + rest[first:])
+
+
+def _split_frames(data: bytes, version: int) -> list[bytes]:
+    frames, at = [], 0
+    while at + 10 <= len(data):
+        raw = data[at + 4:at + 8]
+        size = (int.from_bytes(raw, "big") if version == 3 else
+                sum((byte & 0x7F) << (7 * (3 - i)) for i, byte in enumerate(raw)))
+        frames.append(data[at:at + 10 + size])
+        at += 10 + size
+    if at < len(data):
+        frames.append(data[at:])
+    return frames
+
+
+def _chapter_times(frame: bytes) -> tuple[int, int]:
+    body = frame[10:]
+    times = body.index(b"\0") + 1          # after the element id
+    return (int.from_bytes(body[times:times + 4], "big"), int.from_bytes(body[times + 4:times + 8], "big"))
+
+
 def _id3(tags: TrackTags, chapters: tuple[ChapterStart, ...], length_ms: int) -> ID3:
-    id3 = ID3()
+    id3 = TimeOrderedID3()
     id3.add(TIT2(encoding=3, text=[tags.title]))
     id3.add(TPE1(encoding=3, text=[tags.artist]))
     id3.add(TALB(encoding=3, text=[tags.album]))

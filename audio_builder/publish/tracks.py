@@ -8,10 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import mutagen
+
 from audio_builder.durations import format_human
+from audio_builder.errors import InputError
 from audio_builder.model import Podcast, Script
 from audio_builder.publish.cover import default_cover_png
 from audio_builder.publish.feed import episode_guid, podcast_guid
+from audio_builder.publish.lock import Lock
 from audio_builder.sound.encode import FORMATS, Format
 
 SIDECARS = {"vtt": ".vtt", "srt": ".srt", "chapters": ".chapters.json"}
@@ -55,6 +59,14 @@ class Track:
         return sorted(found, key=lambda fmt: fmt.name != PUBLISHED_FIRST)
 
 
+def audio_seconds(audio: Path) -> float:
+    """A built file's length as its own header says (what players show), in seconds."""
+    info = mutagen.File(audio)
+    if info is None or not getattr(info.info, "length", 0):
+        raise InputError("cannot read this track's length; build it again", audio)
+    return float(info.info.length)
+
+
 def tracks_of(script: Script, lengths: tuple[int, ...] | None = None) -> list[Track]:
     """The tracks a script makes: one per length (`lengths` overrides the script's)."""
     wanted = lengths or script.lengths
@@ -74,10 +86,24 @@ def _episode(script: Script, length_ms: int | None) -> int | None:
     return script.episodes[script.lengths.index(length_ms)]
 
 
-def track_guid(podcast: Podcast, name: str) -> str:
-    """The episode guid of a track: stable across rebuilds, distinct between podcasts."""
+def channel_guid(podcast: Podcast, lock: Lock) -> str:
+    """The podcast's guid: pinned in podcast.yaml, else as first published (podcast.lock),
+    else made from the feed's address (the namespace's rule)."""
+    if podcast.guid or lock.podcast_guid:
+        return podcast.guid or lock.podcast_guid or ""
     base = podcast.base_url or f"audio-builder/{podcast.title}/"
-    return episode_guid(podcast_guid(base + "feed.xml"), name)
+    return podcast_guid(base.rstrip("/") + "/feed.xml")
+
+
+def track_guid(podcast: Podcast, track: Track, lock: Lock) -> str:
+    """The episode guid of a track: as first published (podcast.lock), else made from the
+    podcast's guid and the track's name. It never changes once published: not on a rebuild,
+    not when the site moves, not when the practice gains a length."""
+    current = frozenset(t.name for t in tracks_of(track.script))
+    published = lock.entry_for(track.script.slug, track.name, track.length_ms, current)
+    if published is not None:
+        return published.guid
+    return episode_guid(channel_guid(podcast, lock), track.name)
 
 
 def cover_bytes(podcast: Podcast, script: Script | None = None) -> tuple[bytes, str]:

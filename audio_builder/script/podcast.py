@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from audio_builder.errors import InputError
-from audio_builder.model import Podcast
+from audio_builder.model import Person, Podcast
 from audio_builder.script.fields import Fields, describe
 from audio_builder.script.yamlfile import YamlMap, read_yaml
 
 PODCAST_FILE = "podcast.yaml"
 PODCAST_KEYS = ("title", "author", "email", "description", "base_url", "image", "language",
-                "category", "explicit")
+                "category", "explicit", "guid", "copyright", "license", "people", "funding")
 
 
 def load_podcast(root: Path) -> Podcast:
@@ -32,6 +33,15 @@ def load_podcast(root: Path) -> Podcast:
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise fields.error("base_url", "`base_url` must start with https:// (where output/ "
                                        "is published)")
+    guid = fields.text("guid")
+    if guid is not None:
+        try:
+            guid = str(uuid.UUID(guid))
+        except ValueError:
+            raise fields.error("guid", f"`guid` {guid!r} is not a guid; copy the podcast:guid of "
+                                       f"your published feed (like 9b024349-ccf0-5f69-a609-"
+                                       f"6b82873eab3c)") from None
+    funding_url, funding_text = _funding(fields)
     return Podcast(
         title=fields.text("title", required=True, max_len=255),
         author=fields.text("author", required=True),
@@ -43,4 +53,44 @@ def load_podcast(root: Path) -> Podcast:
         category=fields.text("category", Podcast.category),
         explicit=fields.boolean("explicit", False),
         source=path,
+        guid=guid,
+        copyright=fields.text("copyright"),
+        license=fields.text("license"),
+        people=_people(fields),
+        funding_url=funding_url,
+        funding_text=funding_text,
     )
+
+
+def _people(fields: Fields) -> tuple[Person, ...]:
+    """`people: [Ana Ruiz]` or `people: [{name: Ana Ruiz, role: host, href: https://...}]`."""
+    if not fields.has("people"):
+        return ()
+    value = fields.raw("people")
+    people = []
+    for entry in value if isinstance(value, list) else [value]:
+        if isinstance(entry, str) and entry.strip():
+            people.append(Person(name=entry.strip()))
+        elif isinstance(entry, dict) and isinstance(entry.get("name"), str) and set(entry) <= {
+                "name", "role", "href"}:
+            href = entry.get("href")
+            if href is not None and not str(href).startswith(("http://", "https://")):
+                raise fields.error("people", f"`href` {href!r} must be a web address (https://...)")
+            people.append(Person(name=entry["name"].strip(), role=str(entry.get("role") or "host").lower(),
+                                 href=str(href) if href else None))
+        else:
+            raise fields.error("people", "each of `people` is a name, or `{name: ..., role: host, "
+                                         f"href: https://...}}`; not {describe(entry)}")
+    return tuple(people)
+
+
+def _funding(fields: Fields) -> tuple[str | None, str]:
+    """`funding: https://...` or `funding: {url: https://..., text: Support us}`."""
+    if not fields.has("funding"):
+        return None, Podcast.funding_text
+    value = fields.raw("funding")
+    url, text = (value.get("url"), value.get("text")) if isinstance(value, dict) else (value, None)
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise fields.error("funding", "`funding` is a web address (https://...), or "
+                                      "`{url: https://..., text: Support the podcast}`")
+    return url, str(text).strip() if text else Podcast.funding_text

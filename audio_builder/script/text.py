@@ -32,6 +32,17 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
+def fold_paragraphs(text: str) -> str:
+    """Prose written across lines, as one line per paragraph (paragraphs apart by a blank
+    line): a YAML `|` block keeps its line breaks, and apps that drop them run words together.
+
+    >>> fold_paragraphs("One line\\nand the next.\\n\\nA second paragraph.\\n")
+    'One line and the next.\\n\\nA second paragraph.'
+    """
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+
+
 def apply_pronunciation(text: str, rules: tuple[tuple[str, str], ...]) -> str:
     """Replace whole words, case-insensitively, with how they should be said.
 

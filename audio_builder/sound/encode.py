@@ -23,6 +23,8 @@ class Format:
     frame_size: int = 1                    # samples per compressed frame
     reads_longer_by: int = 0               # samples the header's duration adds past a frame
     loudness_shift: float = 0.0            # LU the encoder moves integrated loudness by
+    title: str = ""                        # as a listener's app names it
+    codecs: str | None = None              # RFC 6381 codec name, for feeds
 
     def pcm_frames(self, wanted: int) -> int:
         """How many samples to encode so that both the decoded audio and the duration
@@ -42,17 +44,18 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format(name="mp3", extension="mp3", mime_type="audio/mpeg",
            codec_args=("-c:a", "libmp3lame", "-b:a", "{bitrate}", "-f", "mp3"),
            default_bitrate={2: "128k", 1: "64k"}, frame_size=1152, reads_longer_by=1152,
-           loudness_shift=-0.4),   # LAME's output is ~0.4 dB quieter than its input, at every frequency
+           loudness_shift=-0.4,    # LAME's output is ~0.4 dB quieter than its input, at every frequency
+           title="MP3", codecs="mp3"),
     Format(name="m4a", extension="m4a", mime_type="audio/mp4",
            codec_args=("-c:a", "aac", "-b:a", "{bitrate}", "-movflags", "+faststart", "-f", "mp4"),
-           default_bitrate={2: "128k", 1: "64k"}),
+           default_bitrate={2: "128k", 1: "64k"}, title="AAC", codecs="mp4a.40.2"),
     Format(name="opus", extension="opus", mime_type="audio/ogg",
            codec_args=("-c:a", "libopus", "-b:a", "{bitrate}", "-ar", "48000", "-f", "ogg"),
-           default_bitrate={2: "96k", 1: "48k"}),
+           default_bitrate={2: "96k", 1: "48k"}, title="Opus", codecs="opus"),
     Format(name="flac", extension="flac", mime_type="audio/flac",
-           codec_args=("-c:a", "flac", "-f", "flac"), default_bitrate={}),
+           codec_args=("-c:a", "flac", "-f", "flac"), default_bitrate={}, title="FLAC", codecs="flac"),
     Format(name="wav", extension="wav", mime_type="audio/wav",
-           codec_args=("-c:a", "pcm_s16le", "-f", "wav"), default_bitrate={}),
+           codec_args=("-c:a", "pcm_s16le", "-f", "wav"), default_bitrate={}, title="WAV"),
 )}
 
 

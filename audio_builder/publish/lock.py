@@ -1,0 +1,138 @@
+"""`podcast.lock`: what has been published, so it never changes.
+
+Once an episode is in the feed, podcast apps know it by its guid; a new guid is a new episode
+(and the old one a duplicate). `audio-builder feed` records each episode here the first time it
+publishes it (its guid, the date, the enclosure's address) and the podcast's own guid. From then
+on the guids come from this file, not from the site's address, so moving the site or adding a
+length to a practice changes no guid. It is plain YAML that lives with the scripts: commit it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+
+from audio_builder.durations import DurationError, format_human, parse_duration
+from audio_builder.errors import InputError
+from audio_builder.files import write_file_atomically
+
+LOCK_FILE = "podcast.lock"
+
+HEADER = """\
+# What this podcast has published. `audio-builder feed` adds an episode the first time it
+# publishes it; keep this file with your scripts (commit it). Podcast apps know an episode by
+# its guid: a guid here never changes. To withdraw an episode on purpose, delete its entry.
+"""
+
+
+@dataclass(frozen=True)
+class LockedEpisode:
+    guid: str
+    track: str                      # the track's name when it was last published
+    script: str                     # the script's slug
+    length_ms: int | None
+    first_published: datetime.date
+    enclosure: str                  # where its audio is (updated when the site moves)
+
+
+@dataclass(frozen=True)
+class Lock:
+    podcast_guid: str | None = None
+    episodes: tuple[LockedEpisode, ...] = ()
+
+    def entry_for(self, script: str, track: str, length_ms: int | None,
+                  current_tracks: frozenset[str] = frozenset()) -> LockedEpisode | None:
+        """The published episode a track continues: the one of that name, else the same
+        script's episode of the same length whose name is no longer a track (the practice
+        gained or lost lengths, so its file was renamed)."""
+        for episode in self.episodes:
+            if episode.track == track:
+                return episode
+        for episode in self.episodes:
+            if (episode.script == script and length_ms is not None and episode.length_ms == length_ms
+                    and episode.track not in current_tracks):
+                return episode
+        return None
+
+    def with_published(self, episode: LockedEpisode) -> Lock:
+        """The lock with `episode` recorded (a new entry, or its name and address updated)."""
+        kept = [e for e in self.episodes if e.guid != episode.guid]
+        old = next((e for e in self.episodes if e.guid == episode.guid), None)
+        if old is not None:
+            episode = replace(episode, first_published=old.first_published)
+        episodes = sorted([*kept, episode], key=lambda e: (e.first_published, e.track))
+        return replace(self, episodes=tuple(episodes))
+
+
+def read_lock(root: Path) -> Lock:
+    path = root / LOCK_FILE
+    if not path.is_file():
+        return Lock()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise InputError("podcast.lock is not valid YAML; restore it from your version control",
+                         path, mark.line + 1 if mark else None) from None
+    if data is None:
+        return Lock()
+    if not isinstance(data, dict) or not isinstance(data.get("episodes", []), list):
+        raise InputError("podcast.lock must have `podcast_guid:` and a list of `episodes:`; "
+                         "restore it from your version control", path)
+    podcast = data.get("podcast_guid")
+    if podcast is not None:
+        podcast = _guid(podcast, path, "podcast_guid")
+    return Lock(podcast, tuple(_episode(entry, path) for entry in data.get("episodes") or []))
+
+
+def _guid(value: object, path: Path, what: str) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise InputError(f"{what} {value!r} is not a guid (like 9b024349-ccf0-5f69-a609-"
+                         f"6b82873eab3c); restore it from your version control", path) from None
+
+
+def _episode(entry: object, path: Path) -> LockedEpisode:
+    if not isinstance(entry, dict) or not {"guid", "track", "first_published"} <= entry.keys():
+        raise InputError(f"an episode in podcast.lock needs `guid`, `track` and `first_published`, "
+                         f"not {entry!r}", path)
+    published = entry["first_published"]
+    if not isinstance(published, datetime.date):
+        raise InputError(f"`first_published` {published!r} is not a date like 2026-11-20", path)
+    length = entry.get("length")
+    try:
+        length_ms = None if length is None else parse_duration(length)
+    except DurationError as error:
+        raise InputError(f"episode {entry['track']}: {error}", path) from None
+    return LockedEpisode(guid=_guid(entry["guid"], path, f"the guid of {entry['track']}"),
+                         track=str(entry["track"]), script=str(entry.get("script", entry["track"])),
+                         length_ms=length_ms, first_published=published,
+                         enclosure=str(entry.get("enclosure", "")))
+
+
+def lock_text(lock: Lock) -> str:
+    episodes = []
+    for e in lock.episodes:
+        entry: dict[str, object] = {"guid": e.guid, "track": e.track, "script": e.script}
+        if e.length_ms is not None:
+            entry["length"] = format_human(e.length_ms)
+        entry.update(first_published=e.first_published, enclosure=e.enclosure)
+        episodes.append(entry)
+    body = yaml.safe_dump({"podcast_guid": lock.podcast_guid, "episodes": episodes},
+                          sort_keys=False, allow_unicode=True, width=100)
+    return HEADER + body
+
+
+def write_lock(root: Path, lock: Lock) -> bool:
+    """Write the lock when it changed; True when it did."""
+    path = root / LOCK_FILE
+    text = lock_text(lock)
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    write_file_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return True
