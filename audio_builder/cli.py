@@ -32,6 +32,7 @@ from audio_builder.sound import sounds
 from audio_builder.sound.encode import FORMATS
 from audio_builder.speech.cache import ENV_VAR, SpeechCache
 from audio_builder.speech.engines import ENGINES
+from audio_builder.video import video
 
 
 def _shown(file: str | None) -> str | None:
@@ -391,3 +392,4 @@ def list_sounds(preview, output):
 
 main.add_command(own_voice.takes)
 main.add_command(serve)
+main.add_command(video)

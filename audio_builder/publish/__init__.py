@@ -1,10 +1,12 @@
 """Publishing: what a built track is called and carries (`tracks`, `tags`, `captions`, `cover`),
-and the podcast around it (`feed`, `page`, `site`, `feedcheck`).
+and the podcast around it (`feed`, `page`, `site`, `feedcheck`, `lock`), its local preview
+(`server`) and its video (`video`).
 
 `feed` and `page` are pure functions (data in, text out); `site` is the edge that reads the
-built files and writes the feed and page.
+built files, writes the feed and page, and records what is published (`lock`).
 
 May import: the core (`errors`, `model`, `durations`, `files`), the planner's data (`timeline`),
-the script wing `script` (to read scripts) and the format table `sound.encode`. Never the build,
+the script wing `script` (to read scripts), the format table `sound.encode`, and `sound.media`
+(the ffmpeg a video is made with). Never the build,
 the renderer or speech: the build asks publishing, not the other way round.
 """

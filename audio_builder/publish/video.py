@@ -1,0 +1,122 @@
+"""A video of a built track for the sites where people look for meditations: the cover (or a
+chosen picture) as a still image, the track's audio, its captions as a subtitle stream, and a
+description whose chapter list video sites turn into chapters.
+
+The picture is encoded once a second (libx264, tuned for a still image) and the audio is
+copied as it is, so a video costs little more than reading the track: see docs/publishing.md.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from audio_builder.errors import BuildError, InputError
+from audio_builder.files import write_file_atomically
+from audio_builder.model import Podcast
+from audio_builder.publish.tracks import Track, audio_seconds, cover_bytes
+from audio_builder.script.text import fold_paragraphs
+from audio_builder.sound.media import ffmpeg_exe
+
+WIDTH, HEIGHT = 1280, 720
+BACKGROUND = "0x2e4854"              # the generated cover's slate
+COPIED_AUDIO = {"mp3", "m4a"}        # codecs an MP4 carries as they are
+
+
+@dataclass(frozen=True)
+class Video:
+    video: Path
+    description: Path
+
+
+def write_video(track: Track, folder: Path, podcast: Podcast, image: Path | None = None) -> Video:
+    """`NAME.mp4` and `NAME.video.txt` beside the built track in `folder`."""
+    formats = track.built_formats(folder)
+    if not formats:
+        raise InputError(f"{track.name} is not built yet; run `audio-builder build` first",
+                         track.script.path)
+    audio_format = next((f for f in formats if f.name in COPIED_AUDIO), formats[0])
+    audio = track.audio(folder, audio_format)
+    captions = track.sidecar(folder, "vtt")
+    target = folder / f"{track.name}.mp4"
+    with tempfile.TemporaryDirectory(prefix="audio-builder-video-") as scratch:
+        picture = image
+        if picture is None:
+            data, mime = cover_bytes(podcast, track.script)
+            picture = Path(scratch) / ("cover.jpg" if mime == "image/jpeg" else "cover.png")
+            picture.write_bytes(data)
+        write_file_atomically(target, lambda tmp: _encode(picture, audio, audio_format.name,
+                                                          captions, track, tmp))
+    description = folder / f"{track.name}.video.txt"
+    text = video_description(track, _chapters(track.sidecar(folder, "chapters")))
+    write_file_atomically(description, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return Video(target, description)
+
+
+def _encode(picture: Path, audio: Path, audio_codec: str, captions: Path, track: Track,
+            out: Path) -> None:
+    frame = (f"scale={HEIGHT}:{HEIGHT}:force_original_aspect_ratio=decrease,"
+             f"pad={WIDTH}:{HEIGHT}:(ow-iw)/2:(oh-ih)/2:color={BACKGROUND},format=yuv420p")
+    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y",
+               "-loop", "1", "-framerate", "1", "-i", str(picture), "-i", str(audio)]
+    if captions.is_file():
+        command += ["-i", str(captions)]
+    command += ["-map", "0:v", "-map", "1:a"]
+    if captions.is_file():
+        command += ["-map", "2:s", "-c:s", "mov_text",
+                    "-metadata:s:s:0", f"language={_iso639_2(track.script.language)}",
+                    "-metadata:s:s:0", "title=Captions"]
+    command += ["-vf", frame, "-c:v", "libx264", "-tune", "stillimage", "-preset", "veryfast",
+                "-r", "1", "-g", "10",
+                *(["-c:a", "copy"] if audio_codec in COPIED_AUDIO else ["-c:a", "aac", "-b:a", "128k"]),
+                # -t, not -shortest: that would stop at the last caption
+                "-metadata", f"title={track.title}", "-t", f"{audio_seconds(audio):.3f}",
+                "-movflags", "+faststart",
+                "-f", "mp4", str(out)]
+    result = subprocess.run(command, capture_output=True, check=False)
+    if result.returncode != 0:
+        message = result.stderr.decode(errors="replace").strip().splitlines()
+        raise BuildError(f"ffmpeg could not make the video of {track.name}: "
+                         f"{message[-1] if message else 'no message'}")
+
+
+def _iso639_2(language: str) -> str:
+    return {"en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "nl": "nld",
+            "pt": "por"}.get(language.split("-")[0].lower(), "und")
+
+
+def _chapters(path: Path) -> list[tuple[float, str]]:
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [(float(c["startTime"]), str(c.get("title", ""))) for c in data["chapters"]]
+
+
+def video_description(track: Track, chapters: list[tuple[float, str]]) -> str:
+    """The title, the description, and the chapters as `0:00 Title` lines, the form video
+    sites read as chapters (the first at 0:00, at least three, each 10 s or longer)."""
+    parts = [track.title, "", fold_paragraphs(track.script.description) or track.title]
+    usable = _video_site_chapters(chapters)
+    if usable:
+        parts += ["", "Chapters:"] + [f"{_timestamp(start)} {title}" for start, title in usable]
+    return "\n".join(parts) + "\n"
+
+
+def _video_site_chapters(chapters: list[tuple[float, str]]) -> list[tuple[float, str]]:
+    """The chapters a video site will accept: merged so each lasts 10 s; none if fewer than 3."""
+    kept: list[tuple[float, str]] = []
+    for start, title in sorted(chapters):
+        if kept and start - kept[-1][0] < 10:
+            continue
+        kept.append((0.0, title) if not kept else (start, title))
+    return kept if len(kept) >= 3 else []
+
+
+def _timestamp(seconds: float) -> str:
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
