@@ -8,6 +8,7 @@ copied as it is, so a video costs little more than reading the track: see docs/p
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import tempfile
@@ -22,7 +23,7 @@ from audio_builder.script.text import fold_paragraphs
 from audio_builder.sound.media import ffmpeg_exe
 
 WIDTH, HEIGHT = 1280, 720
-BACKGROUND = "0x2e4854"              # the generated cover's slate
+BACKGROUND = (46, 72, 84)            # the generated cover's slate
 COPIED_AUDIO = {"mp3", "m4a"}        # codecs an MP4 carries as they are
 
 
@@ -43,12 +44,10 @@ def write_video(track: Track, folder: Path, podcast: Podcast, image: Path | None
     captions = track.sidecar(folder, "vtt")
     target = folder / f"{track.name}.mp4"
     with tempfile.TemporaryDirectory(prefix="audio-builder-video-") as scratch:
-        picture = image
-        if picture is None:
-            data, mime = cover_bytes(podcast, track.script)
-            picture = Path(scratch) / ("cover.jpg" if mime == "image/jpeg" else "cover.png")
-            picture.write_bytes(data)
-        write_file_atomically(target, lambda tmp: _encode(picture, audio, audio_format.name,
+        data = image.read_bytes() if image else cover_bytes(podcast, track.script)[0]
+        frame = Path(scratch) / "frame.bmp"
+        frame.write_bytes(_frame(data))
+        write_file_atomically(target, lambda tmp: _encode(frame, audio, audio_format.name,
                                                           captions, track, tmp))
     description = folder / f"{track.name}.video.txt"
     text = video_description(track, _chapters(track.sidecar(folder, "chapters")))
@@ -56,12 +55,26 @@ def write_video(track: Track, folder: Path, podcast: Podcast, image: Path | None
     return Video(target, description)
 
 
-def _encode(picture: Path, audio: Path, audio_codec: str, captions: Path, track: Track,
+def _frame(picture: bytes) -> bytes:
+    """The video's one picture, made once: the image fitted into 1280x720 on the cover's
+    slate, as an uncompressed BMP (ffmpeg reads it for every frame: scaling and decoding a
+    PNG each second tripled the video's cost, measured in benchmarks/video.py)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(picture)) as opened:
+        source = opened.convert("RGB")
+    source.thumbnail((WIDTH, HEIGHT))
+    canvas = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    canvas.paste(source, ((WIDTH - source.width) // 2, (HEIGHT - source.height) // 2))
+    out = io.BytesIO()
+    canvas.save(out, format="BMP")
+    return out.getvalue()
+
+
+def _encode(frame: Path, audio: Path, audio_codec: str, captions: Path, track: Track,
             out: Path) -> None:
-    frame = (f"scale={HEIGHT}:{HEIGHT}:force_original_aspect_ratio=decrease,"
-             f"pad={WIDTH}:{HEIGHT}:(ow-iw)/2:(oh-ih)/2:color={BACKGROUND},format=yuv420p")
     command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y",
-               "-loop", "1", "-framerate", "1", "-i", str(picture), "-i", str(audio)]
+               "-loop", "1", "-framerate", "1", "-i", str(frame), "-i", str(audio)]
     if captions.is_file():
         command += ["-i", str(captions)]
     command += ["-map", "0:v", "-map", "1:a"]
@@ -69,7 +82,7 @@ def _encode(picture: Path, audio: Path, audio_codec: str, captions: Path, track:
         command += ["-map", "2:s", "-c:s", "mov_text",
                     "-metadata:s:s:0", f"language={_iso639_2(track.script.language)}",
                     "-metadata:s:s:0", "title=Captions"]
-    command += ["-vf", frame, "-c:v", "libx264", "-tune", "stillimage", "-preset", "veryfast",
+    command += ["-vf", "format=yuv420p", "-c:v", "libx264", "-tune", "stillimage", "-preset", "ultrafast",
                 "-r", "1", "-g", "10",
                 *(["-c:a", "copy"] if audio_codec in COPIED_AUDIO else ["-c:a", "aac", "-b:a", "128k"]),
                 # -t, not -shortest: that would stop at the last caption
