@@ -282,7 +282,10 @@ def test_the_page_shows_every_episode_and_chapters_seek_the_player(site, served)
             page.wait_for_function(f"a => a.currentTime >= {chapters[1]['startTime'] - 0.5}",
                                    arg=first.locator("audio").element_handle(), timeout=10_000)
             seconds = first.locator("audio").evaluate("a => a.currentTime")
-            assert abs(seconds - chapters[1]["startTime"]) < 0.5
+            # it jumped there (the audio plays on, so on a busy machine a little past it)
+            assert chapters[1]["startTime"] - 0.5 <= seconds < chapters[1]["startTime"] + 2
+            page.wait_for_timeout(2_000)                    # the page checks the jump after 1.5 s
+            assert first.locator(".seek-note").is_hidden()              # no "could not jump" note
             assert page.locator("details summary").first.inner_text() == "Transcript"
         finally:
             browser.close()
