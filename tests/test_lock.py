@@ -101,6 +101,18 @@ def test_feed_check_fails_when_a_published_guid_changes_by_hand(podcast):
     result = run("feed", "--check")
     assert result.exit_code == 1
     assert f"its guid {guid} is not the one it was published with" in result.stderr
+    feed = (podcast / "output" / "feed.xml").read_text()
+    result = run("feed")                                # nor does `feed` write the new guid
+    assert result.exit_code == 2 and f"was published as {guid}" in result.stderr
+    assert (podcast / "output" / "feed.xml").read_text() == feed
+
+
+def test_a_lost_lock_and_a_moved_site_do_not_change_a_published_guid(podcast):
+    build_and_publish()
+    (podcast / "podcast.lock").unlink()
+    write(podcast / "podcast.yaml", PODCAST.replace("https://old.example.org/", "https://new.example.net/"))
+    result = run("feed")
+    assert result.exit_code == 2 and "Restore podcast.lock" in result.stderr
 
 
 def test_a_pinned_podcast_guid_and_a_lost_episode(podcast):

@@ -13,6 +13,7 @@ import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote
+from xml.etree import ElementTree as ET
 
 from audio_builder.errors import InputError
 from audio_builder.files import write_file_atomically
@@ -126,6 +127,7 @@ def publish(project: Project, output_dir: Path | None = None, *,
             pages.append((item, _page_episode(track, item, output)))
     if not include_scheduled:
         _refuse_to_lose(lock, items, unbuilt, project.root)
+        _refuse_to_change(output / "feed.xml", items)
     episodes = [page for item, page in sorted(pages, key=lambda pair: newest_first(pair[0]))]
     prefix = "preview-" if include_scheduled else ""
     feed_path = output / f"{prefix}feed.xml"
@@ -156,6 +158,31 @@ def _refuse_to_lose(lock: Lock, items: list[Item], unbuilt: list[str], root: Pat
     raise InputError("the feed would lose published episodes, and podcast apps would drop them "
                      "or show them twice: " + "; ".join(lines) + ". Restore them, or delete their "
                      "entries from podcast.lock to withdraw them on purpose", root / LOCK_FILE)
+
+
+def _refuse_to_change(feed: Path, items: list[Item]) -> None:
+    """An episode already in the written feed keeps its guid (a lock edited or lost by hand
+    would otherwise give it a new one, and every app a duplicate)."""
+    if not feed.is_file():
+        return
+    try:
+        old = ET.parse(feed).getroot().findall("channel/item")
+    except ET.ParseError:
+        return
+    before = {_file_name(item.find("enclosure")): item.findtext("guid") for item in old}
+    guids = {item.guid for item in items}
+    changed = [(item, before[name]) for item in items
+               if (name := item.audio_url.rsplit("/", 1)[-1]) in before
+               and before[name] != item.guid and before[name] not in guids]
+    if changed:
+        lines = [f"{item.title!r} was published as {guid}, now {item.guid}" for item, guid in changed]
+        raise InputError("the feed would give published episodes new guids, and podcast apps would "
+                         "show them twice: " + "; ".join(lines) + ". Restore podcast.lock from your "
+                         "version control (or put those guids back in it)", feed)
+
+
+def _file_name(enclosure: ET.Element | None) -> str:
+    return "" if enclosure is None else enclosure.get("url", "").rsplit("/", 1)[-1]
 
 
 def _recorded(lock: Lock, podcast_guid: str, items: list[Item], tracks: dict[str, Track],
