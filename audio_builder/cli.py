@@ -393,3 +393,4 @@ def list_sounds(preview, output):
 main.add_command(own_voice.takes)
 main.add_command(serve)
 main.add_command(video)
+main.add_command(own_voice.record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import wave
 from pathlib import Path
 
@@ -341,3 +342,53 @@ def test_a_reading_with_no_speech_is_an_error(project):
     result = run("takes", "import", "scripts/p.yaml", "broken.mp3")
     assert result.exit_code == 2 and "cannot read this reading as audio" in result.output
     assert not list(project.glob("takes/teacher/*.wav"))
+
+
+# --- recording line by line (a file stands in for the microphone) --------------------------
+
+def test_record_with_scripted_keys_keeps_exactly_the_takes_asked_for(teacher):
+    speech = [fake_speech(2.0, seed=s) + room(2.0, seed=10 + s) for s in range(3)]
+    silence = [room(1.0, seed=20 + s) for s in range(4)]
+    save_wav(teacher / "mic.wav", np.concatenate([silence[0], speech[0], silence[1], speech[1],
+                                                  silence[2], speech[2], silence[3]]))
+    # line 1 from 0.8 s to 3.3 s; r: line 1 again from 3.6 s to 6.3 s; s: skip line 2;
+    # line 3 from 6.8 s to 9.5 s; q.
+    keys = "0.8:space,3.3:space,3.6:r,6.3:space,6.5:s,6.8:space,9.5:space,9.7:q"
+    result = run("record", "scripts/a.yaml", "--input-file", "mic.wav", "--keys", keys)
+    assert result.exit_code == 0, result.output
+    assert "kept 2 takes in takes/teacher/" in result.output
+    folder = teacher / "takes" / "teacher"
+    assert sorted(p.name for p in folder.glob("*.wav")) == sorted(
+        f"{take_id(text)}.wav" for text in (LINES[0], LINES[2]))
+    with wave.open(str(folder / f"{take_id(LINES[0])}.wav")) as redone:
+        assert abs(redone.getnframes() / redone.getframerate() - 2.7) < 0.15   # the second try
+    listing = run("takes", "scripts/a.yaml").output
+    assert "2 of 3 takes ready" in listing
+
+
+def test_record_does_not_keep_a_take_too_quiet_to_use(teacher):
+    save_wav(teacher / "mic.wav", np.concatenate([room(0.5), fake_speech(1.5, level_db=-50), room(0.5)]))
+    result = run("record", "scripts/a.yaml", "--input-file", "mic.wav", "--keys", "0.2:space,2.3:space")
+    assert result.exit_code == 0
+    assert "kept 0 takes" in result.output
+    assert not list((teacher / "takes" / "teacher").glob("*.wav"))
+
+
+def test_the_prompter_fits_80_columns():
+    from rich.console import Console
+
+    from audio_builder.model import Place
+    from audio_builder.own_voice.pieces import Line
+    from audio_builder.own_voice.prompter import render_prompter
+    from audio_builder.own_voice.record import Recorder
+
+    lines = [Line(n, text * 3, Place("a.yaml", n), None) for n, text in enumerate(LINES, 1)]
+    recorder = Recorder(lines, Path("takes"))
+    recorder.toggle()
+    recorder.feed(np.full(4410, 0.5, np.float32))
+    console = Console(width=80, record=True, file=open(os.devnull, "w"))
+    console.print(render_prompter(recorder))
+    screen = console.export_text()
+    assert max(len(row) for row in screen.splitlines()) <= 80
+    assert len(screen.splitlines()) <= 24
+    assert "RECORDING" in screen and "next: Let your eyes close." in screen
