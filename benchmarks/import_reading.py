@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.readings import RATE, Reading, speak  # noqa: E402
+from tests.readings import RATE, Reading, speak_quickly  # noqa: E402
 
 
 def sentences(seeds: Path | None) -> list[str]:
@@ -48,7 +48,7 @@ def make_project(folder: Path, minutes: float, seeds: Path | None) -> tuple[Path
         line = pool[len(lines) % len(pool)]
         if len(lines) >= len(pool):          # past the seeds: the same sentences, read again
             line = f"Once more: {line}"
-        reading.add(speak(line, 0.8), line)
+        reading.add(speak_quickly(line), line)
         reading.pause(1.5 + (len(lines) % 3) * 0.5)
         lines.append(line)
     steps = "\n".join(f"  - {line!r}" for line in lines)
