@@ -6,7 +6,10 @@ Accepted: `90` (seconds), `90s`, `1.5s`, `500ms`, `2m`, `1m30s`, `1h5m`, `1:30` 
 
 from __future__ import annotations
 
+import math
 import re
+
+from audio_builder.errors import excerpt
 
 ACCEPTED_EXAMPLES = "`90s` or `1m30s` (also `500ms`, `2m`, `1:30`)"
 
@@ -15,6 +18,9 @@ _UNITS = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _UNIT_FORM = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|h|m|s))+")
 _CLOCK_FORM = re.compile(r"(\d+):([0-5]?\d(?:\.\d+)?)(?::([0-5]?\d(?:\.\d+)?))?")
 _NUMBER_FORM = re.compile(r"\d+(?:\.\d+)?")
+
+# No practice runs half a day: a longer duration is a typing mistake (or a hostile script).
+MAX_MS = 12 * 3_600_000
 
 
 class DurationError(ValueError):
@@ -37,40 +43,53 @@ def parse_duration(value: object, *, allow_negative: bool = False) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise DurationError(_not_a_duration(value))
     if isinstance(value, (int, float)):
-        if value < 0 and not allow_negative:
-            raise DurationError(f"{value!r} is negative; a duration here must be 0 or more")
-        return round(value * 1000)
-    text = value.strip().lower().replace(" ", "")
-    negative = text.startswith("-")
-    ms = _parse_unsigned(text[1:] if negative else text)
-    if ms is None:
-        raise DurationError(_not_a_duration(value))
+        if not math.isfinite(value):
+            raise DurationError(_not_a_duration(value))
+        negative, ms = value < 0, _bounded(abs(value) * 1000, value)
+    else:
+        text = value.strip().lower().replace(" ", "")
+        negative = text.startswith("-")
+        unsigned = _parse_unsigned(text[1:] if negative else text)
+        if unsigned is None:
+            raise DurationError(_not_a_duration(value))
+        ms = _bounded(unsigned, value)
     if negative and not allow_negative:
-        raise DurationError(f"{value!r} is negative; a duration here must be 0 or more")
+        raise DurationError(f"{excerpt(value)} is negative; a duration here must be 0 or more")
     return -ms if negative else ms
 
 
-def _parse_unsigned(text: str) -> int | None:
+def _bounded(ms: float, value: object) -> int:
+    if ms > MAX_MS:
+        raise DurationError(f"{excerpt(value)} is longer than {MAX_MS // 3_600_000} hours; "
+                            f"a duration here is at most {MAX_MS // 3_600_000}h")
+    return round(ms)
+
+
+def _parse_unsigned(text: str) -> float | None:
+    """Milliseconds, unrounded (so the caller can bound it before rounding); None when
+    the text is not a duration. Digit runs are capped so no number grows without limit."""
+    if len(text) > 40:
+        return None
     if _NUMBER_FORM.fullmatch(text):
-        return round(float(text) * 1000)
+        return float(text) * 1000
     if _UNIT_FORM.fullmatch(text):
         units = [unit for _, unit in _UNITS.findall(text)]
         if len(set(units)) != len(units):
             return None
-        return round(sum(float(n) * _UNIT_MS[u] for n, u in _UNITS.findall(text)))
+        return sum(float(n) * _UNIT_MS[u] for n, u in _UNITS.findall(text))
     clock = _CLOCK_FORM.fullmatch(text)
     if clock:
         a, b, c = clock.groups()
         if c is None:
-            return round((int(a) * 60 + float(b)) * 1000)
+            return (float(a) * 60 + float(b)) * 1000
         if "." in b:
             return None
-        return round((int(a) * 3600 + int(b) * 60 + float(c)) * 1000)
+        return (float(a) * 3600 + float(b) * 60 + float(c)) * 1000
     return None
 
 
 def _not_a_duration(value: object) -> str:
-    return f"{value!r} is not a duration; write it like {ACCEPTED_EXAMPLES}"
+    return f"{excerpt(value)} is not a duration; write it like {ACCEPTED_EXAMPLES}"
 
 
 def format_ms(ms: int, *, precise: bool = True, hours: bool = False, decimal: str = ".") -> str:

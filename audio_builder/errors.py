@@ -11,6 +11,28 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
+def excerpt(value: object, limit: int = 40) -> str:
+    """A rejected value as a message may quote it: at most `limit` characters of its repr.
+
+    Never the whole value: it may be huge (a YAML alias bomb expands to gigabytes when
+    printed) or secret (a key file named where a script was expected)."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** limit:
+        return "a very large number"
+    if isinstance(value, str) and len(value) > limit:
+        shown = repr(value[:limit])
+        return shown[:-1] + "..." + shown[-1]
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit] + "..."
+
+
 class AudioBuilderError(Exception):
     """The root of every error the program reports to a person."""
 

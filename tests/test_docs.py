@@ -44,7 +44,9 @@ def test_the_podcast_yaml_example_is_valid(tmp_path):
 
     [block] = [b for _, _, b in examples() if b.startswith("# file: podcast.yaml")]
     (tmp_path / "podcast.yaml").write_text(block.replace("image: images/cover.png", "image: c.png"))
-    (tmp_path / "c.png").write_bytes(b"")
+    from PIL import Image
+
+    Image.new("RGB", (1400, 1400)).save(tmp_path / "c.png")
     podcast = load_podcast(tmp_path)
     assert podcast.email == "hello@example.org" and podcast.base_url.endswith("/podcast/")
     (tmp_path / "podcast.yaml").write_text(block)

@@ -13,7 +13,7 @@ import mutagen
 from audio_builder.durations import format_human
 from audio_builder.errors import InputError
 from audio_builder.model import Podcast, Script
-from audio_builder.publish.cover import default_cover_png
+from audio_builder.publish.cover import default_cover_png, image_size
 from audio_builder.publish.feed import episode_guid, podcast_guid
 from audio_builder.publish.lock import Lock
 from audio_builder.sound.encode import FORMATS, Format
@@ -110,5 +110,6 @@ def cover_bytes(podcast: Podcast, script: Script | None = None) -> tuple[bytes, 
     """The picture for a track or the podcast, and its MIME type."""
     image = (script.image if script else None) or podcast.image
     if image is not None:
-        return image.read_bytes(), "image/jpeg" if image.suffix.lower() in (".jpg", ".jpeg") else "image/png"
+        data = image.read_bytes()
+        return data, "image/jpeg" if image_size(data)[2] == "JPEG" else "image/png"
     return default_cover_png(podcast.title), "image/png"

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal, overload
 
 from audio_builder.durations import DurationError, parse_duration
-from audio_builder.errors import InputError
+from audio_builder.errors import InputError, excerpt
+from audio_builder.script.paths import image_path, named_path
 from audio_builder.script.yamlfile import YamlMap
+
+# Counts people write (episodes, strikes, cycles) stay below this unless a field says less.
+MAX_COUNT = 1_000_000
 
 
 class Fields:
@@ -83,17 +88,21 @@ class Fields:
                              allow_negative=allow_negative)
 
     @overload
-    def positive_int(self, key: str, default: int, *, minimum: int = ...) -> int: ...
+    def positive_int(self, key: str, default: int, *, minimum: int = ...,
+                     maximum: int = ...) -> int: ...
     @overload
-    def positive_int(self, key: str, default: None = None, *, minimum: int = ...) -> int | None: ...
+    def positive_int(self, key: str, default: None = None, *, minimum: int = ...,
+                     maximum: int = ...) -> int | None: ...
 
-    def positive_int(self, key: str, default: int | None = None, *, minimum: int = 1) -> int | None:
+    def positive_int(self, key: str, default: int | None = None, *, minimum: int = 1,
+                     maximum: int = MAX_COUNT) -> int | None:
         if not self.has(key):
             return default
         value = self.mapping[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.error(key, f"`{key}` must be a whole number of at least {minimum}, "
-                                  f"not {value!r}")
+        if (isinstance(value, bool) or not isinstance(value, int)
+                or not minimum <= value <= maximum):
+            raise self.error(key, f"`{key}` must be a whole number from {minimum} to "
+                                  f"{maximum}, not {excerpt(value)}")
         return value
 
     def number(self, key: str, default: float, *, low: float, high: float) -> float:
@@ -101,7 +110,8 @@ class Fields:
             return default
         value = self.mapping[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            raise self.error(key, f"`{key}` must be a number from {low:g} to {high:g}, not {value!r}")
+            raise self.error(key, f"`{key}` must be a number from {low:g} to {high:g}, "
+                                  f"not {excerpt(value)}")
         return float(value)
 
     def boolean(self, key: str, default: bool) -> bool:
@@ -109,7 +119,7 @@ class Fields:
             return default
         value = self.mapping[key]
         if not isinstance(value, bool):
-            raise self.error(key, f"`{key}` must be true or false, not {value!r}")
+            raise self.error(key, f"`{key}` must be true or false, not {excerpt(value)}")
         return value
 
     def decibels(self, key: str, default: float) -> float:
@@ -126,10 +136,12 @@ class Fields:
         if isinstance(value, datetime.date):
             return value
         try:
-            return datetime.date.fromisoformat(str(value).strip())
+            if not isinstance(value, str):
+                raise ValueError
+            return datetime.date.fromisoformat(value.strip())
         except ValueError:
             raise self.error(key, f"`{key}` must be a date written YYYY-MM-DD, like 2026-11-20, "
-                                  f"not {value!r}") from None
+                                  f"not {excerpt(value)}") from None
 
     def text_list(self, key: str) -> tuple[str, ...]:
         if not self.has(key):
@@ -143,27 +155,22 @@ class Fields:
             raise self.error(key, f"`{key}` must be a list of words, like `[kindness, rest]`")
         return tuple(item.strip() for item in items if item.strip())
 
-    def existing_file(self, key: str, base_dir: Path) -> Path | None:
+    def image(self, key: str, root: Path | None = None) -> Path | None:
         if not self.has(key):
             return None
-        return existing_file(self.mapping[key], base_dir, self.file, self.line(key), key)
+        return image_path(self.mapping[key], named_in=self.file, line=self.line(key), key=key,
+                          root=root)
 
 
 def describe(value: object) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, bool):
-        return f"`{str(value).lower()}`"
-    return repr(value)
+    return excerpt(value)
 
 
 def unknown_key_message(key: str, allowed: list[str], what: str) -> str:
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     hint = f"did you mean `{close[0]}`?" if close else "the keys are " + ", ".join(
         f"`{k}`" for k in allowed)
-    return f"unknown key `{key}` in {what}; {hint}"
+    return f"unknown key `{key[:40]}` in {what}; {hint}"
 
 
 def read_duration(value: object, file: Path, line: int, key: str, *, allow_negative=False) -> int:
@@ -173,24 +180,28 @@ def read_duration(value: object, file: Path, line: int, key: str, *, allow_negat
         raise InputError(f"`{key}`: {error}", file, line) from None
 
 
+MIN_DB, MAX_DB = -96.0, 24.0         # silence to a loud boost; beyond is a mistake
 _DECIBELS = re.compile(r"([-+]?\d+(?:\.\d+)?)\s*(?:db)?", re.IGNORECASE)
 
 
 def read_decibels(value: object, file: Path, line: int, key: str) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    match = _DECIBELS.fullmatch(str(value).strip())
-    if not match:
-        raise InputError(f"`{key}`: {value!r} is not a level; write it in decibels, "
+        return _level_in_range(float(value), file, line, key)
+    match = _DECIBELS.fullmatch(str(value).strip()) if isinstance(value, str) else None
+    level = float(match.group(1)) if match else None
+    if level is None or not math.isfinite(level):
+        raise InputError(f"`{key}`: {excerpt(value)} is not a level; write it in decibels, "
                          "like `-24dB` or `6dB`", file, line)
-    return float(match.group(1))
+    return _level_in_range(level, file, line, key)
+
+
+def _level_in_range(level: float, file: Path, line: int, key: str) -> float:
+    if not math.isfinite(level) or not MIN_DB <= level <= MAX_DB:
+        raise InputError(f"`{key}`: {excerpt(level)} dB is out of range; write a level from "
+                         f"{MIN_DB:g}dB to {MAX_DB:g}dB, like `-24dB` or `6dB`", file, line)
+    return level
 
 
 def existing_file(value: object, base_dir: Path, file: Path, line: int, key: str) -> Path:
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(f"`{key}` must be a file path, not {describe(value)}", file, line)
-    path = (base_dir / value.strip()).expanduser()
-    if not path.is_file():
-        raise InputError(f"`{key}`: no file at {value.strip()!r} (looked in {base_dir}); "
-                         "paths are relative to the file that names them", file, line)
-    return path
+    """A file named in `file` at `line`, checked to stay in the project (see `paths`)."""
+    return named_path(value, named_in=file, line=line, key=key)

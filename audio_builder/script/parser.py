@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from audio_builder.errors import InputError
+from audio_builder.errors import InputError, excerpt
 from audio_builder.model import (
     At,
     Background,
@@ -24,13 +24,8 @@ from audio_builder.model import (
     Step,
     Words,
 )
-from audio_builder.script.fields import (
-    Fields,
-    describe,
-    existing_file,
-    read_duration,
-    unknown_key_message,
-)
+from audio_builder.script.fields import MAX_COUNT, Fields, describe, read_duration, unknown_key_message
+from audio_builder.script.paths import named_path, project_root_of
 from audio_builder.script.yamlfile import YamlList, YamlMap, read_yaml
 from audio_builder.sound import sounds
 
@@ -38,6 +33,9 @@ SCRIPT_KEYS = ("title", "description", "author", "date", "episode", "season", "i
                "language", "explicit", "keywords", "voice", "length", "background", "bell",
                "paragraph_pause", "steps")
 MAX_TITLE = 255
+MAX_STRIKES = 100          # a bell struck more often is a mistake, not a practice
+MAX_CYCLES = 1000
+MAX_INCLUDE_DEPTH = 20
 
 
 @dataclass(frozen=True)
@@ -47,11 +45,8 @@ class Context:
     file: Path
     paragraph_pause_ms: int
     default_bell: SoundRef
+    root: Path
     including: tuple[Path, ...] = ()
-
-    @property
-    def base_dir(self) -> Path:
-        return self.file.parent
 
     def place(self, line: int) -> Place:
         return Place(str(self.file), line)
@@ -59,10 +54,15 @@ class Context:
     def error(self, line: int, message: str) -> InputError:
         return InputError(message, self.file, line)
 
+    def named_file(self, value: object, line: int, key: str) -> Path:
+        return named_path(value, named_in=self.file, line=line, key=key, root=self.root)
 
-def load_script(path: Path) -> Script:
-    """Read and validate a practice script (includes spliced in)."""
+
+def load_script(path: Path, root: Path | None = None) -> Script:
+    """Read and validate a practice script (includes spliced in). Files it names must lie
+    in `root` (default: the project the script is in; see `script.paths`)."""
     path = Path(path)
+    root = Path(root) if root is not None else project_root_of(path)
     data = read_yaml(path)
     if data is None:
         raise InputError("the script is empty; start with `title:` and `steps:`", path, 1)
@@ -71,14 +71,15 @@ def load_script(path: Path) -> Script:
                          f"not {describe(data)}", path, getattr(data, "line", 1))
     fields = Fields(data, path, "a practice script")
     fields.reject_unknown(SCRIPT_KEYS)
-    base = path.parent
     context = Context(
         file=path,
         paragraph_pause_ms=fields.duration("paragraph_pause", 1500),
-        default_bell=_sound_ref(data.get("bell", "bowl"), sounds.BELLS, context_file=path,
-                                line=fields.line("bell"), key="bell"),
+        default_bell=SoundRef(name="bowl"),
+        root=root,
         including=(path.resolve(),),
     )
+    context = replace(context, default_bell=_sound_ref(data.get("bell", "bowl"), sounds.BELLS,
+                                                       context, fields.line("bell"), "bell"))
     steps = _read_steps(data.get("steps"), context, fields.line("steps"), top_level=True)
     lengths = _lengths(fields)
     episodes = _episodes(fields, lengths)
@@ -92,7 +93,7 @@ def load_script(path: Path) -> Script:
         date=fields.date("date"),
         episode=episodes[0] if episodes else None,
         season=fields.positive_int("season"),
-        image=fields.existing_file("image", base),
+        image=fields.image("image", root),
         language=fields.text("language", "en"),
         explicit=fields.boolean("explicit", False),
         keywords=fields.text_list("keywords"),
@@ -130,9 +131,11 @@ def _episodes(fields: Fields, lengths: tuple[int, ...]) -> tuple[int, ...]:
         return ()
     value = fields.raw("episode")
     values = list(value) if isinstance(value, list) else [value]
-    if not values or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values):
-        raise fields.error("episode", f"`episode` must be a whole number of at least 1 (or one per "
-                                      f"length, like `episode: [3, 9]`), not {value!r}")
+    if not values or any(isinstance(v, bool) or not isinstance(v, int)
+                         or not 1 <= v <= MAX_COUNT for v in values):
+        raise fields.error("episode", f"`episode` must be a whole number from 1 to {MAX_COUNT} "
+                                      f"(or one per length, like `episode: [3, 9]`), "
+                                      f"not {excerpt(value)}")
     if len(lengths) > 1 and len(values) != len(lengths):
         raise fields.error("episode", f"this practice has {len(lengths)} lengths, and each is its "
                                       f"own episode: give one number per length, like "
@@ -151,7 +154,7 @@ def _background(fields: Fields, context: Context) -> Background | None:
     value = fields.raw("background")
     line = fields.line("background")
     if not isinstance(value, YamlMap):
-        return Background(sound=_sound_ref(value, sounds.BACKGROUNDS, context.file, line,
+        return Background(sound=_sound_ref(value, sounds.BACKGROUNDS, context, line,
                                            "background"))
     inner = Fields(value, context.file, "`background`")
     inner.reject_unknown(("sound", "volume", "duck", "fade_in", "fade_out"))
@@ -163,7 +166,7 @@ def _background(fields: Fields, context: Context) -> Background | None:
         raise inner.error("duck", "`duck` is how far the background dips under speech; "
                                   "write it as a positive level, like `6dB`")
     return Background(
-        sound=_sound_ref(value["sound"], sounds.BACKGROUNDS, context.file, inner.line("sound"),
+        sound=_sound_ref(value["sound"], sounds.BACKGROUNDS, context, inner.line("sound"),
                          "sound"),
         volume_db=inner.decibels("volume", -24.0),
         duck_db=duck,
@@ -172,16 +175,17 @@ def _background(fields: Fields, context: Context) -> Background | None:
     )
 
 
-def _sound_ref(value: object, builtins: sounds.Registry, context_file: Path, line: int,
+def _sound_ref(value: object, builtins: sounds.Registry, context: Context, line: int,
                key: str) -> SoundRef:
     """A built-in name from `builtins`, or else a file relative to the script."""
     if isinstance(value, str) and value.strip() in builtins:
         return SoundRef(name=value.strip())
     if isinstance(value, str) and "." not in value and "/" not in value:
         names = ", ".join(builtins)
-        raise InputError(f"`{key}`: no built-in {builtins.kind} called {value!r}; "
-                         f"the built-ins are {names}, or give an audio file", context_file, line)
-    return SoundRef(path=existing_file(value, context_file.parent, context_file, line, key))
+        raise context.error(line, f"`{key}`: no built-in {builtins.kind} called "
+                                  f"{excerpt(value)}; the built-ins are {names}, or give an "
+                                  "audio file")
+    return SoundRef(path=context.named_file(value, line, key))
 
 
 # --- steps ----------------------------------------------------------------------------
@@ -269,7 +273,7 @@ def _add_words(parts: list, text: str) -> None:
 def _inline_pause(mark: str, context: Context, line: int) -> int:
     match = _PAUSE_MARK.fullmatch(mark)
     if not match:
-        raise context.error(line, f"`[{mark}]` is not an inline mark; the one mark is a pause, "
+        raise context.error(line, f"`[{mark[:40]}]` is not an inline mark; the one mark is a pause, "
                                   "like `[pause 3s]` or `[pause 1m30s]`")
     return read_duration(match.group(1), context.file, line, "[pause]")
 
@@ -281,9 +285,9 @@ def _pause(value: object, context: Context, line: int) -> Pause:
         high = read_duration(high_text, context.file, line, "pause") if high_text.strip() else None
         if low <= 0:
             raise context.error(line, f"a flexible pause needs a minimum above 0, like "
-                                      f"`pause: 5s..30s`; {value!r} starts at 0")
+                                      f"`pause: 5s..30s`; {excerpt(value)} starts at 0")
         if high is not None and high < low:
-            raise context.error(line, f"`pause: {value}` has its maximum below its minimum; "
+            raise context.error(line, f"`pause: {excerpt(value)}` has its maximum below its minimum; "
                                       "write MIN..MAX, like `20s..2m`")
         return Pause(low, high, context.place(line))
     ms = read_duration(value, context.file, line, "pause")
@@ -298,21 +302,23 @@ def _bell(value: object, context: Context, line: int) -> Bell:
     if isinstance(value, int):
         strikes = value
     elif isinstance(value, str):
-        sound = _sound_ref(value, sounds.BELLS, context.file, line, "bell")
+        sound = _sound_ref(value, sounds.BELLS, context, line, "bell")
     elif isinstance(value, YamlMap):
         fields = Fields(value, context.file, "`bell`")
         fields.reject_unknown(("sound", "strikes", "gap", "volume"))
         if fields.has("sound"):
-            sound = _sound_ref(value["sound"], sounds.BELLS, context.file, fields.line("sound"),
+            sound = _sound_ref(value["sound"], sounds.BELLS, context, fields.line("sound"),
                                "sound")
-        strikes = fields.positive_int("strikes", 1)
+        strikes = fields.positive_int("strikes", 1, maximum=MAX_STRIKES)
         gap = fields.duration("gap", 5000)
         volume = fields.decibels("volume", 0.0)
     else:
         raise context.error(line, f"`bell` takes a number of strikes, a sound, or "
                                   f"`{{sound, strikes, gap, volume}}`, not {describe(value)}")
-    if strikes < 1:
-        raise context.error(line, "`bell` needs at least 1 strike")
+    if not 1 <= strikes <= MAX_STRIKES:
+        raise context.error(line, f"`bell` strikes from 1 to {MAX_STRIKES} times, not "
+                                  f"{excerpt(strikes)}; for a long sequence of bells, use "
+                                  "several `bell` steps with pauses between")
     if gap <= 0:
         raise context.error(line, "a bell's `gap` must be longer than 0")
     return Bell(sound, strikes, gap, volume, context.place(line))
@@ -331,7 +337,7 @@ def _breathe(value: object, context: Context, line: int) -> Breathe:
     in_ms, out_ms = fields.duration("in", 0), fields.duration("out", 0)
     if in_ms <= 0 or out_ms <= 0:
         raise fields.error(None, "`in` and `out` of `breathe` must be longer than 0")
-    cycles = fields.positive_int("cycles", 3)
+    cycles = fields.positive_int("cycles", 3, maximum=MAX_CYCLES)
     cues = fields.positive_int("cues", cycles, minimum=0)
     if cues > cycles:
         raise fields.error("cues", f"`cues: {cues}` is more than the {cycles} cycles; "
@@ -362,23 +368,23 @@ def _sound(value: object, context: Context, line: int) -> SoundStep:
         fields.reject_unknown(("file", "volume", "wait"))
         if not fields.has("file"):
             raise fields.error(None, "`sound` needs `file:`, the path of an audio file")
-        return SoundStep(existing_file(value["file"], context.base_dir, context.file,
-                                       fields.line("file"), "file"),
+        return SoundStep(context.named_file(value["file"], fields.line("file"), "file"),
                          fields.decibels("volume", 0.0), fields.boolean("wait", True),
                          context.place(line))
-    return SoundStep(existing_file(value, context.base_dir, context.file, line, "sound"),
-                     0.0, True, context.place(line))
+    return SoundStep(context.named_file(value, line, "sound"), 0.0, True, context.place(line))
 
 
 def _include(value: object, context: Context, line: int) -> tuple[Step, ...]:
-    target = existing_file(value, context.base_dir, context.file, line, "include").resolve()
+    target = context.named_file(value, line, "include")
+    if len(context.including) > MAX_INCLUDE_DEPTH:
+        raise context.error(line, f"`include` nests more than {MAX_INCLUDE_DEPTH} files deep; "
+                                  "include the parts from one file instead of a chain")
     if target in context.including:
         chain = " -> ".join(p.name for p in (*context.including, target))
         raise context.error(line, f"`include` makes a cycle ({chain}); "
                                   "a file cannot include itself, directly or through others")
     data = read_yaml(target)
-    inner = Context(target, context.paragraph_pause_ms, context.default_bell,
-                    (*context.including, target))
+    inner = replace(context, file=target, including=(*context.including, target))
     if isinstance(data, YamlMap):
         if "steps" not in data:
             raise InputError("an included file must hold `steps:` (or be a list of steps)",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from audio_builder.errors import InputError
+from audio_builder.errors import InputError, excerpt
 from audio_builder.model import Person, Podcast
 from audio_builder.script.fields import Fields, describe
+from audio_builder.script.paths import PODCAST_FILE
 from audio_builder.script.yamlfile import YamlMap, read_yaml
 
-PODCAST_FILE = "podcast.yaml"
 PODCAST_KEYS = ("title", "author", "email", "description", "base_url", "image", "language",
                 "category", "explicit", "guid", "copyright", "license", "people", "funding")
 
@@ -28,7 +28,7 @@ def load_podcast(root: Path) -> Podcast:
     fields.reject_unknown(PODCAST_KEYS)
     email = fields.text("email")
     if email is not None and "@" not in email:
-        raise fields.error("email", f"`email` {email!r} is not an email address")
+        raise fields.error("email", f"`email` {excerpt(email)} is not an email address")
     base_url = fields.text("base_url")
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise fields.error("base_url", "`base_url` must start with https:// (where output/ "
@@ -38,7 +38,7 @@ def load_podcast(root: Path) -> Podcast:
         try:
             guid = str(uuid.UUID(guid))
         except ValueError:
-            raise fields.error("guid", f"`guid` {guid!r} is not a guid; copy the podcast:guid of "
+            raise fields.error("guid", f"`guid` {excerpt(guid)} is not a guid; copy the podcast:guid of "
                                        f"your published feed (like 9b024349-ccf0-5f69-a609-"
                                        f"6b82873eab3c)") from None
     funding_url, funding_text = _funding(fields)
@@ -48,7 +48,7 @@ def load_podcast(root: Path) -> Podcast:
         email=email,
         description=fields.text("description", "") or "",
         base_url=base_url,
-        image=fields.existing_file("image", root),
+        image=fields.image("image", root),
         language=fields.text("language", "en"),
         category=fields.text("category", Podcast.category),
         explicit=fields.boolean("explicit", False),
@@ -75,7 +75,7 @@ def _people(fields: Fields) -> tuple[Person, ...]:
                 "name", "role", "href"}:
             href = entry.get("href")
             if href is not None and not str(href).startswith(("http://", "https://")):
-                raise fields.error("people", f"`href` {href!r} must be a web address (https://...)")
+                raise fields.error("people", f"`href` {excerpt(href)} must be a web address (https://...)")
             people.append(Person(name=entry["name"].strip(), role=str(entry.get("role") or "host").lower(),
                                  href=str(href) if href else None))
         else:

@@ -7,10 +7,9 @@ from pathlib import Path
 
 from audio_builder.errors import InputError
 from audio_builder.model import Podcast, VoiceProfile
-from audio_builder.script.podcast import PODCAST_FILE, load_podcast
+from audio_builder.script.paths import marked_folder
+from audio_builder.script.podcast import load_podcast
 from audio_builder.script.voices import load_profiles
-
-MARKERS = (PODCAST_FILE, "voices", "scripts")
 
 
 @dataclass(frozen=True)
@@ -34,10 +33,7 @@ def find_root(near: Path | None = None) -> Path:
     start = (near or Path.cwd()).resolve()
     if start.is_file():
         start = start.parent
-    for folder in (start, *start.parents):
-        if any((folder / marker).exists() for marker in MARKERS):
-            return folder
-    return Path.cwd()
+    return marked_folder(start) or Path.cwd()
 
 
 def open_project(near: Path | None = None) -> Project:

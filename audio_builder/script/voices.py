@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from audio_builder.errors import InputError
+from audio_builder.errors import InputError, excerpt
 from audio_builder.model import VoiceProfile
 from audio_builder.script.fields import Fields, describe
+from audio_builder.script.paths import named_path
 from audio_builder.script.yamlfile import YamlMap, read_yaml
 
 PROFILE_KEYS = ("engine", "voice", "rate", "sentence_pause", "pronounce")
@@ -37,16 +38,19 @@ def load_profile(path: Path, project_pronounce: tuple[tuple[str, str], ...] = ()
     fields = Fields(data, path, "a voice profile")
     engine = fields.text("engine", required=True)
     if engine not in ENGINES:
-        raise fields.error("engine", f"unknown engine {engine!r}; the engines are "
+        raise fields.error("engine", f"unknown engine {excerpt(engine)}; the engines are "
                                      + ", ".join(ENGINES))
     if engine == "recorded":
         return _recorded_profile(fields, path)
     fields.reject_unknown(PROFILE_KEYS)
     own = _pronounce(fields)
+    voice = fields.text("voice")
+    if voice and any(mark in voice for mark in ("/", "\\", "~", "..")):
+        named_path(voice, named_in=path, line=fields.line("voice"), key="voice", must_exist=False)
     return VoiceProfile(
         name=path.stem,
         engine=engine,
-        voice=fields.text("voice"),
+        voice=voice,
         rate=fields.number("rate", 1.0, low=0.25, high=4.0),
         sentence_pause_ms=fields.duration("sentence_pause", 700),
         pronounce=own + tuple(rule for rule in project_pronounce
@@ -107,7 +111,7 @@ def _rules(rules: YamlMap, file: Path) -> tuple[tuple[str, str], ...]:
     result = []
     for word, spoken in rules.items():
         if isinstance(spoken, (dict, list)) or spoken is None or not str(spoken).strip():
-            raise InputError(f"`{word}`: say how to pronounce it, like `metta: mettah`",
+            raise InputError(f"`{str(word)[:40]}`: say how to pronounce it, like `metta: mettah`",
                              file, rules.line_of(word))
         result.append((str(word).lower(), str(spoken).strip()))
     return tuple(result)

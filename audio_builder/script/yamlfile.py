@@ -4,6 +4,10 @@ Mappings load as `YamlMap` and sequences as `YamlList`, which remember where eac
 item stands. Only the safe YAML types are built; a Python tag is an error. Times such as
 `1:30` stay text (YAML 1.1 would read them as base-60 numbers), so the duration parser
 sees what the author wrote.
+
+Aliases (`*name`) may repeat values, but only up to `ALIAS_BUDGET` more values than the file
+itself holds: a few hundred bytes of nested aliases ("billion laughs") would otherwise
+expand to gigabytes the moment anything prints them.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ _DECIMAL_FLOAT = re.compile(
     r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
 )
+ALIAS_BUDGET = 100_000
+MAX_NUMBER_CHARS = 40
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 
@@ -87,21 +93,84 @@ def _construct_list(loader: _Loader, node: yaml.SequenceNode) -> YamlList:
     return result
 
 
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    if len(node.value) > MAX_NUMBER_CHARS:
+        raise InputError(f"a number of {len(node.value)} digits; no value here needs more "
+                         f"than {MAX_NUMBER_CHARS}", line=node.start_mark.line + 1)
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
+_Loader.add_constructor(_INT_TAG, _construct_int)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_aliases(root: yaml.Node) -> None:
+    """Refuse a document whose aliases expand it by more than `ALIAS_BUDGET` values, or
+    that holds itself. Counts with a memo, so a bomb costs as much as its own size."""
+    expanded: dict[int, int] = {}
+    shared: list[yaml.Node] = []
+    open_nodes: set[int] = set()
+
+    def count(node: yaml.Node) -> int:
+        key = id(node)
+        if key in expanded:
+            shared.append(node)
+            return expanded[key]
+        if key in open_nodes:
+            raise InputError("an alias (`*name`) refers to the list or mapping it stands in; "
+                             "a value cannot contain itself", line=node.start_mark.line + 1)
+        open_nodes.add(key)
+        total = 1 + sum(count(child) for child in _children(node))
+        open_nodes.discard(key)
+        expanded[key] = total
+        return total
+
+    total = count(root)
+    if total > len(expanded) + ALIAS_BUDGET:
+        first = min(shared, key=lambda node: node.start_mark.index)
+        raise InputError(f"the aliases (`*name`) of the anchor here repeat values so often "
+                         f"that the file would expand to more than {ALIAS_BUDGET:,} values; "
+                         "write the repeated steps out, or put them in a file and `include` it",
+                         line=first.start_mark.line + 1)
+
+
+def _load(text: str):
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_aliases(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def parse_yaml(text: str, file: str | Path) -> Any:
     """Parse YAML text; errors name the file and line and say how to fix them."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+        return _load(text)
     except InputError as error:
         raise InputError(error.message, file, error.line) from None
+    except RecursionError:
+        raise InputError("lists and mappings are nested too deeply; a script needs only a "
+                         "few levels", file) from None
     except yaml.constructor.ConstructorError as error:
         mark = error.problem_mark
+        problem = (error.problem or "a value that cannot be read")[:200]
+        hint = ("remove the `!!` tag" if "tag" in problem
+                else "write it as text, a number, a list or a mapping")
         raise InputError(
-            f"{error.problem}; only plain YAML is read (text, numbers, lists, mappings), "
-            "remove the `!!` tag",
+            f"{problem}; only plain YAML is read (text, numbers, lists, mappings), {hint}",
             file,
             mark.line + 1 if mark else None,
         ) from None

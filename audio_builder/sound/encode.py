@@ -10,7 +10,7 @@ import numpy as np
 
 from audio_builder.errors import BuildError
 from audio_builder.sound.audio import SAMPLE_RATE
-from audio_builder.sound.media import ffmpeg_exe
+from audio_builder.sound.media import ffmpeg_exe, ffmpeg_file
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,7 +77,7 @@ def encode(blocks: Iterable[np.ndarray], path, *, fmt: Format, channels: int,
     command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y",
                "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", str(channels), "-i", "pipe:0",
                "-map_metadata", "-1", *(arg.format(bitrate=bitrate) for arg in fmt.codec_args),
-               str(path)]
+               ffmpeg_file(path)]
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     stdin, stderr = process.stdin, process.stderr
     assert stdin is not None and stderr is not None    # both piped

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -30,11 +31,18 @@ def ffmpeg_exe() -> str:
                          "or install ffmpeg") from None
 
 
+def ffmpeg_file(path: Path | str) -> str:
+    """A path as ffmpeg must be given it: absolute and marked as a file, so no name (such
+    as `pipe:0`, `http://...` or `-i`) is read as a protocol or an option."""
+    return "file:" + os.path.abspath(path)
+
+
 def decode(path: Path, sample_format: str = "f32le", into: Path | None = None) -> bytes:
     """Any file ffmpeg reads, as raw stereo samples at 44.1 kHz (`f32le` or `s16le`):
     returned, or written to `into` (a whole track, kept out of memory)."""
-    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-i", str(path), "-f", sample_format,
-               "-ac", "2", "-ar", str(SAMPLE_RATE), str(into) if into else "pipe:1"]
+    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-i", ffmpeg_file(path),
+               "-f", sample_format, "-ac", "2", "-ar", str(SAMPLE_RATE),
+               ffmpeg_file(into) if into else "pipe:1"]
     result = subprocess.run(command, capture_output=True)
     decoded = into.is_file() and into.stat().st_size > 0 if into else bool(result.stdout)
     if result.returncode != 0 or not decoded:

@@ -1,0 +1,243 @@
+"""Hostile input: memory bombs, files outside the project, values out of every range.
+
+Each case goes through the command line: exit 2, a located message that does not echo the
+input, nothing written to output/; where memory was the problem, the peak is measured in a
+child process (with a hard limit, so a regression fails instead of exhausting the machine)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ffprobe_duration, run, write
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BOMB_ANCHORS = """\
+x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]
+x1: &a1 [*a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0]
+x2: &a2 [*a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1]
+x3: &a3 [*a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2]
+x4: &a4 [*a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3]
+x5: &a5 [*a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4]
+x6: &a6 [*a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5]
+x7: &a7 [*a6, *a6, *a6, *a6, *a6, *a6, *a6, *a6, *a6]
+x8: &a8 [*a7, *a7, *a7, *a7, *a7, *a7, *a7, *a7, *a7]
+"""
+SECRET = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW"
+
+
+@pytest.fixture
+def tones(project) -> Path:
+    """A project whose default voice is the fast tone engine."""
+    write(project / "voices" / "default.yaml", "engine: tones\nrate: 1\n")
+    return project
+
+
+def assert_refused(result, where: str, *words: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(where), result.stderr
+    for word in words:
+        assert word in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+    assert len(result.stderr) < 1000
+
+
+def assert_nothing_written(project: Path) -> None:
+    assert not (project / "output").exists() or not any((project / "output").iterdir())
+
+
+def peak_run(project: Path, *args: str, limit_mb: int = 2000) -> tuple[int, float]:
+    """Run the command line in a child process under an address-space limit; its exit
+    status and its peak resident memory in MB (children included)."""
+    probe = (
+        "import resource, subprocess, sys\n"
+        f"limit = {limit_mb} * 2**20\n"
+        "def cap(): resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
+        "code = subprocess.run([sys.executable, '-m', 'audio_builder', *sys.argv[1:]],\n"
+        "                      preexec_fn=cap, stdout=subprocess.DEVNULL,\n"
+        "                      stderr=subprocess.DEVNULL).returncode\n"
+        "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", probe, *args], cwd=project, env=env,
+                            capture_output=True, text=True, check=True)
+    code, kilobytes = result.stdout.split()
+    return int(code), int(kilobytes) / 1024
+
+
+# --- defect 1: memory bombs -------------------------------------------------------------
+
+@pytest.mark.parametrize("key", ["episode", "season", "explicit", "date", "title", "keywords"])
+def test_an_alias_bomb_in_a_script_field_is_refused_quickly(tones, key):
+    title = "" if key == "title" else "title: T\n"
+    write(tones / "scripts" / "bomb.yaml",
+          BOMB_ANCHORS + title + f"{key}: *a8\nsteps:\n  - Hi.\n")
+    result = run("check", "scripts/bomb.yaml")
+    assert_refused(result, "scripts/bomb.yaml:1: ", "aliases", "100,000")
+
+
+@pytest.mark.parametrize("step", ["pause: *a8", "say: {text: Hi., rate: *a8}", "bell: *a8"])
+def test_an_alias_bomb_in_a_step_is_refused(tones, step):
+    write(tones / "scripts" / "bomb.yaml", BOMB_ANCHORS + f"title: T\nsteps:\n  - {step}\n")
+    assert_refused(run("check", "scripts/bomb.yaml"), "scripts/bomb.yaml:1: ", "aliases")
+
+
+def test_an_alias_bomb_in_podcast_yaml_is_refused(tones):
+    write(tones / "podcast.yaml", BOMB_ANCHORS + "title: P\nauthor: A\nexplicit: *a8\n")
+    write(tones / "scripts" / "a.yaml", "title: T\nsteps:\n  - Hi.\n")
+    assert_refused(run("check"), "podcast.yaml:1: ", "aliases")
+
+
+def test_an_alias_bomb_stays_small_in_memory(tones):
+    write(tones / "scripts" / "bomb.yaml", BOMB_ANCHORS + "title: T\nepisode: *a8\n"
+                                                          "steps:\n  - Hi.\n")
+    code, peak_mb = peak_run(tones, "check", "scripts/bomb.yaml")
+    assert code == 2
+    assert peak_mb < 200, peak_mb
+
+
+def test_a_value_that_holds_itself_is_refused(tones):
+    write(tones / "scripts" / "loop.yaml", "title: T\nsteps: &s\n  - Hi.\n  - *s\n")
+    assert_refused(run("check", "scripts/loop.yaml"), "scripts/loop.yaml:2: ", "itself")
+
+
+def test_a_billion_bell_strikes_are_refused_without_memory(tones):
+    write(tones / "scripts" / "bells.yaml", "title: T\nsteps:\n  - Hi.\n  - bell: 1000000000\n")
+    assert_refused(run("build", "scripts/bells.yaml"), "scripts/bells.yaml:4: ", "1 to 100")
+    assert_nothing_written(tones)
+    code, peak_mb = peak_run(tones, "check", "scripts/bells.yaml")
+    assert code == 2 and peak_mb < 200, peak_mb
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("title: T\nlength: 9999h\nsteps:\n  - Hi.\n", 2, "at most 12h"),
+    ("title: T\nsteps:\n  - pause: 13h\n", 3, "at most 12h"),
+    ("title: T\nsteps:\n  - Hi [pause 100h] there.\n", 3, "at most 12h"),
+    ("title: T\nsteps:\n  - bell: {strikes: 101}\n", 3, "from 1 to 100"),
+    ("title: T\nsteps:\n  - breathe: {in: 4s, out: 4s, cycles: 5000}\n", 3, "from 1 to 1000"),
+    ("title: T\nepisode: " + "9" * 5000 + "\nsteps:\n  - Hi.\n", 2, "digits"),
+    ("title: T\nepisode: 99999999999\nsteps:\n  - Hi.\n", 2, "from 1 to"),
+    ("title: T\nsteps:\n  - bell: {volume: 1000dB}\n", 3, "-96dB to 24dB"),
+])
+def test_counts_and_durations_are_bounded(tones, text, line, words):
+    write(tones / "scripts" / "big.yaml", text)
+    result = run("build", "scripts/big.yaml")
+    assert_refused(result, f"scripts/big.yaml:{line}: ", words)
+    assert "9" * 100 not in result.stderr
+    assert_nothing_written(tones)
+
+
+def test_a_long_rejected_value_is_cut_in_the_message(tones):
+    write(tones / "scripts" / "long.yaml", "title: T\ndate: " + "x" * 5000 + "\nsteps:\n  - Hi.\n")
+    result = run("check", "scripts/long.yaml")
+    assert_refused(result, "scripts/long.yaml:2: ", "YYYY-MM-DD", "...")
+    assert "x" * 60 not in result.stderr
+
+
+# --- defect 2: files leave their place --------------------------------------------------
+
+def fake_key(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    key = folder / "id_ed25519"
+    key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n" + SECRET + "\n"
+                   "-----END OPENSSH PRIVATE KEY-----\n")
+    return key
+
+
+def tone_wav(path: Path, seconds: float = 1.0) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    t = np.arange(int(seconds * 22_050)) / 22_050
+    tone = (0.3 * np.sin(2 * np.pi * 330 * t) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as file:
+        file.setnchannels(1), file.setsampwidth(2), file.setframerate(22_050)
+        file.writeframes(tone.tobytes())
+    return path
+
+
+@pytest.mark.parametrize("step", [
+    "sound: {outside}/x.wav", "include: {outside}/id_ed25519", "bell: {outside}/x.wav",
+    "include: ../../outside/id_ed25519",
+])
+def test_a_file_outside_the_project_is_refused(tones, step):
+    outside = tones.parent / "outside"
+    fake_key(outside)
+    tone_wav(outside / "x.wav")
+    write(tones / "scripts" / "steal.yaml",
+          "title: T\nsteps:\n  - Hi.\n  - " + step.format(outside=outside) + "\n")
+    result = run("build", "scripts/steal.yaml")
+    assert_refused(result, "scripts/steal.yaml:4: ", "outside the project", "AUDIO_BUILDER_ALLOW")
+    assert SECRET[:20] not in result.stderr
+    assert_nothing_written(tones)
+
+
+def test_an_image_outside_the_project_is_neither_embedded_nor_published(tones):
+    write(tones / "scripts" / "cover.yaml", "title: T\nimage: /etc/passwd\nsteps:\n  - Hi.\n")
+    assert_refused(run("build", "scripts/cover.yaml"), "scripts/cover.yaml:2: ",
+                   "outside the project")
+    assert_nothing_written(tones)
+    write(tones / "podcast.yaml", "title: P\nauthor: A\nimage: /etc/passwd\n")
+    assert_refused(run("feed"), "podcast.yaml:3: ", "outside the project")
+    assert not (tones / "output" / "images").exists()
+
+
+def test_an_image_must_really_be_a_picture_of_a_sane_size(tones):
+    from PIL import Image
+
+    fake_key(tones / "art")
+    write(tones / "scripts" / "cover.yaml", "title: T\nimage: ../art/id_ed25519\nsteps:\n  - Hi.\n")
+    result = run("build", "scripts/cover.yaml")
+    assert_refused(result, "scripts/cover.yaml:2: ", "not a PNG or JPEG")
+    assert SECRET[:20] not in result.stderr
+    Image.new("1", (20_000, 100)).save(tones / "art" / "wide.png")
+    write(tones / "scripts" / "cover.yaml", "title: T\nimage: ../art/wide.png\nsteps:\n  - Hi.\n")
+    assert_refused(run("build", "scripts/cover.yaml"), "scripts/cover.yaml:2: ", "20000×100")
+    assert_nothing_written(tones)
+
+
+def test_an_include_of_a_key_file_does_not_print_the_key(tones):
+    fake_key(tones / "scripts" / "parts")
+    write(tones / "scripts" / "inc.yaml", "title: T\nsteps:\n  - include: parts/id_ed25519\n")
+    result = run("check", "scripts/inc.yaml")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert SECRET[:20] not in result.stderr
+    assert len(result.stderr) < 400
+
+
+def test_a_link_out_of_the_project_is_refused(tones):
+    outside = tones.parent / "outside"
+    tone_wav(outside / "x.wav")
+    (tones / "scripts" / "x.wav").symlink_to(outside / "x.wav")
+    write(tones / "scripts" / "link.yaml", "title: T\nsteps:\n  - sound: x.wav\n")
+    assert_refused(run("check", "scripts/link.yaml"), "scripts/link.yaml:3: ", "outside")
+
+
+def test_a_folder_the_user_allows_may_be_used(tones, monkeypatch):
+    outside = tones.parent / "bells"
+    tone_wav(outside / "x.wav")
+    write(tones / "scripts" / "a.yaml", f"title: T\nsteps:\n  - sound: {outside}/x.wav\n")
+    monkeypatch.setenv("AUDIO_BUILDER_ALLOW", str(outside))
+    result = run("check", "scripts/a.yaml")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_voice_profile_cannot_name_a_model_outside_the_project(tones):
+    write(tones / "voices" / "far.yaml", "engine: piper\nvoice: ../../elsewhere/model\n")
+    write(tones / "scripts" / "a.yaml", "title: T\nsteps:\n  - Hi.\n")
+    assert_refused(run("check"), "voices/far.yaml:2: ", "outside the project")
+
+
+@pytest.mark.voice
+def test_a_sound_file_named_like_an_ffmpeg_protocol_is_read_as_a_file(tones):
+    tone_wav(tones / "scripts" / "pipe:0", seconds=2.0)
+    write(tones / "scripts" / "proto.yaml", "title: T\nsteps:\n  - sound: pipe:0\n  - Hi.\n")
+    result = subprocess.run([sys.executable, "-m", "audio_builder", "build", "-q",
+                             "scripts/proto.yaml"], cwd=tones, input=b"not audio",
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True)
+    assert result.returncode == 0, result.stderr
+    assert 2.0 < ffprobe_duration(tones / "output" / "proto.mp3") < 4.0
