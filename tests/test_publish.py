@@ -1,6 +1,7 @@
 """Publishing, checked with real clients: feedparser, podcastparser, gPodder's gpo over HTTP,
 ffprobe and mutagen, webvtt-py and srt, and the page in headless Chromium."""
 
+import itertools
 import json
 import os
 import shutil
@@ -176,8 +177,11 @@ def test_captions_parse_with_independent_readers(site):
     assert all(len(line) <= 65 for c in cues for line in c.text.splitlines())
     assert any("\n" in c.text for c in cues)            # the long sentence is folded
     subtitles = list(srt.parse((output(site) / "first.srt").read_text()))
-    assert [" ".join(s.content.split()) for s in subtitles] == [" ".join(c.text.split()) for c in cues]
+    assert " ".join(s.content for s in subtitles).split() == " ".join(c.text for c in cues).split()
     assert all(len(line) <= 32 for s in subtitles for line in s.content.splitlines())
+    assert all(len(s.content.splitlines()) <= 2 for s in subtitles) and len(subtitles) > len(cues)
+    assert all(a.end <= b.start and a.start < a.end for a, b in itertools.pairwise(subtitles))
+    assert subtitles[0].start.total_seconds() == pytest.approx(seconds(cues[0].start))
     chapters = json.loads((output(site) / "first.chapters.json").read_text())
     assert chapters["version"] == "1.2.0"
     assert [c["title"] for c in chapters["chapters"]] == ["Arriving", "Closing"]

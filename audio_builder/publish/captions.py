@@ -12,6 +12,7 @@ from audio_builder.timeline import Timeline
 
 LINE_LENGTH = 65
 SRT_LINE_LENGTH = 32         # the Podcasting 2.0 transcript guidance for SRT captions
+SRT_LINES = 2
 
 
 def caption_cues(timeline: Timeline, line_length: int = LINE_LENGTH) -> list[tuple[int, int, str]]:
@@ -27,9 +28,25 @@ def to_vtt(timeline: Timeline) -> str:
     return "\n".join(lines)
 
 
+def srt_cues(timeline: Timeline) -> list[tuple[int, int, str]]:
+    """The SRT's cues: lines of at most 32 characters, at most two to a cue (the Podcasting 2.0
+    guidance). A longer sentence becomes several cues that share its time by their length."""
+    cues = []
+    for start, end, text in caption_cues(timeline, SRT_LINE_LENGTH):
+        lines = text.split("\n")
+        groups = ["\n".join(lines[i:i + SRT_LINES]) for i in range(0, len(lines), SRT_LINES)]
+        total, done, at = sum(map(len, groups)), 0, start
+        for group in groups:
+            done += len(group)
+            stop = start + (end - start) * done // total
+            cues.append((at, stop, group))
+            at = stop
+    return cues
+
+
 def to_srt(timeline: Timeline) -> str:
     lines = []
-    for number, (start, end, text) in enumerate(caption_cues(timeline, SRT_LINE_LENGTH), 1):
+    for number, (start, end, text) in enumerate(srt_cues(timeline), 1):
         lines += [str(number), f"{format_ms(start, hours=True, decimal=',')} --> "
                                 f"{format_ms(end, hours=True, decimal=',')}", text, ""]
     return "\n".join(lines)
