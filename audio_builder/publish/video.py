@@ -20,7 +20,7 @@ from audio_builder.files import write_file_atomically
 from audio_builder.model import Podcast
 from audio_builder.publish.tracks import Track, audio_seconds, cover_bytes
 from audio_builder.script.text import fold_paragraphs
-from audio_builder.sound.media import ffmpeg_exe
+from audio_builder.sound.media import ffmpeg_exe, ffmpeg_file
 
 WIDTH, HEIGHT = 1280, 720
 BACKGROUND = (46, 72, 84)            # the generated cover's slate
@@ -74,9 +74,9 @@ def _frame(picture: bytes) -> bytes:
 def _encode(frame: Path, audio: Path, audio_codec: str, captions: Path, track: Track,
             out: Path) -> None:
     command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y",
-               "-loop", "1", "-framerate", "1", "-i", str(frame), "-i", str(audio)]
+               "-loop", "1", "-framerate", "1", "-i", ffmpeg_file(frame), "-i", ffmpeg_file(audio)]
     if captions.is_file():
-        command += ["-i", str(captions)]
+        command += ["-i", ffmpeg_file(captions)]
     command += ["-map", "0:v", "-map", "1:a"]
     if captions.is_file():
         command += ["-map", "2:s", "-c:s", "mov_text",
@@ -88,7 +88,7 @@ def _encode(frame: Path, audio: Path, audio_codec: str, captions: Path, track: T
                 # -t, not -shortest: that would stop at the last caption
                 "-metadata", f"title={track.title}", "-t", f"{audio_seconds(audio):.3f}",
                 "-movflags", "+faststart",
-                "-f", "mp4", str(out)]
+                "-f", "mp4", ffmpeg_file(out)]
     result = subprocess.run(command, capture_output=True, check=False)
     if result.returncode != 0:
         message = result.stderr.decode(errors="replace").strip().splitlines()
