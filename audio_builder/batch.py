@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audio_builder.build import Builder, BuiltTrack, OutputSettings
+from audio_builder.errors import ErrorGroup
 from audio_builder.model import Place, Script, Utterance
+from audio_builder.publish.tracks import shared_names
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project, open_project
 from audio_builder.speech.cache import SpeechCache
@@ -53,6 +55,9 @@ def build_scripts(project: Project, scripts: list[Script], options: BatchOptions
     progress = progress or (lambda stage, done, total: None)
     checker = _builder(project, options)
     scripts = [checker.with_voice(script) for script in scripts]
+    clashes = shared_names(scripts, options.lengths)
+    if clashes:
+        raise ErrorGroup(clashes) if len(clashes) > 1 else clashes[0]
     pieces = _distinct_pieces(scripts)
     cache, key = SpeechCache(options.cache_dir), checker.synthesizer.key   # the builders' cache
     missing = pieces if options.force else [

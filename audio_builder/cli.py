@@ -25,6 +25,7 @@ from audio_builder.progress import progress_bars
 from audio_builder.publish.feedcheck import check_feed
 from audio_builder.publish.lock import read_lock
 from audio_builder.publish.site import publish
+from audio_builder.publish.tracks import shared_names
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import find_scripts, open_project
 from audio_builder.serve import serve
@@ -190,10 +191,11 @@ def check(paths, lengths, voice):
     """Validate scripts without synthesizing; print each track's estimated length."""
     project = open_project(paths[0] if paths else None)
     builder = Builder(project, voice=voice)
-    errors = []
+    errors, loaded = [], []
     for path in find_scripts(list(paths), project):
         try:
-            plans = builder.plan(load_script(path), _lengths(lengths), estimate=True)
+            loaded.append(load_script(path))
+            plans = builder.plan(loaded[-1], _lengths(lengths), estimate=True)
         except InputError as error:
             errors.append(error)
             continue
@@ -205,6 +207,7 @@ def check(paths, lengths, voice):
             exact = "" if plan.length_ms else "about "
             click.echo(f"ok  {_shown(str(path))}  {plan.name}: {exact}"
                        f"{format_ms(plan.timeline.length_ms, precise=False)}")
+    errors += shared_names(loaded, _lengths(lengths))
     if errors:
         raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
 

@@ -110,6 +110,11 @@ class Breathe:
         return self.in_ms + self.hold_ms + self.out_ms + self.rest_ms
 
 
+# An MP3's table of contents (ID3 CTOC) stores its number of chapters in one byte:
+# mutagen writes 255 and refuses 256.
+MAX_CHAPTERS = 255
+
+
 @dataclass(frozen=True)
 class Chapter:
     title: str

@@ -14,7 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from conftest import ffprobe_duration, run, write
+
+from audio_builder.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -241,3 +244,87 @@ def test_a_sound_file_named_like_an_ffmpeg_protocol_is_read_as_a_file(tones):
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True)
     assert result.returncode == 0, result.stderr
     assert 2.0 < ffprobe_duration(tones / "output" / "proto.mp3") < 4.0
+
+
+# --- defect 6: two tracks writing one file ----------------------------------------------
+
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_two_scripts_writing_one_file_are_an_error_naming_both(tones, command):
+    write(tones / "scripts" / "col.yaml", "title: C\nlength: [10s, 20s]\nsteps:\n  - Hi.\n"
+                                          "  - pause: 1s..\n")
+    write(tones / "scripts" / "col-10s.yaml", "title: D\nsteps:\n  - Hello.\n")
+    result = run(command)
+    assert result.exit_code == 2, result.output
+    assert "col-10s" in result.stderr and "col.yaml" in result.stderr, result.stderr
+    assert "scripts/col" in result.stderr.splitlines()[-1]
+    assert "Traceback" not in result.output
+    assert_nothing_written(tones)
+
+
+# --- defect 7: control characters -------------------------------------------------------
+
+@pytest.mark.parametrize("text, line", [
+    ('title: "A\\0B"\nsteps:\n  - Hi.\n', 1),
+    ('title: T\ndescription: "bad \\x07 bell"\nsteps:\n  - Hi.\n', 2),
+    ('title: T\nsteps:\n  - Hi.\n  - "Say \\0 this."\n', 4),
+    ('title: T\nsteps:\n  - chapter: "One\\x1b[31m"\n  - Hi.\n', 3),
+])
+def test_control_characters_are_refused_at_check_with_the_line(tones, text, line):
+    write(tones / "scripts" / "ctl.yaml", text)
+    assert_refused(run("check", "scripts/ctl.yaml"), f"scripts/ctl.yaml:{line}: ",
+                   "control character")
+
+
+def test_feed_never_replaces_a_valid_feed_with_invalid_xml(tones, monkeypatch):
+    from audio_builder.publish import feed
+
+    write(tones / "podcast.yaml", "title: P\nauthor: A\nbase_url: https://example.org/p/\n")
+    write(tones / "scripts" / "a.yaml", "title: T\ndate: 2020-01-01\nsteps:\n  - Hi.\n")
+    assert run("build", "-q").exit_code == 0
+    run("feed")                        # may warn (exit 1) about the directories' checks
+    before = (tones / "output" / "feed.xml").read_bytes()
+    broken = feed.feed_xml
+    monkeypatch.setattr("audio_builder.publish.site.feed_xml",
+                        lambda *a, **k: broken(*a, **k).replace("<title>", "<title>\0", 1))
+    result = CliRunner().invoke(main, ["feed"])
+    assert result.exit_code == 1 and "not be valid XML" in result.stderr, result.output
+    assert (tones / "output" / "feed.xml").read_bytes() == before
+
+
+# --- defect 8: NaN and infinity ---------------------------------------------------------
+
+@pytest.mark.parametrize("text, line, words", [
+    ("title: T\nsteps:\n  - pause: .nan\n", 3, "not a duration"),
+    ("title: T\nsteps:\n  - pause: .inf\n", 3, "not a duration"),
+    ("title: T\nsteps:\n  - pause: 1.0e+308\n", 3, "at most 12h"),
+    ("title: T\nlength: -.inf\nsteps:\n  - Hi.\n", 2, "not a duration"),
+    ("title: T\nsteps:\n  - bell: {volume: .nan}\n", 3, "-96dB to 24dB"),
+    ("title: T\nsteps:\n  - bell: {volume: -.inf}\n", 3, "-96dB to 24dB"),
+    ("title: T\nbackground: {sound: rain, volume: .inf}\nsteps:\n  - Hi.\n", 2, "-96dB"),
+    ("title: T\nsteps:\n  - say: {text: Hi., rate: .nan}\n", 3, "from 0.25 to 4"),
+])
+def test_nan_and_infinity_are_clear_errors(tones, text, line, words):
+    write(tones / "scripts" / "nan.yaml", text)
+    assert_refused(run("build", "scripts/nan.yaml"), f"scripts/nan.yaml:{line}: ", words)
+    assert_nothing_written(tones)
+
+
+# --- defect 9: chapters beyond what ID3 holds --------------------------------------------
+
+def test_check_and_build_agree_on_the_chapter_limit(tones):
+    steps = "".join(f"  - chapter: C{n}\n  - pause: 1s\n" for n in range(256))
+    write(tones / "scripts" / "many.yaml", "title: T\nsteps:\n" + steps)
+    for command in ("check", "build"):
+        assert_refused(run(command, "scripts/many.yaml"), "scripts/many.yaml:513: ",
+                       "at most 255 chapters")
+    assert_nothing_written(tones)
+
+
+def test_255_chapters_build(tones):
+    from mutagen.id3 import ID3
+
+    steps = "".join(f"  - chapter: C{n}\n  - pause: 100ms\n" for n in range(255))
+    write(tones / "scripts" / "many.yaml", "title: T\nsteps:\n" + steps)
+    assert run("check", "scripts/many.yaml").exit_code == 0
+    assert run("build", "-q", "scripts/many.yaml").exit_code == 0
+    assert len(ID3(tones / "output" / "many.mp3").getall("CHAP")) == 255

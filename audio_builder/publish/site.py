@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
-from audio_builder.errors import InputError
+from audio_builder.errors import BuildError, InputError
 from audio_builder.files import write_file_atomically
 from audio_builder.model import Podcast
 from audio_builder.publish.captions import read_vtt
@@ -135,6 +135,7 @@ def publish(project: Project, output_dir: Path | None = None, *,
     text = feed_xml(channel, items)
     html = page_html(podcast.title, podcast.description, podcast.author, podcast.language,
                      quote(cover_name), "feed.xml", episodes)
+    _refuse_invalid_xml(text, feed_path)
     write_file_atomically(feed_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     write_file_atomically(page_path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     newly: list[str] = []
@@ -144,6 +145,15 @@ def publish(project: Project, output_dir: Path | None = None, *,
         write_lock(project.root, _recorded(lock, channel.guid, items, tracks, now))
     return PublishReport(feed_path, page_path, tuple(items), tuple(drafts), tuple(unbuilt),
                          tuple(scheduled), include_scheduled, tuple(newly))
+
+
+def _refuse_invalid_xml(text: str, path: Path) -> None:
+    """Checked before anything is replaced: a broken feed must never overwrite a good one."""
+    try:
+        ET.fromstring(text.encode("utf-8"))
+    except ET.ParseError as error:
+        raise BuildError(f"the new feed would not be valid XML ({error}); the previous one "
+                         "was left as it was", path) from None
 
 
 def _refuse_to_lose(lock: Lock, items: list[Item], unbuilt: list[str], root: Path) -> None:

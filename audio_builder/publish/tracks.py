@@ -67,6 +67,23 @@ def audio_seconds(audio: Path) -> float:
     return float(info.info.length)
 
 
+def shared_names(scripts: list[Script], lengths: tuple[int, ...] | None = None) -> list[InputError]:
+    """An error for every track that would write the same file as a track of another script
+    (`col.yaml` at 10s and `col-10s.yaml` both make `col-10s`): one would silently replace
+    the other, and both would be one episode."""
+    first: dict[str, Script] = {}
+    errors = []
+    for script in scripts:
+        for track in tracks_of(script, lengths):
+            other = first.setdefault(track.name, script)
+            if other is not script:
+                line = script.line_of("length") or 1
+                errors.append(InputError(
+                    f"this makes the track `{track.name}`, and so does {other.path.name}; one "
+                    "would overwrite the other: rename one of the two scripts", script.path, line))
+    return errors
+
+
 def tracks_of(script: Script, lengths: tuple[int, ...] | None = None) -> list[Track]:
     """The tracks a script makes: one per length (`lengths` overrides the script's)."""
     wanted = lengths or script.lengths

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from audio_builder.errors import InputError, excerpt
 from audio_builder.model import (
+    MAX_CHAPTERS,
     At,
     Background,
     Bell,
@@ -81,6 +82,7 @@ def load_script(path: Path, root: Path | None = None) -> Script:
     context = replace(context, default_bell=_sound_ref(data.get("bell", "bowl"), sounds.BELLS,
                                                        context, fields.line("bell"), "bell"))
     steps = _read_steps(data.get("steps"), context, fields.line("steps"), top_level=True)
+    _check_chapter_count(steps)
     lengths = _lengths(fields)
     episodes = _episodes(fields, lengths)
     return Script(
@@ -105,6 +107,16 @@ def load_script(path: Path, root: Path | None = None) -> Script:
         key_lines=tuple(data.key_lines.items()),
         episodes=episodes,
     )
+
+
+def _check_chapter_count(steps: tuple[Step, ...]) -> None:
+    chapters = [step for step in steps if isinstance(step, Chapter)]
+    if len(chapters) > MAX_CHAPTERS:
+        extra = chapters[MAX_CHAPTERS].place
+        raise InputError(f"this is chapter {MAX_CHAPTERS + 1}; a track holds at most "
+                         f"{MAX_CHAPTERS} chapters (the most an MP3's table of contents can "
+                         "list); merge some, or split the practice into parts",
+                         extra.file, extra.line)
 
 
 def _lengths(fields: Fields) -> tuple[int, ...]:

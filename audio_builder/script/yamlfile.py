@@ -100,9 +100,26 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
     return yaml.SafeLoader.construct_yaml_int(loader, node)
 
 
+# Characters no text here may hold: C0 controls but tab and line breaks, DEL, lone
+# surrogates and the non-characters XML refuses. A NUL reaches the speech engine; any of them
+# makes the feed invalid XML.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
+    value = loader.construct_scalar(node)
+    found = _CONTROL.search(value)
+    if found:
+        raise InputError(f"a control character (U+{ord(found.group()):04X}) in this text; "
+                         "remove it (it cannot be spoken, captioned or published)",
+                         line=node.start_mark.line + 1)
+    return value
+
+
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
 _Loader.add_constructor(_INT_TAG, _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
