@@ -98,8 +98,9 @@ class Builder:
 
     def __init__(self, project: Project, *, voice: str | None = None,
                  cache: SpeechCache | None = None, force: bool = False,
-                 output: OutputSettings | None = None):
+                 output: OutputSettings | None = None, scratch: str = ""):
         self.project = project
+        self.scratch = scratch            # in the names of this build's temporary files
         self.voice_override = voice
         self.voices = VoiceBook(project.profiles)
         self.synthesizer = Synthesizer(self.voices, cache, refresh=force)
@@ -151,11 +152,12 @@ class Builder:
     # --- building ---------------------------------------------------------------------
 
     def build(self, script: Script, output_dir: Path | None = None,
-              lengths: tuple[int, ...] | None = None) -> list[BuiltTrack]:
-        """Plan and write every track of `script`; each file appears whole or not at all."""
+              lengths: tuple[int, ...] | None = None, *, only: str | None = None) -> list[BuiltTrack]:
+        """Plan and write every track of `script` (or only the one named `only`); each file
+        appears whole or not at all."""
         output_dir = Path(output_dir or self.project.output_dir)
         try:
-            plans = self.plan(script, lengths)
+            plans = [plan for plan in self.plan(script, lengths) if only in (None, plan.name)]
             output_dir.mkdir(parents=True, exist_ok=True)
             return [self._write_track(plan, output_dir) for plan in plans]
         finally:
@@ -168,7 +170,7 @@ class Builder:
         texts = {"vtt": to_vtt(plan.timeline), "srt": to_srt(plan.timeline),
                  "chapters": to_chapters_json(plan.timeline)}
         with ExitStack() as cleanup:
-            temporary = {key: temporary_beside(path, cleanup) for key, path in targets.items()}
+            temporary = {key: temporary_beside(path, cleanup, self.scratch) for key, path in targets.items()}
             report = write_audio(plan.timeline, self.synthesizer, temporary["audio"], self.output,
                                  self._tags(track))
             for key, text in texts.items():

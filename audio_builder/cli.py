@@ -155,16 +155,19 @@ def output_options(command):
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
               show_default="the number of cores", help="How many scripts and pieces of speech "
                                                        "to work on at once.")
+@click.option("--cluster", metavar="ADDRESS", help="Build on a Dask cluster: its scheduler's "
+                                                  "address, like tcp://host:8786 (docs/scale.md).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars, only the summary.")
 @cache_option
 @force_option
-def build(paths, output, lengths, voice, fmt, mono, bitrate, loudness, jobs, quiet, cache_dir, force):
+def build(paths, output, lengths, voice, fmt, mono, bitrate, loudness, jobs, cluster, quiet, cache_dir,
+          force):
     """Build scripts (files or folders; default scripts/) into tracks in output/."""
     project = open_project(paths[0] if paths else None)
     scripts = _load_all(list(paths), project)
     options = BatchOptions(output_dir=output, lengths=_lengths(lengths), voice=voice,
                            output=_output_settings(fmt, mono, bitrate, loudness),
-                           cache_dir=cache_dir, force=force, jobs=jobs)
+                           cache_dir=cache_dir, force=force, jobs=jobs, cluster=cluster)
     show = not quiet and sys.stdout.isatty()
     with progress_bars(show) as progress:
         report = build_scripts(project, scripts, options, progress)

@@ -23,10 +23,11 @@ def _umask() -> int:
     return current
 
 
-def temporary_beside(path: Path, cleanup: ExitStack) -> Path:
+def temporary_beside(path: Path, cleanup: ExitStack, tag: str = "") -> Path:
     """A fresh hidden file in the same folder (so the final rename is atomic), removed
-    again unless it was renamed into place."""
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    again unless it was renamed into place. `tag` goes into its name, so that the build
+    which made it can find it if the process writing it dies."""
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.{tag}", suffix=".part", dir=path.parent)
     os.close(handle)
     temporary = Path(name)
     os.chmod(temporary, 0o666 & ~_umask())          # as an ordinary new file, not mkstemp's 0600

@@ -1,0 +1,76 @@
+"""Running a build's tasks on a Dask cluster (`build --cluster tcp://host:8786`).
+
+The parsed scripts, the voice profiles and the podcast's details travel with each task;
+the project's files (takes, sound files, voice models, cover images), the speech cache and
+the output folder are read and written at the same paths on every worker, so they must be
+on a folder every machine sees (see docs/scale.md). A track is written by the worker that
+builds it, beside its place and renamed into it whole; if that worker dies, the scheduler
+gives the task to another, and this build removes what the dead one left half-written.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any
+
+from audio_builder.build import BuiltTrack
+from audio_builder.errors import BuildError, InputError
+from audio_builder.pool import Schedule, run_task
+from audio_builder.tasks import Graph, Progress, SpeechTask, TrackTask, Work, leftovers
+
+CONNECT_SECONDS = 20
+
+
+def run_on_cluster(address: str, graph: Graph, work: Work, progress: Progress) -> dict[str, BuiltTrack]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise InputError("--cluster needs Dask's distributed package: "
+                         "pip install 'audio-builder[cluster]'") from None
+    try:
+        client = Client(address, timeout=f"{CONNECT_SECONDS}s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise BuildError(f"--cluster {address}: no Dask scheduler answered ({error}); start one "
+                         "with `dask scheduler` and give the address it prints") from None
+    Path(work.options.cache_dir or ".").mkdir(parents=True, exist_ok=True)
+    schedule = Schedule(graph, progress)
+    futures: dict[Any, SpeechTask | TrackTask] = {}
+    try:
+        keys = {}
+        # Ready tracks before more speech, longest first (higher priority runs first).
+        for rank, speech in enumerate(graph.speech):
+            keys[speech.key] = client.submit(_remote, work, speech, key=f"{speech.key}-{work.scratch}",
+                                             priority=-rank)
+            futures[keys[speech.key]] = speech
+        for rank, track in enumerate(graph.tracks):
+            needs = [keys[key] for key in track.needs]
+            keys[track.key] = client.submit(_remote, work, track, *needs,
+                                            key=f"track-{rank}-{work.scratch}",
+                                            priority=len(graph.tracks) - rank)
+            futures[keys[track.key]] = track
+        for future in as_completed(list(futures), loop=client.loop):
+            schedule.finished(futures[future], future.result())
+    except BaseException:
+        client.cancel(list(futures), force=True)
+        raise
+    finally:
+        client.close()
+        for stray in leftovers(work):
+            stray.unlink(missing_ok=True)
+    return schedule.built
+
+
+def _remote(work: Work, task: SpeechTask | TrackTask, *after: object) -> int | BuiltTrack:
+    """One task on a worker (`after`: the results of the tasks it waited for)."""
+    check_shared_paths(work)
+    return run_task(work, task)
+
+
+def check_shared_paths(work: Work) -> None:
+    """A worker must see the project where the client does; say so plainly when it does not."""
+    for path in (work.project.root, work.options.cache_dir):
+        if path is not None and not Path(path).is_dir():
+            raise BuildError(f"worker {socket.gethostname()} cannot see the folder {path}: on a "
+                             "cluster the project and the speech cache (--cache-dir) must be on a "
+                             "path every machine sees (see docs/scale.md)")
