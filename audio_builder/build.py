@@ -126,6 +126,7 @@ class Builder:
             speech_ms=speech_ms,
             sound_ms=file_length_ms,
             sentence_pause_ms=lambda voice, place: self.voices.profile(voice, place).sentence_pause_ms,
+            step_pause_ms=lambda voice, place: self.voices.profile(voice, place).between_steps_ms,
         )
 
     def with_voice(self, script: Script) -> Script:

@@ -44,14 +44,16 @@ class Utterance:
 
 @dataclass(frozen=True)
 class Words:
-    """Text to speak; sentences inside it are split by the planner."""
+    """Text to speak; sentences inside it are split by the planner. `rate` multiplies the
+    step's rate (a `[slow]` passage)."""
 
     text: str
+    rate: float = 1.0
 
 
 @dataclass(frozen=True)
 class Gap:
-    """A silence inside a `say`: an inline `[pause 3s]` or a blank line."""
+    """A silence inside a `say`: an inline `[pause 3s]` or `[breath]`, or a blank line."""
 
     ms: int
 
@@ -172,6 +174,7 @@ class Script:
     background: Background | None = None
     bell: SoundRef = field(default_factory=lambda: SoundRef(name="bowl"))
     paragraph_pause_ms: int = 1500
+    step_pause_ms: int | None = None         # None: the voice's own step pause
     key_lines: tuple[tuple[str, int], ...] = ()   # where each top-level key is written
     episodes: tuple[int, ...] = ()           # one number per length, when there are several
 
@@ -188,12 +191,19 @@ class VoiceProfile:
     voice: str | None = None
     rate: float = 1.0
     sentence_pause_ms: int = 700
+    phrase_pause_ms: int = 450
+    step_pause_ms: int | None = None         # None: the sentence pause
     pronounce: tuple[tuple[str, str], ...] = ()
     base_dir: Path | None = None
     source: str = "built-in"
     takes: Path | None = None          # a recorded voice: the folder of its takes
     fallback: str | None = None        # a recorded voice: who speaks the lines with no take
     breaths: str = "trim"              # a recorded voice: `keep` or `trim` breaths at the edges
+
+    @property
+    def between_steps_ms(self) -> int:
+        """The silence between two spoken steps in a row."""
+        return self.sentence_pause_ms if self.step_pause_ms is None else self.step_pause_ms
 
 
 @dataclass(frozen=True, kw_only=True)

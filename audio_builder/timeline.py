@@ -41,6 +41,7 @@ class Measures:
     speech_ms: Callable[[Utterance, Place], int]
     sound_ms: Callable[[Path, Place], int]
     sentence_pause_ms: Callable[[str, Place], int]
+    step_pause_ms: Callable[[str, Place], int] = lambda voice, place: 0
 
 
 # --- the timeline ---------------------------------------------------------------------
@@ -139,7 +140,7 @@ def _say_block(step: Say, script: Script, measures: Measures) -> Block:
         for sentence in split_sentences(part.text):
             if previous_was_speech:
                 clock += sentence_pause
-            utterance = Utterance(sentence, voice, rate)
+            utterance = Utterance(sentence, voice, rate * part.rate)
             ms = measures.speech_ms(utterance, step.place)
             events.append(PlacedSpeech(clock, ms, utterance, step.place))
             events.append(CueRow(clock, ms, "say", sentence))
@@ -206,7 +207,39 @@ ITEM_BUILDERS: dict[type, Callable[..., Item]] = {
 
 
 def build_items(script: Script, measures: Measures) -> list[Item]:
-    return [ITEM_BUILDERS[type(step)](step, script, measures) for step in script.steps]
+    items = [ITEM_BUILDERS[type(step)](step, script, measures) for step in script.steps]
+    return _with_step_pauses(script, items, measures)
+
+
+def _with_step_pauses(script: Script, items: list[Item], measures: Measures) -> list[Item]:
+    """Put the step pause between a step that ends in speech and the next that starts with
+    it, when nothing but a chapter mark stands between them (a `pause: 0s` joins them)."""
+    result: list[Item] = []
+    speaking: PlacedSpeech | None = None    # the speech the item before ended with
+    for step, item in zip(script.steps, items, strict=True):
+        if isinstance(step, Chapter):
+            result.append(item)
+            continue
+        if speaking is not None and isinstance(item, Block) and _starts_speaking(item):
+            ms = (script.step_pause_ms if script.step_pause_ms is not None
+                  else measures.step_pause_ms(speaking.utterance.voice, speaking.place))
+            if ms:
+                result.append(Block(ms))
+        result.append(item)
+        speaking = _ends_speaking(item) if isinstance(item, Block) else None
+    return result
+
+
+def _speech(block: Block) -> list[PlacedSpeech]:
+    return [event for event in block.events if isinstance(event, PlacedSpeech)]
+
+
+def _starts_speaking(block: Block) -> bool:
+    return any(speech.start_ms == 0 for speech in _speech(block))
+
+
+def _ends_speaking(block: Block) -> PlacedSpeech | None:
+    return next((speech for speech in _speech(block) if speech.end_ms >= block.ms), None)
 
 
 def spoken_pieces(script: Script) -> list[tuple[Utterance, Place]]:

@@ -16,7 +16,7 @@ CASES = {
     "two keys in a step": ("title: T\nsteps:\n  - {pause: 3s, bell: 1}\n", 3, "exactly one"),
     "bad duration": ("title: T\nsteps:\n  - pause: 3 sec\n", 3, "`1m30s`"),
     "bad inline pause": ("title: T\nsteps:\n  - Hi [pause soon] there.\n", 3, "not a duration"),
-    "unknown inline mark": ("title: T\nsteps:\n  - Hi [breath] there.\n", 3, "[pause 3s]"),
+    "unknown inline mark": ("title: T\nsteps:\n  - Hi [sigh] there.\n", 3, "[pause 3s]"),
     "at already passed": ("title: T\nsteps:\n  - pause: 20s\n  - at: 10s\n  - Hi.\n", 4,
                           "already passed"),
     "length cannot be met": ("title: T\nlength: 1m\nsteps:\n  - Hi.\n  - pause: 5s..10s\n", 2,

@@ -32,7 +32,7 @@ from audio_builder.sound import sounds
 
 SCRIPT_KEYS = ("title", "description", "author", "date", "episode", "season", "image",
                "language", "explicit", "keywords", "voice", "length", "background", "bell",
-               "paragraph_pause", "steps")
+               "paragraph_pause", "step_pause", "steps")
 MAX_TITLE = 255
 MAX_STRIKES = 100          # a bell struck more often is a mistake, not a practice
 MAX_CYCLES = 1000
@@ -104,6 +104,7 @@ def load_script(path: Path, root: Path | None = None) -> Script:
         background=_background(fields, context),
         bell=context.default_bell,
         paragraph_pause_ms=context.paragraph_pause_ms,
+        step_pause_ms=fields.duration("step_pause"),
         key_lines=tuple(data.key_lines.items()),
         episodes=episodes,
     )
@@ -241,6 +242,12 @@ def _read_step(item: object, context: Context, line: int) -> tuple[Step, ...]:
 _INLINE_MARK = re.compile(r"\[([^\]]*)\]")
 _PAUSE_MARK = re.compile(r"\s*pause\s+(.+?)\s*", re.IGNORECASE)
 _PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
+BREATH_MS = 5_000      # `[breath]`: one calm breath, in and out
+SLOW_RATE = 0.8        # `[slow]...[/slow]`: this much of the step's rate
+_EMPHASIS = {"emphasis", "em", "strong", "b", "i", "loud", "soft", "whisper", "stress", "pitch",
+             "high", "low", "fast"}
+MARKS_HELP = ("the marks are `[pause 3s]`, `[breath]`, and `[slow]` ... `[/slow]` around "
+              "a slower passage")
 
 
 def _say(value: object, context: Context, line: int) -> Say:
@@ -264,30 +271,49 @@ def _say(value: object, context: Context, line: int) -> Say:
 
 def _say_parts(text: str, context: Context, line: int) -> tuple:
     parts: list = []
+    slow = False
     for number, paragraph in enumerate(_PARAGRAPH.split(text.strip())):
         if number:
             parts.append(Gap(context.paragraph_pause_ms))
         position = 0
         for mark in _INLINE_MARK.finditer(paragraph):
-            _add_words(parts, paragraph[position:mark.start()])
-            parts.append(Gap(_inline_pause(mark.group(1), context, line)))
+            _add_words(parts, paragraph[position:mark.start()], slow)
             position = mark.end()
-        _add_words(parts, paragraph[position:])
+            name = " ".join(mark.group(1).lower().split())
+            if name in ("slow", "/slow"):
+                if slow == (name == "slow"):
+                    raise context.error(line, "`[slow]` passages cannot nest; close one with "
+                                        "`[/slow]` before the next" if slow else
+                                        "`[/slow]` without a `[slow]` before it")
+                slow = not slow
+            elif name == "breath":
+                parts.append(Gap(BREATH_MS))
+            else:
+                parts.append(Gap(_inline_pause(mark.group(1), context, line)))
+        _add_words(parts, paragraph[position:], slow)
+    if slow:
+        raise context.error(line, "`[slow]` is never closed; end the slower passage with "
+                                  "`[/slow]`")
     return tuple(parts)
 
 
-def _add_words(parts: list, text: str) -> None:
+def _add_words(parts: list, text: str, slow: bool) -> None:
     text = " ".join(text.split())
     if text:
-        parts.append(Words(text))
+        parts.append(Words(text, SLOW_RATE if slow else 1.0))
 
 
 def _inline_pause(mark: str, context: Context, line: int) -> int:
     match = _PAUSE_MARK.fullmatch(mark)
-    if not match:
-        raise context.error(line, f"`[{mark[:40]}]` is not an inline mark; the one mark is a pause, "
-                                  "like `[pause 3s]` or `[pause 1m30s]`")
-    return read_duration(match.group(1), context.file, line, "[pause]")
+    if match:
+        return read_duration(match.group(1), context.file, line, "[pause]")
+    word = mark.strip().lstrip("/").split(" ")[0].lower()
+    if word in _EMPHASIS:
+        raise context.error(line, f"`[{mark[:40]}]`: the voices cannot stress, raise or soften a "
+                                  f"word on request, so there is no such mark; "
+                                  f"{MARKS_HELP} (a slower passage or a pause before a word "
+                                  f"is how to give it weight)")
+    raise context.error(line, f"`[{mark[:40]}]` is not an inline mark; {MARKS_HELP}")
 
 
 def _pause(value: object, context: Context, line: int) -> Pause:

@@ -52,3 +52,35 @@ def apply_pronunciation(text: str, rules: tuple[tuple[str, str], ...]) -> str:
     for word, spoken in rules:
         text = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", spoken, text, flags=re.IGNORECASE)
     return text
+
+
+def word_count(text: str) -> int:
+    return len(re.findall(r"[\w’']+", text))
+
+
+# Where a phrase ends inside a sentence: a comma, semicolon or colon before a space; an
+# ellipsis; a dash standing between words (spaced, or an em dash). A comma inside a number
+# ("1,000") is not a phrase end.
+_PHRASE_END = re.compile(r"(?<=[,;:…])\s+|(?<=\.\.\.)\s+|\s+[—–-]+\s+|(?<=\w)[—]+(?=\w)")
+_DASHES = "—–- "
+
+# The most words one synthesis call is given. Piper's memory grows with the length of what it
+# speaks at once (about 9 MB a word), so a long phrase is spoken in parts of at most this many
+# words, each with the memory of a short sentence.
+MAX_PHRASE_WORDS = 24
+
+
+def split_phrases(text: str, max_words: int = MAX_PHRASE_WORDS) -> list[str]:
+    """The phrases of a sentence, as a teacher would pause between them: split after commas,
+    semicolons, colons, ellipses and at dashes; a phrase longer than `max_words` is split
+    again at word boundaries into near-equal parts."""
+    phrases: list[str] = []
+    for phrase in _PHRASE_END.split(" ".join(text.split())):
+        phrase = phrase.strip(_DASHES)
+        if not phrase:
+            continue
+        words = phrase.split()
+        parts = -(-len(words) // max_words)
+        size = -(-len(words) // parts)
+        phrases.extend(" ".join(words[i:i + size]) for i in range(0, len(words), size))
+    return phrases

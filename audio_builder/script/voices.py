@@ -12,15 +12,17 @@ from audio_builder.script.fields import Fields, describe
 from audio_builder.script.paths import named_path
 from audio_builder.script.yamlfile import YamlMap, read_yaml
 
-PROFILE_KEYS = ("engine", "voice", "rate", "sentence_pause", "pronounce")
+PROFILE_KEYS = ("engine", "voice", "rate", "sentence_pause", "phrase_pause", "step_pause",
+                "pronounce")
 RECORDED_KEYS = ("engine", "takes", "fallback", "breaths", "sentence_pause")
 BREATHS = ("trim", "keep")
 PRONOUNCE_FILE = "pronounce.yaml"
 
-# A calm pace: piper speaks about 215 words a minute on its own; slowed to 0.72 and with
-# 1.5 s between sentences, passages come out at about 130 words a minute (docs/voices.md).
+# A calm pace: piper speaks about 215 words a minute on its own; slowed to 0.54, with a
+# phrase pause at commas and dashes and 1.5 s between sentences, the library comes out
+# within the pace teachers use (figures in docs/voices.md).
 BUILTIN_PROFILES = {
-    "default": VoiceProfile(name="default", engine="piper", voice="joe", rate=0.72,
+    "default": VoiceProfile(name="default", engine="piper", voice="joe", rate=0.54,
                             sentence_pause_ms=1500),
     "system": VoiceProfile(name="system", engine="pyttsx3", voice=None, rate=0.7,
                            sentence_pause_ms=1500),
@@ -53,6 +55,8 @@ def load_profile(path: Path, project_pronounce: tuple[tuple[str, str], ...] = ()
         voice=voice,
         rate=fields.number("rate", 1.0, low=0.25, high=4.0),
         sentence_pause_ms=fields.duration("sentence_pause", 700),
+        phrase_pause_ms=fields.duration("phrase_pause", VoiceProfile.phrase_pause_ms),
+        step_pause_ms=fields.duration("step_pause"),
         pronounce=own + tuple(rule for rule in project_pronounce
                               if rule[0] not in {word for word, _ in own}),
         base_dir=path.parent,

@@ -21,7 +21,7 @@ import numpy as np
 ENV_VAR = "AUDIO_BUILDER_CACHE"
 MAGIC = b"ABSPEECH1"
 # Bump when anything in speech.finish_speech changes how stored clips sound.
-SYNTHESIS_VERSION = 2
+SYNTHESIS_VERSION = 3
 
 
 def default_cache_dir() -> Path:

@@ -1,7 +1,11 @@
 """Spoken pieces: from an `Utterance` (text, voice, rate) to a clean clip at 44.1 kHz.
 
-The engine's own leading and trailing silence is trimmed, so the pauses are exactly what
-the script says; edges are faded so nothing clicks; every clip is brought to one level.
+A piece is spoken phrase by phrase (`split_phrases`: at commas, semicolons, colons, dashes,
+ellipses, and within long phrases at word boundaries), and the phrases are joined with the
+profile's phrase pause: teachers speak in short phrases, and no engine call is ever given
+more than a few dozen words, so memory stays small whatever the text. The engine's own
+leading and trailing silence is trimmed, so the pauses are exactly what the script says;
+edges are faded so nothing clicks; every clip is brought to one level.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import numpy as np
 
 from audio_builder.errors import InputError
 from audio_builder.model import Place, Utterance, VoiceProfile
-from audio_builder.script.text import apply_pronunciation
+from audio_builder.script.text import apply_pronunciation, split_phrases
 from audio_builder.sound.audio import (
     SAMPLE_RATE,
     fade_edges,
@@ -76,9 +80,13 @@ class VoiceBook:
 
     def estimate_ms(self, utterance: Utterance) -> int:
         """A length estimate without synthesis, for `check`."""
-        engine_class = ENGINES[self.profile(utterance.voice).engine]
-        words = max(1, len(utterance.text.split()))
-        return round(words * 60_000 / (engine_class.words_per_minute * self.effective_rate(utterance)))
+        profile = self.profile(utterance.voice)
+        engine_class = ENGINES[profile.engine]
+        text = self.spoken_text(utterance)
+        phrases = split_phrases(text) if engine_class.speaks_in_phrases else [text]
+        words = max(1, sum(len(phrase.split()) for phrase in phrases))
+        speaking = words * 60_000 / (engine_class.words_per_minute * self.effective_rate(utterance))
+        return round(speaking) + (len(phrases) - 1) * profile.phrase_pause_ms
 
 
 class Synthesizer:
@@ -102,6 +110,7 @@ class Synthesizer:
         text = self.voices.spoken_text(utterance)
         return speech_key(text=text, engine=engine.identity_for(text),
                           rate=round(self.voices.effective_rate(utterance), 6),
+                          phrase_pause_ms=self.voices.profile(utterance.voice).phrase_pause_ms,
                           sample_rate=SAMPLE_RATE)
 
     def length_ms(self, utterance: Utterance, place: Place | None = None) -> int:
@@ -134,16 +143,17 @@ class Synthesizer:
             if stored is not None:
                 return stored
         speaker = self.voices.speaker(utterance, place)
-        engine = self.voices.engine(speaker.voice, place)
         try:
-            audio = engine.synthesize(self.voices.spoken_text(speaker),
-                                      self.voices.effective_rate(speaker))
+            samples = speak_phrases(self.voices.engine(speaker.voice, place),
+                                    self.voices.spoken_text(speaker),
+                                    self.voices.effective_rate(speaker),
+                                    self.voices.profile(speaker.voice).phrase_pause_ms)
         except TakeError as error:
             raise take_error(error, utterance, place) from None
-        if audio.trimmed:
-            samples = level_speech(audio.samples, audio.sample_rate)
-        else:
-            samples = finish_speech(audio.samples, audio.sample_rate)
+        except EngineUnavailable as error:
+            raise InputError(f"voice {speaker.voice!r} cannot say \"{utterance.text[:60]}\": "
+                             f"{error}", place.file if place else None,
+                             place.line if place else None) from None
         return cache.put(key, samples) if cache is not None and key else samples
 
     def forget(self) -> None:
@@ -156,6 +166,25 @@ class Synthesizer:
 # so that the track's one loudness gain (about +4 dB to reach -16 LUFS) leaves the final
 # peak limiter almost nothing to do on the voice.
 SPEECH_PEAK_DB = -6.0
+
+
+def speak_phrases(engine: SpeechEngine, text: str, rate: float, phrase_pause_ms: int) -> np.ndarray:
+    """Speak `text` one phrase at a time (or whole, for an engine that cannot split it, like
+    a recorded voice's takes), joined by `phrase_pause_ms` of silence; leveled and finished."""
+    pieces: list[np.ndarray] = []
+    sample_rate = SAMPLE_RATE
+    phrases = (split_phrases(text) or [text]) if engine.speaks_in_phrases else [text]
+    for phrase in phrases:
+        audio = engine.synthesize(phrase, rate)
+        sample_rate = audio.sample_rate
+        samples = audio.samples.astype(np.float32)
+        spoken = samples if audio.trimmed else trim_silence(samples, sample_rate)
+        if spoken.size:
+            if pieces:
+                pieces.append(np.zeros(ms_to_samples(phrase_pause_ms, sample_rate), np.float32))
+            pieces.append(spoken)
+    joined = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+    return level_speech(joined, sample_rate)
 
 
 def finish_speech(samples: np.ndarray, sample_rate: int) -> np.ndarray:

@@ -26,6 +26,9 @@ class SpeechEngine(ABC):
 
     name: ClassVar[str]
     words_per_minute: ClassVar[float]  # the engine's own pace, for estimates without synthesis
+    # Spoken phrase by phrase, joined by the profile's phrase pause (False: a piece is one
+    # unit, like a recorded voice's take of it).
+    speaks_in_phrases: ClassVar[bool] = True
 
     @classmethod
     @abstractmethod

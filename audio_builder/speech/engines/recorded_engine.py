@@ -27,6 +27,7 @@ class MissingTake(LookupError):
 class RecordedEngine(SpeechEngine):
     name = "recorded"
     words_per_minute = 130.0     # a calm reader, for estimates before any take exists
+    speaks_in_phrases = False    # one take per piece: its own phrasing
 
     @classmethod
     def problem(cls) -> str | None:

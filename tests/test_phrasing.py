@@ -1,0 +1,138 @@
+"""How speech is paced: the pause between spoken steps, the pauses between phrases, marks
+inside spoken text. Measured on built files by energy, with the `tones` voice (a tone a
+word, ~100 ms each) where the real voice is not the point."""
+
+import numpy as np
+from conftest import decode_mono, run, write
+
+RATE = 44_100
+
+
+def silences(path, min_ms=150):
+    """The quiet stretches inside the track (not at its ends), as (start_ms, length_ms)."""
+    samples = decode_mono(path, RATE)
+    window = RATE // 200                                   # 5 ms
+    frames = samples[: samples.size // window * window].reshape(-1, window)
+    quiet = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1)) < 10 ** (-50 / 20)
+    runs, start = [], None
+    for index, still in enumerate(quiet):
+        if still and start is None:
+            start = index
+        elif not still and start is not None:
+            if start > 0 and (index - start) * 5 >= min_ms:
+                runs.append((start * 5, (index - start) * 5))
+            start = None
+    return runs
+
+
+def tones_project(project, profile="", script=""):
+    write(project / "voices" / "default.yaml", "engine: tones\nsentence_pause: 700ms\n"
+                                                "phrase_pause: 400ms\n" + profile)
+    write(project / "scripts" / "t.yaml", "title: T\n" + script)
+    result = run("build", "scripts/t.yaml", "--format", "flac", "--quiet")
+    assert result.exit_code == 0, result.output
+    return project / "output" / "t.flac"
+
+
+def gap_lengths(path):
+    return [ms for _, ms in silences(path)]
+
+
+def near(values, expected, tolerance=30):
+    return len(values) == len(expected) and all(abs(v - e) <= tolerance
+                                                for v, e in zip(values, expected, strict=True))
+
+
+def test_two_spoken_steps_in_a_row_get_the_sentence_pause(project):
+    track = tones_project(project, script="""
+steps:
+  - Let us breathe together.
+  - chapter: Breathing
+  - breathe: {in: 2s, out: 2s, cycles: 1}
+  - One more line.
+  - Another line.
+""")
+    # say → (chapter) → breathe cue: 700; the breath's out phase ends in silence already;
+    # then two lines in a row: 700.
+    gaps = gap_lengths(track)
+    assert near([gaps[0], gaps[-1]], [700, 700]), gaps
+
+
+def test_a_pause_between_steps_stands_alone_and_pause_0s_joins_them(project):
+    track = tones_project(project, script="""
+steps:
+  - Let us breathe together.
+  - pause: 2s
+  - Breathe in.
+  - pause: 0s
+  - And out.
+""")
+    assert near(gap_lengths(track), [2000]), gap_lengths(track)
+
+
+def test_step_pause_is_set_by_the_profile_and_the_script_wins(project):
+    track = tones_project(project, profile="step_pause: 1.2s\n", script="""
+steps:
+  - First line.
+  - Second line.
+""")
+    assert near(gap_lengths(track), [1200]), gap_lengths(track)
+    track = tones_project(project, profile="step_pause: 1.2s\n", script="""
+step_pause: 300ms
+steps:
+  - First line.
+  - Second line.
+""")
+    assert near(gap_lengths(track), [300]), gap_lengths(track)
+
+
+def test_commas_semicolons_colons_dashes_and_ellipses_get_the_phrase_pause(project):
+    track = tones_project(project, script="""
+steps:
+  - "Breathe in, and out; slowly: now... rest — here. We count to 1,000 in one phrase."
+""")
+    assert near(gap_lengths(track), [400, 400, 400, 400, 400, 700]), gap_lengths(track)
+
+
+def test_a_long_phrase_is_spoken_in_bounded_parts(project):
+    words = " ".join(["calm"] * 60)
+    track = tones_project(project, script=f"steps:\n  - {words}.\n")
+    # 60 words, at most 24 a call: three parts of 20, joined by the phrase pause.
+    assert near(gap_lengths(track), [400, 400]), gap_lengths(track)
+
+
+def sounding(path):
+    """Where each stretch of sound starts and how long it is (ms), between silences."""
+    samples = decode_mono(path, RATE)
+    total = samples.size * 1000 // RATE
+    edges = [0] + [edge for start, ms in silences(path) for edge in (start, start + ms)] + [total]
+    return [(a, b - a) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def test_breath_is_a_calm_breath_and_slow_slows_a_passage(project):
+    track = tones_project(project, script="""
+steps:
+  - say: "Feel the ground [breath] one two three four five. [slow]one two three four five.[/slow]"
+""")
+    gaps = gap_lengths(track)
+    assert near(gaps, [5000, 700]), gaps
+    normal, slow = [ms for _, ms in sounding(track)][-2:]
+    assert abs(slow / normal - 1 / 0.8) < 0.03, (normal, slow)
+
+
+def test_marks_that_would_do_nothing_are_clear_errors(project):
+    cases = {
+        "[emphasis]really[/emphasis]": "cannot stress",
+        "[whisper]softly": "cannot stress",
+        "[slow]never closed": "never closed",
+        "[/slow]": "without a `[slow]`",
+        "[slow] a [slow] b [/slow]": "cannot nest",
+        "[louder]": "not an inline mark",
+    }
+    for text, expected in cases.items():
+        write(project / "scripts" / "m.yaml", f'title: M\nsteps:\n  - Fine.\n  - "{text}"\n')
+        result = run("check", "scripts/m.yaml")
+        assert result.exit_code == 2, (text, result.output)
+        assert "m.yaml:4:" in result.stderr and expected in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "[pause 3s]" in result.stderr or "[/slow]" in result.stderr
