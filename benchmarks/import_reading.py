@@ -36,7 +36,8 @@ def sentences(seeds: Path | None) -> list[str]:
     return found
 
 
-def make_project(folder: Path, minutes: float, seeds: Path | None) -> tuple[Path, Path, int]:
+def make_project(folder: Path, minutes: float, seeds: Path | None
+                 ) -> tuple[Path, Path, int, dict[str, list[tuple[int, int]]]]:
     (folder / "scripts").mkdir(parents=True)
     (folder / "voices").mkdir()
     (folder / "voices" / "teacher.yaml").write_text("engine: recorded\n")
@@ -54,7 +55,21 @@ def make_project(folder: Path, minutes: float, seeds: Path | None) -> tuple[Path
     steps = "\n".join(f"  - {line!r}" for line in lines)
     script = folder / "scripts" / "long.yaml"
     script.write_text(f"title: Long\nvoice: teacher\nsteps:\n{steps}\n", encoding="utf-8")
-    return script, reading.save(folder / "reading.wav"), reading.length * 1000 // RATE
+    return script, reading.save(folder / "reading.wav"), reading.length * 1000 // RATE, reading.truth
+
+
+def within(rows: list[str], truth: dict[str, list[tuple[int, int]]], tolerance_ms: int = 150) -> int:
+    from audio_builder.durations import parse_duration
+
+    good = 0
+    for row in rows:
+        parts = row.split(maxsplit=4)
+        if len(parts) < 5 or "-" not in parts[2]:
+            continue
+        start, end = (parse_duration(part) for part in parts[2].split("-"))
+        spans = truth.get(parts[4].replace("  (kept the take already there)", ""), [])
+        good += any(abs(start - a) <= tolerance_ms and abs(end - b) <= tolerance_ms for a, b in spans)
+    return good
 
 
 def main() -> None:
@@ -67,7 +82,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.keep or Path(scratch)
         started = time.monotonic()
-        script, reading, length_ms = make_project(folder, args.minutes, args.seeds)
+        script, reading, length_ms, truth = make_project(folder, args.minutes, args.seeds)
         print(f"reading of {length_ms / 60000:.1f} min made in {time.monotonic() - started:.0f} s")
         exe = Path(sys.executable).with_name("audio-builder")
         started = time.monotonic()
@@ -81,6 +96,7 @@ def main() -> None:
               f"({seconds * 1000 / length_ms:.2f} of its length; target at most 0.5), "
               f"peak memory {peak_mb:.0f} MB (target under 500); "
               f"lines found {len(rows) - missing} of {len(rows)}")
+        print(f"found within 150 ms of the truth (start and end): {within(rows, truth)} of {len(rows)}")
         if result.returncode not in (0, 1):
             print(result.stderr[-2000:])
 

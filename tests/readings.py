@@ -61,7 +61,7 @@ def speak_quickly(text: str, words_per_minute: int = 130) -> np.ndarray:
 
     from audio_builder.sound.audio import resample, trim_silence
 
-    data = subprocess.run(["espeak-ng", "-s", str(words_per_minute), "--stdout", text],
+    data = subprocess.run(["espeak-ng", "-s", str(words_per_minute), "--stdout"], input=text.encode(),
                           capture_output=True, check=True).stdout
     with wave.open(io.BytesIO(data)) as file:
         rate = file.getframerate()

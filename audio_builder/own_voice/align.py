@@ -22,6 +22,7 @@ from audio_builder.own_voice.reading import FRAME_MS, Levels, windows
 from audio_builder.speech.takes import words_of
 
 RATE = 16_000
+SECOND_LOOK = 0.6          # the same, for a line looked for only where it must be
 COMPLETE = 0.8             # a second reading this alike replaces the first
 WORDS_MATCH = 0.5          # share of a line's words heard exactly, in order, to look closer
 GOOD_MATCH = 0.7           # how alike the line and what was heard are, letter by letter
@@ -113,9 +114,12 @@ def match_at(line: Sequence[str], heard: Sequence[str], start: int) -> Match | N
               .get_matching_blocks() if b.size]
     if not blocks:
         return None
-    # Keep the blocks that belong together: drop a leading block far before the rest.
+    # Keep the blocks that belong together: drop a block at either end far from the rest
+    # (a word of the line said again in the next one, or before it).
     while len(blocks) > 1 and blocks[1].b - (blocks[0].b + blocks[0].size) > 3:
         blocks = blocks[1:]
+    while len(blocks) > 1 and blocks[-1].b - (blocks[-2].b + blocks[-2].size) > 3:
+        blocks = blocks[:-1]
     matched = sum(b.size for b in blocks)
     if matched / len(line) < WORDS_MATCH:
         return None
@@ -147,6 +151,25 @@ def find_lines(lines: Sequence[Sequence[str]], heard: Sequence[str]) -> list[Mat
             best = again
         found.append(best)
         cursor = best.last + 1
+    return _second_look(lines, heard, found)
+
+
+def _second_look(lines: Sequence[Sequence[str]], heard: Sequence[str],
+                 found: list[Match | None]) -> list[Match | None]:
+    """A line not found is looked for again, less strictly, in the words heard between the
+    lines found before and after it (where it must be, if it was read): the recognizer
+    mishears names and numbers ("Jamie Lynn has years" as "Jamie Lind her's year")."""
+    for index, line in enumerate(lines):
+        if found[index] is not None or not line:
+            continue
+        before = next((m.last + 1 for m in reversed(found[:index]) if m is not None), 0)
+        after = next((m.first for m in found[index + 1:] if m is not None), len(heard))
+        if after <= before or after - before > 2 * len(line) + 4:
+            continue
+        alike = SequenceMatcher(None, " ".join(line), " ".join(heard[before:after]),
+                                autojunk=False).ratio()
+        if alike >= SECOND_LOOK:
+            found[index] = Match(before, after - 1, alike)
     return found
 
 
