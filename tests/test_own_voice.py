@@ -392,3 +392,12 @@ def test_the_prompter_fits_80_columns():
     assert max(len(row) for row in screen.splitlines()) <= 80
     assert len(screen.splitlines()) <= 24
     assert "RECORDING" in screen and "next: Let your eyes close." in screen
+
+
+def test_a_recorded_profile_takes_the_pauses_any_voice_has(project):
+    from audio_builder.script.project import open_project
+
+    write(project / "voices" / "t.yaml", "engine: recorded\nsentence_pause: 1s\nstep_pause: 2.5s\n")
+    profile = open_project(project).profiles["t"]
+    assert (profile.sentence_pause_ms, profile.between_steps_ms) == (1000, 2500)
+    assert profile.takes == (project / "takes" / "t").resolve()

@@ -14,7 +14,7 @@ from audio_builder.script.yamlfile import YamlMap, read_yaml
 
 PROFILE_KEYS = ("engine", "voice", "rate", "sentence_pause", "phrase_pause", "step_pause",
                 "pronounce")
-RECORDED_KEYS = ("engine", "takes", "fallback", "breaths", "sentence_pause")
+RECORDED_KEYS = ("engine", "takes", "fallback", "breaths", "sentence_pause", "step_pause")
 BREATHS = ("trim", "keep")
 PRONOUNCE_FILE = "pronounce.yaml"
 
@@ -79,6 +79,7 @@ def _recorded_profile(fields: Fields, path: Path) -> VoiceProfile:
                                       "and after the words) or `keep`")
     return VoiceProfile(
         name=path.stem, engine="recorded", sentence_pause_ms=fields.duration("sentence_pause", 1500),
+        step_pause_ms=fields.duration("step_pause"),
         base_dir=path.parent, source=str(path), takes=takes, fallback=fields.text("fallback"),
         breaths=breaths)
 
