@@ -13,13 +13,16 @@ cluster of one worker against two.
    workers at least 1.7 times as fast as one.
 
 Each round runs every contender in turn (a shared machine drifts); the ratio of each round
-is taken, then the median. The load average is printed with each round.
+is taken, then the median. The load average is printed with each round, and the processor
+time of the local build and of the bare encodes (children's user and system time) beside
+the wall-clock time.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import socket
 import statistics
@@ -33,19 +36,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def timed(command: list[str], cwd: Path) -> float:
-    started = time.perf_counter()
+CPU: dict[str, list[float]] = {}     # processor seconds of the child processes, by contender
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], cwd: Path, name: str = "") -> float:
+    started, cpu = time.perf_counter(), children_cpu()
     subprocess.run(command, check=True, cwd=cwd, stdout=subprocess.DEVNULL,
                    env={**os.environ, "PYTHONPATH": str(ROOT)})
+    CPU.setdefault(name, []).append(children_cpu() - cpu)
     return time.perf_counter() - started
 
 
-def timed_together(commands: list[list[str]]) -> float:
-    started = time.perf_counter()
+def timed_together(commands: list[list[str]], name: str) -> float:
+    started, cpu = time.perf_counter(), children_cpu()
     running = [subprocess.Popen(command) for command in commands]
     for process in running:
         if process.wait() != 0:
             raise SystemExit(f"failed: {process.args}")
+    CPU.setdefault(name, []).append(children_cpu() - cpu)
     return time.perf_counter() - started
 
 
@@ -153,8 +166,8 @@ def main() -> None:
             clusters = {"1 worker": start_cluster(1, stack, folder),
                         "2 workers": start_cluster(2, stack, folder)}
         for round_number in range(1, args.rounds + 1):
-            times["bare"].append(timed_together(bare))
-            times["build"].append(timed(build, folder))
+            times["bare"].append(timed_together(bare, "bare"))
+            times["build"].append(timed(build, folder, "build"))
             for name, address in clusters.items():
                 times[name].append(timed([*build, "--cluster", address, "-o", f"out-{name[0]}"],
                                          folder))
@@ -166,6 +179,9 @@ def main() -> None:
     print(f"  {cores} bare encodes side by side: {statistics.median(times['bare']):.1f} s")
     print(f"  audio-builder build (speech cached): {statistics.median(times['build']):.1f} s; "
           f"build / bare = {median_ratio(times['build'], times['bare']):.2f} (target at most 1.15)")
+    print(f"  processor time, build / bare: {median_ratio(CPU['build'], CPU['bare']):.2f} "
+          f"({statistics.median(CPU['build']):.0f} s against {statistics.median(CPU['bare']):.0f} s; "
+          "on a busy machine the fairer figure: the wall-clock ratio also holds the other work's share)")
     if clusters:
         print(f"  --cluster, 1 worker: {statistics.median(times['1 worker']):.1f} s; 2 workers: "
               f"{statistics.median(times['2 workers']):.1f} s; speed-up = "
