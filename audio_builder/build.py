@@ -30,7 +30,7 @@ from audio_builder.script.text import fold_paragraphs
 from audio_builder.sound.audio import ms_to_samples
 from audio_builder.sound.encode import FORMATS, Format, encode
 from audio_builder.sound.master import DEFAULT_LOUDNESS_LUFS, Mastering, MasterReport, master
-from audio_builder.sound.media import file_length_ms
+from audio_builder.sound.media import bell_length_ms, file_length_ms
 from audio_builder.speech.cache import SpeechCache
 from audio_builder.speech.engines import ENGINES
 from audio_builder.speech.synthesizer import Synthesizer, VoiceBook
@@ -126,6 +126,7 @@ class Builder:
             speech_ms=speech_ms,
             sound_ms=file_length_ms,
             sentence_pause_ms=lambda voice, place: self.voices.profile(voice, place).sentence_pause_ms,
+            bell_ms=bell_length_ms,
             step_pause_ms=lambda voice, place: self.voices.profile(voice, place).between_steps_ms,
         )
 

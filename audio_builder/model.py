@@ -173,6 +173,7 @@ class Script:
     lengths: tuple[int, ...] = ()
     background: Background | None = None
     bell: SoundRef = field(default_factory=lambda: SoundRef(name="bowl"))
+    bell_volume_db: float = 0.0          # added to every bell's own `volume`
     paragraph_pause_ms: int = 1500
     step_pause_ms: int | None = None         # None: the voice's own step pause
     key_lines: tuple[tuple[str, int], ...] = ()   # where each top-level key is written

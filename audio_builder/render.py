@@ -21,13 +21,17 @@ import numpy as np
 
 from audio_builder.model import Background, SoundRef
 from audio_builder.sound.audio import db_to_gain, ms_to_samples
-from audio_builder.sound.loudness import KWeighting
+from audio_builder.sound.loudness import KWeighting, loudest_momentary
 from audio_builder.sound.media import decode_file, sound_samples
 from audio_builder.speech.synthesizer import Synthesizer
 from audio_builder.timeline import PlacedSound, PlacedSpeech, Timeline
 
 BLOCK = 65_536
 VOICE_RMS_DB = -20.0          # the level speech clips are brought to (audio.normalize_speech)
+# Speech at that level measures a median momentary loudness of -21 LUFS (the piper voice,
+# measured over the library). A bell at `volume: 0` is set by loudness, not by its peak: its
+# loudest 400 ms in the first second after the strike sits 1 LU above the voice's median.
+BELL_LOUDNESS_LUFS = -20.0
 DUCK_ATTACK_MS = 400           # the bed starts dipping this long before speech
 DUCK_RELEASE_MS = 1200         # and comes back up over this long after it
 END_FADE_MS = 500
@@ -64,7 +68,7 @@ def layers_for(timeline: Timeline, synthesizer: Synthesizer,
 
     @functools.cache                                    # a bell is rung again and again
     def bell(sound: SoundRef) -> np.ndarray:
-        return prepare(sound_samples(sound, "bell"))
+        return prepare(leveled_bell(sound))
 
     def recording(c: PlacedSound) -> np.ndarray:
         return prepare(decode_file(c.file))
@@ -75,6 +79,16 @@ def layers_for(timeline: Timeline, synthesizer: Synthesizer,
     layers += [Layer(ms_to_samples(c.start_ms), functools.partial(recording, c),
                      db_to_gain(c.volume_db)) for c in timeline.sounds]
     return sorted(layers, key=lambda layer: layer.start)
+
+
+@functools.lru_cache(maxsize=8)
+def leveled_bell(sound: SoundRef) -> np.ndarray:
+    """A bell's samples brought to `BELL_LOUDNESS_LUFS` (see there)."""
+    samples = sound_samples(sound, "bell")
+    loudness = loudest_momentary(samples)
+    if not np.isfinite(loudness):
+        return samples
+    return samples * np.float32(db_to_gain(BELL_LOUDNESS_LUFS - loudness))
 
 
 def seamless_loop(samples: np.ndarray, crossfade: int) -> np.ndarray:

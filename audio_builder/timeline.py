@@ -8,8 +8,8 @@ lengths of spoken pieces and sound files come in through `Measures`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from audio_builder.durations import format_human, format_ms
@@ -27,11 +27,13 @@ from audio_builder.model import (
     Script,
     SoundRef,
     SoundStep,
+    Step,
     Utterance,
 )
 from audio_builder.script.text import split_sentences
 
 BREATH_CUES = {"in": "Breathe in", "hold": "Hold", "out": "and out"}
+BELL_LEAD_IN_MS = 500          # silence before a bell that would otherwise strike at 0:00
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Measures:
     speech_ms: Callable[[Utterance, Place], int]
     sound_ms: Callable[[Path, Place], int]
     sentence_pause_ms: Callable[[str, Place], int]
+    bell_ms: Callable[[SoundRef, Place], int]          # from the strike until it has died away
     step_pause_ms: Callable[[str, Place], int] = lambda voice, place: 0
 
 
@@ -156,7 +159,8 @@ def _pause_item(step: Pause, script: Script, measures: Measures) -> Item:
 
 
 def _bell_block(step: Bell, script: Script, measures: Measures) -> Block:
-    events: list[Event] = [PlacedBell(k * step.gap_ms, step.sound, step.volume_db)
+    volume = script.bell_volume_db + step.volume_db
+    events: list[Event] = [PlacedBell(k * step.gap_ms, step.sound, volume)
                            for k in range(step.strikes)]
     label = f"{step.sound.label} × {step.strikes}" if step.strikes > 1 else step.sound.label
     events.append(CueRow(0, step.strikes * step.gap_ms, "bell", label))
@@ -208,7 +212,8 @@ ITEM_BUILDERS: dict[type, Callable[..., Item]] = {
 
 def build_items(script: Script, measures: Measures) -> list[Item]:
     items = [ITEM_BUILDERS[type(step)](step, script, measures) for step in script.steps]
-    return _with_step_pauses(script, items, measures)
+    ringing = _ring_out_last_bell(items, script.steps, measures)
+    return _lead_in_first_bell(_with_step_pauses(script, ringing, measures))
 
 
 def _with_step_pauses(script: Script, items: list[Item], measures: Measures) -> list[Item]:
@@ -242,6 +247,47 @@ def _ends_speaking(block: Block) -> PlacedSpeech | None:
     return next((speech for speech in _speech(block) if speech.end_ms >= block.ms), None)
 
 
+
+def _sounding(item: Item) -> bool:
+    return isinstance(item, Block) and any(
+        isinstance(event, (PlacedSpeech, PlacedBell, PlacedSound)) for event in item.events)
+
+
+def _lead_in_first_bell(items: list[Item]) -> list[Item]:
+    """A bell that would strike at 0:00 gets a moment of silence first, so that no player
+    clips its strike."""
+    for index, item in enumerate(items):
+        if _sounding(item):
+            first = item.events[0]
+            if isinstance(first, PlacedBell) and first.start_ms == 0:
+                return [*items[:index], Block(BELL_LEAD_IN_MS), *items[index:]]
+            return items
+        if isinstance(item, (Anchor, Flex)) or item.ms:
+            return items
+    return items
+
+
+def _ring_out_last_bell(items: list[Item], steps: Sequence[Step], measures: Measures) -> list[Item]:
+    """When only silence follows the last bell, the track lasts until its ring has died away:
+    its block grows by what the silence after it cannot cover."""
+    for index in range(len(items) - 1, -1, -1):
+        item, step = items[index], steps[index]
+        if isinstance(item, Anchor):
+            return items
+        if not _sounding(item):
+            continue
+        if not isinstance(step, Bell) or not isinstance(item, Block):
+            return items
+        last_strike = max(e.start_ms for e in item.events if isinstance(e, PlacedBell))
+        after = sum(i.ms if isinstance(i, Block) else i.pause.min_ms
+                    for i in items[index + 1:] if not isinstance(i, Anchor))
+        rings_until = last_strike + measures.bell_ms(step.sound, step.place)
+        if rings_until > item.ms + after:
+            items = [*items[:index], replace(item, ms=rings_until - after), *items[index + 1:]]
+        return items
+    return items
+
+
 def spoken_pieces(script: Script) -> list[tuple[Utterance, Place]]:
     """Every piece of speech the script needs, in order, without knowing any lengths."""
     found: list[tuple[Utterance, Place]] = []
@@ -251,7 +297,8 @@ def spoken_pieces(script: Script) -> list[tuple[Utterance, Place]]:
         return 0
 
     build_items(script, Measures(speech_ms=note, sound_ms=lambda path, place: 0,
-                                 sentence_pause_ms=lambda voice, place: 0))
+                                 sentence_pause_ms=lambda voice, place: 0,
+                                 bell_ms=lambda sound, place: 0))
     return found
 
 
@@ -408,8 +455,6 @@ def plan_timeline(script: Script, measures: Measures, length_ms: int | None = No
 
 
 def _shift(event: Event, offset: int) -> Event:
-    from dataclasses import replace
-
     return replace(event, start_ms=event.start_ms + offset)
 
 
@@ -450,10 +495,15 @@ def _length_error(segments: list[Segment], last: Segment, length_ms: int,
         else:
             need = f"at least {format_human(last.shortest_ms)}" + (
                 "" if last.longest_ms == math.inf else f" and at most {format_human(int(last.longest_ms))}")
+        if last.shortest_ms > available:
+            earliest = format_human(-(-last.shortest_ms // 1000) * 1000)
+            fix = (f"move the `at` to `-{earliest}` or earlier, or shorten what follows it (a "
+                   f"last bell rings out before the end)")
+        else:
+            fix = "add a flexible pause after it (like `pause: 5s..`), or move the `at`"
         return InputError(
             f"the steps after `at: -{format_human(anchor.ms)}` need {need}, but the `at` leaves "
-            f"them {format_human(available)} at any length; add a flexible pause after it "
-            f"(like `pause: 5s..`), or move the `at`", anchor.place.file, anchor.place.line)
+            f"them {format_human(available)} at any length; {fix}", anchor.place.file, anchor.place.line)
     low, high = reachable_lengths(segments)
     low = -(-low // 1000) * 1000                        # whole seconds that surely fit
     reach = (f"from {format_ms(low, precise=False)} to "

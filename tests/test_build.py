@@ -32,7 +32,7 @@ steps:
   - pause: 2s..
   - say: Notice your breath. [pause 1.5s] Let it be as it is.
   - pause: 2s..10s
-  - at: -12s
+  - at: -20s                 # room for the last bell to ring out
   - chapter: Closing
   - Gently open your eyes.
   - pause: 2s..
@@ -90,10 +90,10 @@ def test_chapters_are_where_the_plan_puts_them(built):
     planned = [(ms, text) for ms, step, text in plan_rows(plan_output) if step == "chapter"]
     chapters = ffprobe_json(output / "short.mp3", "-show_chapters")["chapters"]
     found = sorted((round(float(c["start_time"]) * 1000), c["tags"]["title"]) for c in chapters)
-    assert found == planned == [(0, "Arriving"), (28_000, "Closing")]
+    assert found == planned == [(0, "Arriving"), (20_000, "Closing")]
     data = json.loads((output / "short.chapters.json").read_text())
     assert data["version"] == "1.2.0"
-    assert [(c["startTime"], c["title"]) for c in data["chapters"]] == [(0, "Arriving"), (28.0, "Closing")]
+    assert [(c["startTime"], c["title"]) for c in data["chapters"]] == [(0, "Arriving"), (20.0, "Closing")]
 
 
 def onsets(samples, rate=44_100, threshold_db=-45.0, quiet_ms=400):
@@ -155,7 +155,7 @@ def test_a_failed_build_leaves_the_previous_track_intact(project, monkeypatch):
 
     def broken(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(render, "sound_samples", broken)     # dies in the middle of encoding
+    monkeypatch.setattr(render, "leveled_bell", broken)      # dies in the middle of encoding
     write(project / "scripts" / "keep.yaml", "title: Keep\nsteps:\n  - Hello again.\n  - bell: 2\n")
     result = run("build", "scripts/keep.yaml")
     assert result.exit_code == 130

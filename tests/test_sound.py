@@ -15,7 +15,7 @@ from audio_builder.sound.media import builtin_samples, ffmpeg_exe
 
 PRACTICE = """
 title: Sound Check
-length: 40s
+length: 50s
 background: {{sound: {bed}, fade_in: 4s, fade_out: 4s}}
 steps:
   - chapter: Arriving
@@ -23,6 +23,10 @@ steps:
   - Find a comfortable position, and let your eyes close.
   - pause: 2s..
   - Notice the breath, as it comes and goes.
+  - pause: 2s..
+  - say: |                  # speech as dense as in a practice, so the voice sets the level
+      Let the shoulders soften. Let the breath be easy. There is nothing else to do.
+      Rest here, just as you are, and let each breath come and go on its own.
   - pause: 2s..
   - bell: {{sound: chime}}
 """

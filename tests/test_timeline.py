@@ -12,6 +12,7 @@ MEASURES = Measures(
     speech_ms=lambda utterance, place: 100 * len(utterance.text.split()),
     sound_ms=lambda path, place: 1_000,
     sentence_pause_ms=lambda voice, place: 700,
+    bell_ms=lambda sound, place: 12_000,
 )
 
 
@@ -27,7 +28,7 @@ def starts(timeline):
 def test_steps_follow_each_other_with_sentence_and_paragraph_pauses(tmp_path):
     timeline = plan(tmp_path, """
 steps:
-  - bell: 2                  # 2 strikes x 5s
+  - bell: 2                  # a 0.5s lead-in, then 2 strikes x 5s
   - One two. Three four five.
   - pause: 3s
   - say: |
@@ -35,13 +36,14 @@ steps:
 
       Nine ten.
 """)
-    assert starts(timeline) == [
+    lead = 500
+    assert [(ms - lead, text) for ms, text in starts(timeline)] == [
         (10_000, "One two."), (10_000 + 200 + 700, "Three four five."),
         (14_200, "Six seven."), (14_200 + 200 + 2_000, "Eight."),
         (16_500 + 1_500, "Nine ten."),
     ]
-    assert [b.start_ms for b in timeline.bells] == [0, 5_000]
-    assert timeline.length_ms == 18_200
+    assert [b.start_ms for b in timeline.bells] == [lead, lead + 5_000]
+    assert timeline.length_ms == lead + 18_200
 
 
 def test_flexible_pauses_grow_by_one_factor_to_meet_length(tmp_path):

@@ -32,7 +32,7 @@ from audio_builder.sound import sounds
 
 SCRIPT_KEYS = ("title", "description", "author", "date", "episode", "season", "image",
                "language", "explicit", "keywords", "voice", "length", "background", "bell",
-               "paragraph_pause", "step_pause", "steps")
+               "bell_volume", "paragraph_pause", "step_pause", "steps")
 MAX_TITLE = 255
 MAX_STRIKES = 100          # a bell struck more often is a mistake, not a practice
 MAX_CYCLES = 1000
@@ -103,6 +103,7 @@ def load_script(path: Path, root: Path | None = None) -> Script:
         lengths=lengths,
         background=_background(fields, context),
         bell=context.default_bell,
+        bell_volume_db=fields.decibels("bell_volume", 0.0),
         paragraph_pause_ms=context.paragraph_pause_ms,
         step_pause_ms=fields.duration("step_pause"),
         key_lines=tuple(data.key_lines.items()),

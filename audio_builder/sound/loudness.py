@@ -105,6 +105,23 @@ class KWeighting:
         return KWeighting.clip(samples, before=np.tile(samples, (repeats,) + (1,) * (samples.ndim - 1)))
 
 
+def loudest_momentary(samples: np.ndarray, rate: int = SAMPLE_RATE, within_ms: int = 1000) -> float:
+    """The loudest momentary loudness (400 ms, BS.1770, LUFS) in the first `within_ms` after
+    the clip's first audible sample: how loud a struck sound is as it is heard."""
+    shaped = samples[:, None] if samples.ndim == 1 else samples
+    peak = float(np.max(np.abs(shaped))) if shaped.size else 0.0
+    if peak == 0.0:
+        return -math.inf
+    onset = int(np.argmax(np.max(np.abs(shaped), axis=1) > peak * db_to_gain(-40.0)))
+    window = rate * 4 // 10
+    part = shaped[onset:onset + max(window, rate * within_ms // 1000)]
+    squares = np.square(KWeighting.clip(part), dtype=np.float64) @ np.ones(part.shape[1])
+    running = np.concatenate([[0.0], np.cumsum(squares)])
+    power = (running[window:] - running[:-window]) / window if squares.size >= window else \
+        running[-1:] / window
+    return float(-0.691 + 10 * np.log10(max(float(power.max()), 1e-20)))
+
+
 class LoudnessMeter:
     """Integrated loudness (LUFS) of audio fed in consecutive blocks (frames × channels).
 

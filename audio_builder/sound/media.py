@@ -76,6 +76,13 @@ def builtin_samples(kind: str, name: str) -> np.ndarray:
     return registry[name].generate(SAMPLE_RATE)
 
 
+def bell_length_ms(ref: SoundRef, place: Place | None = None) -> int:
+    """How long a bell rings, from its strike until it has died away."""
+    if ref.path is not None:
+        return file_length_ms(ref.path, place)
+    return (builtin_samples("bell", ref.name).shape[0] * 1000 + SAMPLE_RATE // 2) // SAMPLE_RATE
+
+
 def sound_samples(ref: SoundRef, kind: str) -> np.ndarray:
     """A bell or background, built-in or from a file, as stereo float32."""
     if ref.name is not None:
