@@ -257,7 +257,7 @@ def _lead_in_first_bell(items: list[Item]) -> list[Item]:
     """A bell that would strike at 0:00 gets a moment of silence first, so that no player
     clips its strike."""
     for index, item in enumerate(items):
-        if _sounding(item):
+        if isinstance(item, Block) and _sounding(item):
             first = item.events[0]
             if isinstance(first, PlacedBell) and first.start_ms == 0:
                 return [*items[:index], Block(BELL_LEAD_IN_MS), *items[index:]]
