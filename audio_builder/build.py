@@ -34,7 +34,14 @@ from audio_builder.sound.media import bell_length_ms, file_length_ms
 from audio_builder.speech.cache import SpeechCache
 from audio_builder.speech.engines import ENGINES
 from audio_builder.speech.synthesizer import Synthesizer, VoiceBook
-from audio_builder.timeline import LengthError, Measures, Timeline, plan_timeline
+from audio_builder.timeline import (
+    LengthError,
+    LengthRange,
+    Measures,
+    Timeline,
+    length_ranges,
+    plan_timeline,
+)
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,10 @@ class Builder:
                 raise InputError(error.message, script.path, script.line_of("length")) from None
             plans.append(TrackPlan(track, timeline))
         return plans
+
+    def length_ranges(self, script: Script, *, estimate: bool = False) -> list[LengthRange]:
+        """The lengths `script` can be built at (see `timeline.length_ranges`)."""
+        return length_ranges(self.with_voice(script), self._measures(estimate))
 
     # --- building ---------------------------------------------------------------------
 

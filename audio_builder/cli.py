@@ -20,7 +20,7 @@ from audio_builder.own_voice.pieces import (
     script_in_voice,
     speaker_marks,
 )
-from audio_builder.preview import write_previews, write_voice_samples
+from audio_builder.preview import profile_problem, write_previews, write_voice_samples
 from audio_builder.progress import progress_bars
 from audio_builder.publish.feedcheck import check_feed
 from audio_builder.publish.lock import read_lock
@@ -33,6 +33,7 @@ from audio_builder.sound import sounds
 from audio_builder.sound.encode import FORMATS
 from audio_builder.speech.cache import ENV_VAR, SpeechCache
 from audio_builder.speech.engines import ENGINES
+from audio_builder.timeline import describe_ranges
 from audio_builder.video import video
 
 
@@ -198,7 +199,8 @@ def check(paths, lengths, voice):
     for path in find_scripts(list(paths), project):
         try:
             loaded.append(load_script(path))
-            plans = builder.plan(loaded[-1], _lengths(lengths), estimate=True)
+            script = loaded[-1]
+            plans = builder.plan(script, _lengths(lengths), estimate=True)
         except InputError as error:
             errors.append(error)
             continue
@@ -210,6 +212,8 @@ def check(paths, lengths, voice):
             exact = "" if plan.length_ms else "about "
             click.echo(f"ok  {_shown(str(path))}  {plan.name}: {exact}"
                        f"{format_ms(plan.timeline.length_ms, precise=False)}")
+        ranges = describe_ranges(builder.length_ranges(script, estimate=True))
+        click.echo(f"    lengths it can reach: {ranges} (speech estimated)")
     errors += shared_names(loaded, _lengths(lengths))
     if errors:
         raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
@@ -228,7 +232,8 @@ def plan(script, lengths, voice, cache_dir, force):
     build that follows uses the very same ones)."""
     project = open_project(script)
     builder = Builder(project, voice=voice, cache=SpeechCache(cache_dir), force=force)
-    for track in builder.plan(load_script(script), _lengths(lengths)):
+    loaded = load_script(script)
+    for track in builder.plan(loaded, _lengths(lengths)):
         timeline = track.timeline
         speakers = speaker_marks(timeline, builder.voices)
         click.echo(f"{track.name}: {track.script.title}"
@@ -240,6 +245,7 @@ def plan(script, lengths, voice, cache_dir, force):
             click.echo(f"{format_ms(row.start_ms):>11}  {length:>9}  {row.step:<8} {mark}{row.text}")
         click.echo(f"{format_ms(timeline.length_ms):>11}  {'':>9}  {'end':<8}")
         click.echo()
+    click.echo(f"lengths it can reach: {describe_ranges(builder.length_ranges(loaded))}")
 
 
 @main.command()
@@ -256,15 +262,19 @@ def voices(sample, cache_dir):
         click.echo(f"  {name:<9} {'works' if not problem else 'not here: ' + problem}"
                    + (f"; voices: {found}" if found else ""))
     click.echo("profiles:")
+    working = []
     for name, profile in sorted(project.profiles.items()):
-        problem = ENGINES[profile.engine].problem()
+        problem = profile_problem(project, name)         # it must really speak a word
+        working += [] if problem else [name]
         where = "built-in" if profile.source == "built-in" else _shown(profile.source)
         click.echo(f"  {name:<12} {profile.engine:<8} voice={profile.voice or 'system default'} "
-                   f"rate={profile.rate:g} ({where}) {'works' if not problem else 'not here'}")
+                   f"rate={profile.rate:g} ({where}) {'works' if not problem else 'not here: ' + problem}")
     if sample:
-        for path in write_voice_samples(project, sample, project.output_dir / "voices",
+        for path in write_voice_samples(project, sample, project.output_dir / "voices", working,
                                         SpeechCache(cache_dir)):
             click.echo(f"wrote {_shown(str(path))}")
+        for name in sorted(set(project.profiles) - set(working)):
+            click.echo(f"no sample for {name}: it cannot speak here (see above)")
 
 
 @main.command()
@@ -310,8 +320,10 @@ def feed(output, check_only, scheduled):
 @click.option("--from", "start", metavar="CHAPTER", help="Start at a chapter (its number or title).")
 @click.option("--to-file", type=click.Path(path_type=Path, dir_okay=False),
               help="Play into this WAV file instead of the speakers (records the session).")
+@click.option("--length", "length", metavar="DURATION",
+              help="Which length to play, for a script with several (or any other length).")
 @click.option("--keys", hidden=True, help="Keys at playback times, like '2:space,5:n' (for tests).")
-def play(track, no_bells, hold, start, to_file, keys):
+def play(track, no_bells, hold, start, to_file, length, keys):
     """Play TRACK (a built track or a script) for a live session.
 
     Keys: space pause and resume, n / p next and previous chapter, right / left seek 10 s,
@@ -320,13 +332,15 @@ def play(track, no_bells, hold, start, to_file, keys):
     from audio_builder.live.outputs import FileOutput, SystemOutput
     from audio_builder.live.player import Player
     from audio_builder.live.prepare import prepare_track
-    from audio_builder.live.session import run_session
+    from audio_builder.live.session import IDLE_LIMIT_MS, run_session
     from audio_builder.live.track import scratch_folder
     from audio_builder.sound.media import builtin_samples
 
     project = open_project(track)
     with scratch_folder() as folder:
-        playable = prepare_track(track, project, Path(folder), no_bells=no_bells)
+        wanted = _lengths((length,)) if length else None
+        playable = prepare_track(track, project, Path(folder), no_bells=no_bells,
+                                 length_ms=wanted[0] if wanted else None)
         player = Player(track=playable, hold=hold, bell=builtin_samples("bell", "bowl") * 0.5)
         if start:
             try:
@@ -348,14 +362,23 @@ def play(track, no_bells, hold, start, to_file, keys):
                     from audio_builder.live.view import render_view
 
                     with Live(render_view(player), refresh_per_second=4, transient=False) as live:
-                        run_session(player, output, key_source, lambda p: live.update(render_view(p)))
+                        idled = run_session(player, output, key_source,
+                                            lambda p: live.update(render_view(p)))
                 else:
-                    run_session(player, output, key_source)
+                    idled = run_session(player, output, key_source)
+            played_ms = output.written_ms
         finally:
             output.close()
+    if idled:
+        click.echo(f"stopped after {format_ms(IDLE_LIMIT_MS, precise=False)} of silence: the "
+                   f"session was {'paused' if player.paused else 'holding at a chapter'} and no "
+                   f"key was left to press", err=True)
     if to_file:
-        click.echo(f"played {format_ms(player.elapsed_ms, precise=False)} of {playable.title!r} "
-                   f"into {_shown(str(to_file))}")
+        def clock(ms: int) -> str:
+            return format_ms((ms + 500) // 1000 * 1000, precise=False)
+
+        click.echo(f"played {clock(played_ms)} of {playable.title!r} into {_shown(str(to_file))}; "
+                   f"it stopped at {clock(player.elapsed_ms)} of the track's {clock(playable.length_ms)}")
 
 
 @main.group()

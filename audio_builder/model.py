@@ -140,7 +140,33 @@ class SoundStep:
     place: Place
 
 
-Step = Say | Pause | Bell | Breathe | Chapter | At | SoundStep
+@dataclass(frozen=True)
+class Only:
+    """Steps heard only at some lengths: `only:` beside a step, a chapter (its whole section,
+    to the next chapter or `at`) or an include."""
+
+    lengths: tuple[tuple[int, int | None], ...]     # ranges of lengths; None: no upper bound
+    steps: tuple[Step, ...]
+    place: Place
+
+    def includes(self, length_ms: int) -> bool:
+        return any(low <= length_ms and (high is None or length_ms <= high)
+                   for low, high in self.lengths)
+
+
+Step = Say | Pause | Bell | Breathe | Chapter | At | SoundStep | Only
+
+
+def steps_at(steps: tuple[Step, ...], length_ms: int | None) -> tuple[Step, ...]:
+    """The steps heard in a track of `length_ms`; with None, every step of every length."""
+    found: list[Step] = []
+    for step in steps:
+        if isinstance(step, Only):
+            if length_ms is None or step.includes(length_ms):
+                found.extend(steps_at(step.steps, length_ms))
+        else:
+            found.append(step)
+    return tuple(found)
 
 
 @dataclass(frozen=True)

@@ -51,19 +51,30 @@ def write_previews(folder: Path, settings: OutputSettings | None = None) -> list
     return written
 
 
-def write_voice_samples(project, text: str, folder: Path, cache=None) -> list[Path]:
-    """`text` spoken by every voice profile that works here, one MP3 each, laid out by the
+def profile_problem(project, name: str) -> str | None:
+    """Why the voice profile `name` cannot speak here (it is asked to say a word), or None."""
+    from audio_builder.errors import AudioBuilderError
+    from audio_builder.model import Utterance
+
+    try:
+        Synthesizer(VoiceBook(project.profiles)).length_ms(Utterance("Hello.", name))
+    except AudioBuilderError as error:
+        return error.message.removeprefix(f"voice {name!r} cannot speak here: ")
+    except (OSError, RuntimeError, ValueError) as error:     # an engine failing in its own way
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def write_voice_samples(project, text: str, folder: Path, names: list[str], cache=None) -> list[Path]:
+    """`text` spoken by each of the voice profiles `names`, one MP3 each, laid out by the
     planner exactly as a `say` step in that voice would be."""
     from audio_builder.build import Builder
     from audio_builder.model import Pause, Place, Say, Script, Words
-    from audio_builder.speech.engines import ENGINES
 
     folder.mkdir(parents=True, exist_ok=True)
     place = Place("--sample", 1)
     written = []
-    for name, profile in sorted(project.profiles.items()):
-        if ENGINES[profile.engine].problem():
-            continue
+    for name in names:
         sample = Script(slug=name, path=folder / f"{name}.yaml", title=f"Voice sample: {name}",
                         steps=(Say((Words(text),), place), Pause(500, 500, place)), voice=name)
         builder = Builder(project, cache=cache)

@@ -21,6 +21,7 @@ from audio_builder.model import (
     Breathe,
     Chapter,
     Gap,
+    Only,
     Pause,
     Place,
     Say,
@@ -29,6 +30,7 @@ from audio_builder.model import (
     SoundStep,
     Step,
     Utterance,
+    steps_at,
 )
 from audio_builder.script.text import split_sentences
 
@@ -296,9 +298,10 @@ def spoken_pieces(script: Script) -> list[tuple[Utterance, Place]]:
         found.append((utterance, place))
         return 0
 
-    build_items(script, Measures(speech_ms=note, sound_ms=lambda path, place: 0,
-                                 sentence_pause_ms=lambda voice, place: 0,
-                                 bell_ms=lambda sound, place: 0))
+    every_step = replace(script, steps=steps_at(script.steps, None))
+    build_items(every_step, Measures(speech_ms=note, sound_ms=lambda path, place: 0,
+                                     sentence_pause_ms=lambda voice, place: 0,
+                                     bell_ms=lambda sound, place: 0))
     return found
 
 
@@ -381,6 +384,67 @@ def reachable_lengths(segments: list[Segment]) -> tuple[int, float]:
     return int(low), high
 
 
+LengthRange = tuple[int, float]          # shortest and longest, in ms; math.inf: no longest
+
+
+def length_ranges(script: Script, measures: Measures) -> list[LengthRange]:
+    """Every length the script can be built at, as ranges. With `only`, each stretch of
+    lengths that hears the same steps is planned on its own; both ends of every range are
+    checked by planning at them."""
+    edges = sorted({0} | {edge for low, high in _only_ranges(script.steps)
+                          for edge in (low, None if high is None else high + 1) if edge is not None})
+    found: list[LengthRange] = []
+    for index, start in enumerate(edges):
+        end = edges[index + 1] - 1 if index + 1 < len(edges) else math.inf
+        steps = steps_at(script.steps, start)
+        segments = split_segments(build_items(replace(script, steps=steps), measures), has_length=True)
+        low, high = reachable_lengths(segments)
+        low, high = max(low, start), min(high, end)
+        if low <= high and _fits(segments, low) and (high == math.inf or _fits(segments, int(high))):
+            if found and found[-1][1] + 1 >= low:
+                found[-1] = (found[-1][0], high)
+            else:
+                found.append((low, high))
+    return found
+
+
+def _only_ranges(steps: tuple[Step, ...]) -> list[tuple[int, int | None]]:
+    ranges: list[tuple[int, int | None]] = []
+    for step in steps:
+        if isinstance(step, Only):
+            ranges += [*step.lengths, *_only_ranges(step.steps)]
+    return ranges
+
+
+def _fits(segments: list[Segment], length_ms: int) -> bool:
+    try:
+        _check_fit(segments, length_ms)
+    except InputError:
+        return False
+    return True
+
+
+def describe_ranges(ranges: list[LengthRange]) -> str:
+    """`from 4:12 to 23:40`: whole seconds where they fit inside a range, else exact."""
+    if not ranges:
+        return "no length at all"
+    return ", or ".join(_describe_range(low, high) for low, high in ranges)
+
+
+def _describe_range(low: int, high: float) -> str:
+    first = -(-low // 1000) * 1000
+    if high == math.inf:
+        return f"from {format_ms(first, precise=False)} to any length"
+    last = int(high) // 1000 * 1000
+    if first < last:
+        return f"from {format_ms(first, precise=False)} to {format_ms(last, precise=False)}"
+    if first == last:
+        return f"exactly {format_ms(first, precise=False)}"
+    if low == high:
+        return f"exactly {format_ms(low)}"
+    return f"from {format_ms(low)} to {format_ms(int(high))}"
+
+
 def share_slack(pauses: list[Pause], extra_ms: int) -> list[int]:
     """Grow flexible pauses from their minimums by one common factor, each capped at its
     maximum, what a capped one cannot take passing to the others. Whole milliseconds."""
@@ -408,7 +472,7 @@ def share_slack(pauses: list[Pause], extra_ms: int) -> list[int]:
 
 def plan_timeline(script: Script, measures: Measures, length_ms: int | None = None) -> Timeline:
     """Place every step of `script`; with `length_ms`, fit the track to it exactly."""
-    items = build_items(script, measures)
+    items = build_items(replace(script, steps=steps_at(script.steps, length_ms)), measures)
     segments = split_segments(items, has_length=length_ms is not None)
     _check_fit(segments, length_ms)
 
@@ -505,9 +569,7 @@ def _length_error(segments: list[Segment], last: Segment, length_ms: int,
             f"the steps after `at: -{format_human(anchor.ms)}` need {need}, but the `at` leaves "
             f"them {format_human(available)} at any length; {fix}", anchor.place.file, anchor.place.line)
     low, high = reachable_lengths(segments)
-    low = -(-low // 1000) * 1000                        # whole seconds that surely fit
-    reach = (f"from {format_ms(low, precise=False)} to "
-             + ("any length" if high == math.inf else format_ms(int(high) // 1000 * 1000, precise=False)))
+    reach = describe_ranges([(low, high)] if low <= high and _fits(segments, low) else [])
     if length_ms < earliest_end:
         loosen = [p for p in last.pauses if p.min_ms > 0]
         hint = (f"lower the minimum of the pause on line "

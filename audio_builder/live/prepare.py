@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from audio_builder.build import Builder, OutputSettings, write_audio
+from audio_builder.durations import format_human
 from audio_builder.errors import InputError
 from audio_builder.live.track import PlayableTrack, decode_to_memmap, open_recording
 from audio_builder.publish.captions import Cue, caption_cues
@@ -18,7 +19,8 @@ from audio_builder.speech.cache import SpeechCache
 SCRIPT_SUFFIXES = (".yaml", ".yml")
 
 
-def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool = False) -> PlayableTrack:
+def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool = False,
+                  length_ms: int | None = None) -> PlayableTrack:
     if path.suffix.lower() not in SCRIPT_SUFFIXES:
         if no_bells:
             raise InputError("--no-bells needs the script: in a built track the bells are mixed "
@@ -28,8 +30,14 @@ def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool 
         return open_recording(path, folder)
     script = load_script(path)
     builder = Builder(project, cache=SpeechCache())
+    if length_ms is None and len(script.lengths) > 1:
+        written = ", ".join(format_human(ms) for ms in script.lengths)
+        raise InputError(f"this script has {len(script.lengths)} lengths ({written}); choose one "
+                         f"with --length, like `--length {format_human(script.lengths[0])}`", path)
+    one_off = length_ms is not None and length_ms not in script.lengths
+    lengths = (length_ms,) if length_ms is not None else None
     if no_bells:
-        plan = builder.plan(script)[0]
+        plan = builder.plan(script, lengths)[0]
         timeline = replace(plan.timeline, bells=())
         wav = folder / "track.wav"
         write_audio(timeline, builder.synthesizer, wav, OutputSettings(format="wav"),
@@ -39,11 +47,15 @@ def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool 
             script.title, decode_to_memmap(wav, folder),
             sorted(timeline.chapters, key=lambda c: c.start_ms),
             [Cue(start, end, text.replace("\n", " ")) for start, end, text in caption_cues(timeline)])
-    track = tracks_of(script)[0]
+    if one_off:                        # not a track of the library: built here, for this session
+        return open_recording(builder.build(script, folder, lengths)[0].audio, folder,
+                              title=script.title)
+    track = next(t for t in tracks_of(script) if length_ms in (None, t.length_ms))
     fresh = [fmt for fmt in track.built_formats(project.output_dir)
              if track.audio(project.output_dir, fmt).stat().st_mtime >= path.stat().st_mtime]
     if fresh:
         audio = track.audio(project.output_dir, fresh[0])
     else:
-        audio = builder.build(script)[0].audio
+        audio = next(built.audio for built in builder.build(script)
+                     if built.plan.length_ms == track.length_ms)
     return open_recording(audio, folder, title=track.title)

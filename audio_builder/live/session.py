@@ -11,9 +11,12 @@ BLOCK = SAMPLE_RATE // 10          # 100 ms: keys act within about a tenth of a 
 VIEW_EVERY_S = 0.25
 
 
-def run_session(player: Player, output, keys, view=None, *, idle_limit_ms: int = 600_000) -> None:
+IDLE_LIMIT_MS = 60_000
+
+
+def run_session(player: Player, output, keys, view=None, *, idle_limit_ms: int = IDLE_LIMIT_MS) -> bool:
     """Play until the track ends or `q`. With scripted keys, a pause or hold that no key
-    will ever end stops the session after `idle_limit_ms` of silence."""
+    will ever end stops the session after `idle_limit_ms` of silence: then it returns True."""
     idle = 0
     last_view = 0.0
     while not player.finished:
@@ -24,10 +27,13 @@ def run_session(player: Player, output, keys, view=None, *, idle_limit_ms: int =
         stalled = player.paused or player.holding_at is not None
         idle = idle + samples_to_ms(BLOCK) if stalled else 0
         if stalled and keys.exhausted and idle > idle_limit_ms:
-            break
+            if view is not None:
+                view(player)
+            return True
         output.write(player.next_block(BLOCK))
         if view is not None and time.monotonic() - last_view >= VIEW_EVERY_S:
             view(player)
             last_view = time.monotonic()
     if view is not None:
         view(player)
+    return False

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from audio_builder.durations import format_human
 from audio_builder.errors import InputError, excerpt
 from audio_builder.model import (
     MAX_CHAPTERS,
@@ -16,6 +17,7 @@ from audio_builder.model import (
     Breathe,
     Chapter,
     Gap,
+    Only,
     Pause,
     Place,
     Say,
@@ -85,6 +87,7 @@ def load_script(path: Path, root: Path | None = None) -> Script:
     _check_chapter_count(steps)
     lengths = _lengths(fields)
     episodes = _episodes(fields, lengths)
+    _check_only(steps, lengths, path, fields.line("length"))
     return Script(
         slug=path.stem,
         path=path,
@@ -119,6 +122,25 @@ def _check_chapter_count(steps: tuple[Step, ...]) -> None:
                          f"{MAX_CHAPTERS} chapters (the most an MP3's table of contents can "
                          "list); merge some, or split the practice into parts",
                          extra.file, extra.line)
+
+
+def _check_only(steps: tuple[Step, ...], lengths: tuple[int, ...], path: Path, line: int) -> None:
+    """`only` picks steps by the track's length: the script needs lengths, and an exact length
+    under `only` must be one of them (a typo would leave the steps out of every track)."""
+    for step in steps:
+        if not isinstance(step, Only):
+            continue
+        place = step.place
+        if not lengths:
+            raise InputError("`only` picks steps by the track's length, so the script needs "
+                             "`length:` (like `length: [5m, 10m]`)", place.file, place.line)
+        for low, high in step.lengths:
+            if low == high and low not in lengths:
+                written = ", ".join(format_human(ms) for ms in lengths)
+                raise InputError(f"`only: {format_human(low)}` is not one of the script's lengths "
+                                 f"({written}); write one of them, or a range like "
+                                 f"`{format_human(low)}..`", place.file, place.line)
+        _check_only(step.steps, lengths, path, line)
 
 
 def _lengths(fields: Fields) -> tuple[int, ...]:
@@ -214,9 +236,26 @@ def _read_steps(value: object, context: Context, line: int, *, top_level: bool) 
     if not value and top_level:
         raise context.error(line, "`steps` is empty; add at least one step")
     steps: list[Step] = []
+    section: Only | None = None         # a chapter with `only`, taking in the steps after it
     for index, item in enumerate(value):
-        steps.extend(_read_step(item, context, value.line_of(index)))
+        for step in _read_step(item, context, value.line_of(index)):
+            if section is not None and (isinstance(step, (Chapter, At)) or _is_section(step)):
+                steps.append(section)
+                section = None
+            if isinstance(step, Only) and _is_section(step):
+                section = step
+            elif section is not None:
+                section = replace(section, steps=(*section.steps, step))
+            else:
+                steps.append(step)
+    if section is not None:
+        steps.append(section)
     return tuple(steps)
+
+
+def _is_section(step: Step) -> bool:
+    """`only` beside a chapter: it covers the chapter's steps, to the next chapter or `at`."""
+    return isinstance(step, Only) and len(step.steps) == 1 and isinstance(step.steps[0], Chapter)
 
 
 def _read_step(item: object, context: Context, line: int) -> tuple[Step, ...]:
@@ -224,6 +263,8 @@ def _read_step(item: object, context: Context, line: int) -> tuple[Step, ...]:
         return (_say(item, context, line),)
     if isinstance(item, (int, float)) and not isinstance(item, bool):
         return (_say(str(item), context, line),)
+    if isinstance(item, YamlMap) and "only" in item:
+        return (_only(item, context, line),)
     if not isinstance(item, YamlMap) or len(item) != 1:
         kinds = ", ".join(f"`{k}`" for k in STEP_KINDS)
         found = "nothing" if isinstance(item, YamlMap) and not item else describe(item)
@@ -234,10 +275,54 @@ def _read_step(item: object, context: Context, line: int) -> tuple[Step, ...]:
     (kind, value), = item.items()
     reader = STEP_KINDS.get(kind)
     if reader is None:
+        if isinstance(kind, str) and (" " in kind.strip() or kind[:1].isupper()):
+            raise context.error(item.line_of(kind), _colon_in_text(kind, value))
         raise context.error(item.line_of(kind), unknown_key_message(str(kind), list(STEP_KINDS),
                                                                     "a step"))
     result = reader(value, context, item.line_of(kind))
     return result if isinstance(result, tuple) else (result,)
+
+
+def _colon_in_text(before: str, after: object) -> str:
+    """A line of speech with `: ` in it reads in YAML as a key and a value."""
+    text = f"{before}: {after}" if after is not None else f"{before}:"
+    return (f"this line has a colon followed by a space, so it reads as a key (`{before}`) "
+            f"rather than text to say; put the whole line in quotes, like "
+            f"`- \"{text}\"`, or write it as `- say: |` with the text on the next line")
+
+
+def _only(item: YamlMap, context: Context, line: int) -> Only:
+    kinds = [key for key in item if key != "only"]
+    if len(kinds) != 1:
+        raise context.error(line, "`only` goes beside one step (a line to say, a chapter or an "
+                                  "include), like `- chapter: Body scan` with `only: [10m]` "
+                                  "under it, lined up with `chapter`")
+    lengths = _only_lengths(item["only"], context, item.line_of("only"))
+    alone = YamlMap({kinds[0]: item[kinds[0]]})
+    alone.line, alone.key_lines = item.line, {kinds[0]: item.line_of(kinds[0])}
+    steps = _read_step(alone, context, line)
+    return Only(lengths, steps, context.place(item.line_of("only")))
+
+
+def _only_lengths(value: object, context: Context, line: int) -> tuple[tuple[int, int | None], ...]:
+    values = value if isinstance(value, list) else [value]
+    ranges: list[tuple[int, int | None]] = []
+    for item in values:
+        if isinstance(item, str) and ".." in item:
+            low_text, high_text = item.split("..", 1)
+            low = read_duration(low_text, context.file, line, "only") if low_text.strip() else 0
+            high = read_duration(high_text, context.file, line, "only") if high_text.strip() else None
+            if high is not None and high < low:
+                raise context.error(line, f"`only: {item}` has its end before its start; "
+                                          "write SHORTEST..LONGEST, like `10m..`")
+            ranges.append((low, high))
+        else:
+            ms = read_duration(item, context.file, line, "only")
+            ranges.append((ms, ms))
+    if not ranges:
+        raise context.error(line, "`only` needs the lengths the step is heard in, like "
+                                  "`only: [10m]` or `only: 10m..`")
+    return tuple(ranges)
 
 
 _INLINE_MARK = re.compile(r"\[([^\]]*)\]")
