@@ -56,7 +56,8 @@ def test_play_reports_the_time_played_not_the_place_in_the_track(tones):
     result = run("play", "scripts/two.yaml", "--length", "30s", "--keys", "2:n", "--to-file", "s.wav")
     assert result.exit_code == 0, result.stderr
     assert wav_seconds(tones / "s.wav") == pytest.approx(22.0, abs=0.2)       # 8 s skipped
-    assert "played 0:22 of 'Two Lengths (30 s)' into s.wav; it stopped at 0:30 of the track's 0:30" in result.stdout
+    assert ("played 0:22 of 'Two Lengths (30 s)' into s.wav; it stopped at 0:30 of the track's "
+            "0:30") in result.stdout
 
 
 def test_play_hold_with_no_key_stops_at_the_idle_limit_and_says_so(tones):
