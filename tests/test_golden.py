@@ -31,6 +31,7 @@ MEASURES = Measures(
     speech_ms=lambda utterance, place: 100 * len(utterance.text.split()),
     sound_ms=lambda path, place: 1_000,
     sentence_pause_ms=lambda voice, place: 700,
+    bell_ms=lambda sound, place: 12_000,
 )
 
 

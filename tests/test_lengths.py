@@ -57,7 +57,7 @@ def test_only_picks_steps_chapters_and_includes_by_length(tones):
 def test_a_one_off_length_hears_the_steps_its_ranges_cover(tones):
     write(tones / "scripts" / "versions.yaml", VERSIONS)
     tracks, _ = cue_sheet("scripts/versions.yaml", "--length", "3m")
-    assert tracks["versions"] == ["Arriving", "Welcome.", "Body", "In the body section.",
+    assert tracks["versions-3m"] == ["Arriving", "Welcome.", "Body", "In the body section.",
                                   "Closing", "Goodbye."]
 
 

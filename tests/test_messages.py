@@ -65,3 +65,17 @@ def test_play_hold_with_no_key_stops_at_the_idle_limit_and_says_so(tones):
     assert result.exit_code == 0, result.stderr
     assert "stopped after 1:00 of silence: the session was holding at a chapter" in result.stderr
     assert wav_seconds(tones / "s.wav") == pytest.approx(10.0 + 60.0, abs=0.3)
+
+
+def test_the_feed_says_why_a_track_built_at_a_one_off_length_is_left_out(tones):
+    write(tones / "podcast.yaml", "title: P\nauthor: A\nbase_url: https://example.org/p/\n")
+    write(tones / "scripts" / "two.yaml", TWO_LENGTHS.replace("title: Two Lengths",
+                                                              "title: Two Lengths\ndate: 2026-01-01"))
+    assert run("build", "scripts/two.yaml", "--length", "25s").exit_code == 0
+    assert (tones / "output" / "two-25s.mp3").is_file()          # beside the script's own tracks
+    assert run("build", "scripts/two.yaml", "--length", "20s").exit_code == 0
+    assert (tones / "output" / "two-20s.mp3").is_file()
+    result = run("feed")
+    assert ("built with a one-off --length (left out): two-25s.mp3; to publish it, add its "
+            "length to the script's `length:`") in result.stdout
+    assert "not built yet (left out): two-30s" in result.stdout

@@ -34,6 +34,7 @@ from audio_builder.publish.tracks import (
     Track,
     audio_seconds,
     channel_guid,
+    one_off_tracks,
     track_guid,
     tracks_of,
 )
@@ -58,6 +59,7 @@ class PublishReport:
     scheduled: tuple[tuple[str, datetime.date], ...]     # tracks dated after today: held back
     preview: bool = False                                # scheduled tracks included; not recorded
     newly_published: tuple[str, ...] = ()                # recorded in podcast.lock this time
+    one_off: tuple[str, ...] = ()                        # built at a length the script does not list
 
 
 def today() -> datetime.date:
@@ -105,8 +107,10 @@ def publish(project: Project, output_dir: Path | None = None, *,
     now = today()
 
     items, pages, drafts, unbuilt, scheduled, tracks = [], [], [], [], [], {}
+    one_off: list[str] = []
     for path in find_scripts([project.scripts_dir], project):
         script = load_script(path)
+        one_off += one_off_tracks(script, output)
         if script.date is None:
             drafts.append(script.slug)
             continue
@@ -144,7 +148,7 @@ def publish(project: Project, output_dir: Path | None = None, *,
         newly = [tracks[item.guid].name for item in items if item.guid not in known]
         write_lock(project.root, _recorded(lock, channel.guid, items, tracks, now))
     return PublishReport(feed_path, page_path, tuple(items), tuple(drafts), tuple(unbuilt),
-                         tuple(scheduled), include_scheduled, tuple(newly))
+                         tuple(scheduled), include_scheduled, tuple(newly), tuple(one_off))
 
 
 def _refuse_invalid_xml(text: str, path: Path) -> None:

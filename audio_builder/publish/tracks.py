@@ -10,7 +10,7 @@ from pathlib import Path
 
 import mutagen
 
-from audio_builder.durations import format_human
+from audio_builder.durations import DurationError, format_human, parse_duration
 from audio_builder.errors import InputError
 from audio_builder.model import Podcast, Script
 from audio_builder.publish.cover import default_cover_png, image_size
@@ -23,8 +23,29 @@ PUBLISHED_FIRST = "mp3"        # the enclosure every podcast app plays; other fo
 
 
 def track_name(script: Script, length_ms: int | None, lengths: int = 1) -> str:
-    """The output name of one track: the slug, or `<slug>-<length>` when there are several."""
-    return script.slug if lengths <= 1 or length_ms is None else f"{script.slug}-{format_human(length_ms)}"
+    """The output name of one track: the slug, or `<slug>-<length>` when there are several,
+    or when the length is one the script does not list (so it never replaces a track of it)."""
+    one_off = bool(script.lengths) and length_ms not in script.lengths
+    if length_ms is None or (lengths <= 1 and len(script.lengths) <= 1 and not one_off):
+        return script.slug
+    return f"{script.slug}-{format_human(length_ms)}"
+
+
+def one_off_tracks(script: Script, folder: Path) -> list[str]:
+    """Audio files in `folder` built from `script` at a length it does not list (`build
+    --length`): they are not among its tracks, so the feed leaves them out."""
+    own = {track.name for track in tracks_of(script)}
+    found = set()
+    for fmt in FORMATS.values():
+        for path in folder.glob(f"{script.slug}-*.{fmt.extension}"):
+            stem = path.name.removesuffix(f".{fmt.extension}")
+            try:
+                parse_duration(stem.removeprefix(f"{script.slug}-"))
+            except DurationError:
+                continue
+            if stem not in own:
+                found.add(path.name)
+    return sorted(found)
 
 
 def length_label(ms: int) -> str:
