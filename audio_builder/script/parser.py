@@ -285,10 +285,11 @@ def _read_step(item: object, context: Context, line: int) -> tuple[Step, ...]:
 
 def _colon_in_text(before: str, after: object) -> str:
     """A line of speech with `: ` in it reads in YAML as a key and a value."""
-    text = f"{before}: {after}" if after is not None else f"{before}:"
-    return (f"this line has a colon followed by a space, so it reads as a key (`{before}`) "
-            f"rather than text to say; put the whole line in quotes, like "
-            f"`- \"{text}\"`, or write it as `- say: |` with the text on the next line")
+    text = f"{before}: {after}" if isinstance(after, (str, int, float)) else f"{before}: ..."
+    text = text if len(text) <= 60 else text[:40] + "..."           # quoted, so kept short
+    return (f"this line has a colon followed by a space, so it reads as a key rather than "
+            f"text to say; put the whole line in quotes, like `- \"{text}\"`, or write it "
+            f"as `- say: |` with the text on the next line")
 
 
 def _only(item: YamlMap, context: Context, line: int) -> Only:
