@@ -194,7 +194,7 @@ def test_profile_errors(project):
 READ = ["Find a comfortable position, and let yourself settle.",
         "Let your eyes close, or rest your gaze on the floor.",
         "Breathe in slowly, and feel your chest rise.",
-        "Notice the weight of your hands resting on your legs.",
+        "Let your shoulders drop, and your hands rest.",
         "If your mind wanders, gently come back to the breath.",
         "When you are ready, open your eyes."]
 LEFT_OUT, READ_TWICE = 4, 2
