@@ -26,13 +26,13 @@ from audio_builder.tasks import BatchOptions, Work, plan_graph
 SOURCE = str(Path(audio_builder.__file__).resolve().parent.parent)   # workers import this tree
 
 
-def tones_library(root: Path, long: str = "40s") -> Path:
+def tones_library(root: Path, long: str = "90s") -> Path:
     """A small library in the fast test voice: several lengths, an include, a shared line."""
     write(root / "voices" / "default.yaml", "engine: tones\n")
     write(root / "scripts" / "parts" / "closing.yaml",
           "steps:\n  - Gently come back.\n  - pause: 1s..\n  - bell: 1\n")
     write(root / "scripts" / "short.yaml",
-          "title: Short\nlength: [20s, 30s]\nsteps:\n  - bell: 1\n  - Breathe in, and out.\n"
+          "title: Short\nlength: [40s, 50s]\nsteps:\n  - bell: 1\n  - Breathe in, and out.\n"
           "  - pause: 1s..\n  - include: parts/closing.yaml\n")
     write(root / "scripts" / "long.yaml",
           f"title: Long\nlength: {long}\nbackground: {{sound: rain, volume: -24dB}}\nsteps:\n"
@@ -63,7 +63,7 @@ def test_longest_tracks_first_and_each_waits_only_for_its_own_speech(tmp_path):
     options = BatchOptions(cache_dir=tmp_path / "cache")
     graph = plan_graph(Builder(project), scripts, options)
 
-    assert [task.name for task in graph.tracks] == ["long", "short-30s", "short-20s", "open"]
+    assert [task.name for task in graph.tracks] == ["long", "short-50s", "short-40s", "open"]
     assert graph.pieces == graph.missing == 5         # "Gently come back." is spoken once
     spoken = [u.text for task in graph.speech for u, _ in task.pieces]
     assert sorted(spoken) == sorted(set(spoken))
