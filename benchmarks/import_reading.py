@@ -68,7 +68,11 @@ def within(rows: list[str], truth: dict[str, list[tuple[int, int]]], tolerance_m
             continue
         start, end = (parse_duration(part) for part in parts[2].split("-"))
         spans = truth.get(parts[4].replace("  (kept the take already there)", ""), [])
-        good += any(abs(start - a) <= tolerance_ms and abs(end - b) <= tolerance_ms for a, b in spans)
+        if any(abs(start - a) <= tolerance_ms and abs(end - b) <= tolerance_ms for a, b in spans):
+            good += 1
+        elif spans:
+            a, b = spans[-1]
+            print(f"  off: start {start - a:+d} ms, end {end - b:+d} ms: {parts[4][:60]}")
     return good
 
 
