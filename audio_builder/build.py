@@ -9,16 +9,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from audio_builder.errors import InputError
-from audio_builder.files import temporary_beside
+from audio_builder.files import remove_stale_temporaries, write_files_together
 from audio_builder.model import Place, Script, Utterance
 from audio_builder.publish.captions import to_chapters_json, to_srt, to_vtt
 from audio_builder.publish.lock import read_lock
@@ -147,6 +146,10 @@ class Builder:
     def plan(self, script: Script, lengths: tuple[int, ...] | None = None, *,
              estimate: bool = False) -> list[TrackPlan]:
         """Timelines for every length of the script (`lengths` overrides the script's)."""
+        with self._cache_in_use():
+            return self._plan(script, lengths, estimate)
+
+    def _plan(self, script: Script, lengths: tuple[int, ...] | None, estimate: bool) -> list[TrackPlan]:
         script = self.with_voice(script)
         measures = self._measures(estimate)
         plans = []
@@ -162,6 +165,10 @@ class Builder:
         """The lengths `script` can be built at (see `timeline.length_ranges`)."""
         return length_ranges(self.with_voice(script), self._measures(estimate))
 
+    def _cache_in_use(self) -> AbstractContextManager[None]:
+        cache = self.synthesizer.cache
+        return cache.in_use() if cache is not None else nullcontext()
+
     # --- building ---------------------------------------------------------------------
 
     def build(self, script: Script, output_dir: Path | None = None,
@@ -169,12 +176,14 @@ class Builder:
         """Plan and write every track of `script` (or only the one named `only`); each file
         appears whole or not at all."""
         output_dir = Path(output_dir or self.project.output_dir)
-        try:
-            plans = [plan for plan in self.plan(script, lengths) if only in (None, plan.name)]
-            output_dir.mkdir(parents=True, exist_ok=True)
-            return [self._write_track(plan, output_dir) for plan in plans]
-        finally:
-            self.synthesizer.forget()
+        with self._cache_in_use():
+            try:
+                plans = [plan for plan in self.plan(script, lengths) if only in (None, plan.name)]
+                output_dir.mkdir(parents=True, exist_ok=True)
+                remove_stale_temporaries(output_dir)
+                return [self._write_track(plan, output_dir) for plan in plans]
+            finally:
+                self.synthesizer.forget()
 
     def _write_track(self, plan: TrackPlan, output_dir: Path) -> BuiltTrack:
         track = plan.track
@@ -182,14 +191,20 @@ class Builder:
                    **{kind: track.sidecar(output_dir, kind) for kind in ("vtt", "srt", "chapters")}}
         texts = {"vtt": to_vtt(plan.timeline), "srt": to_srt(plan.timeline),
                  "chapters": to_chapters_json(plan.timeline)}
-        with ExitStack() as cleanup:
-            temporary = {key: temporary_beside(path, cleanup, self.scratch) for key, path in targets.items()}
-            report = write_audio(plan.timeline, self.synthesizer, temporary["audio"], self.output,
-                                 self._tags(track))
-            for key, text in texts.items():
-                temporary[key].write_text(text, encoding="utf-8")
-            for key, path in targets.items():
-                os.replace(temporary[key], path)
+        reports: list[MasterReport | None] = []
+
+        def write_audio_file(temporary: Path) -> None:
+            reports.append(write_audio(plan.timeline, self.synthesizer, temporary, self.output,
+                                       self._tags(track)))
+
+        def text_file(text: str):
+            return lambda temporary: temporary.write_text(text, encoding="utf-8")
+
+        # The audio, captions and chapters of a track are replaced together or not at all.
+        write_files_together({targets["audio"]: write_audio_file,
+                              **{targets[key]: text_file(text) for key, text in texts.items()}},
+                             tag=self.scratch)
+        report = reports[0]
         return BuiltTrack(plan, targets["audio"], tuple(targets.values()),
                           report.measured_lufs if report else None,
                           report.gain_db if report else 0.0)

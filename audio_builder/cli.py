@@ -13,6 +13,7 @@ from audio_builder.batch import BatchOptions, build_scripts
 from audio_builder.build import Builder, OutputSettings
 from audio_builder.durations import DurationError, format_ms, parse_duration
 from audio_builder.errors import AudioBuilderError, ErrorGroup, InputError
+from audio_builder.files import os_error
 from audio_builder.own_voice import commands as own_voice
 from audio_builder.own_voice.pieces import (
     check_takes,
@@ -65,6 +66,11 @@ class Group(click.Group):
                 raise
             _report(error)
             ctx.exit(error.exit_code)
+        except OSError as error:         # disk full, no permission, a file for a folder, ...
+            if ctx.params.get("traceback"):
+                raise
+            _report(os_error(error))
+            ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("stopped; nothing half-written was left in output/", err=True)
             ctx.exit(130)
@@ -171,7 +177,7 @@ def build(paths, output, lengths, voice, fmt, mono, bitrate, loudness, jobs, clu
                            output=_output_settings(fmt, mono, bitrate, loudness),
                            cache_dir=cache_dir, force=force, jobs=jobs, cluster=cluster)
     show = not quiet and sys.stdout.isatty()
-    with progress_bars(show) as progress:
+    with progress_bars(show) as progress, SpeechCache(cache_dir).in_use():
         report = build_scripts(project, scripts, options, progress)
     for track in report.tracks:
         click.echo(f"{_shown(str(track.audio))}  {format_ms(track.length_ms)}  "
@@ -350,7 +356,7 @@ def play(track, no_bells, hold, start, to_file, length, keys):
     project = open_project(track)
     with scratch_folder() as folder:
         wanted = _lengths((length,)) if length else None
-        playable = prepare_track(track, project, Path(folder), no_bells=no_bells,
+        playable = prepare_track(track, project, folder, no_bells=no_bells,
                                  length_ms=wanted[0] if wanted else None)
         player = Player(track=playable, hold=hold, bell=builtin_samples("bell", "bowl") * 0.5)
         if start:

@@ -14,15 +14,23 @@ of weighting the whole mix.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from audio_builder.model import Background, SoundRef
 from audio_builder.sound.audio import db_to_gain, ms_to_samples
-from audio_builder.sound.loudness import KWeighting, loudest_momentary
-from audio_builder.sound.media import decode_file, sound_samples
+from audio_builder.sound.loudness import KWeighting, k_weighting_response, loudest_momentary
+from audio_builder.sound.media import (
+    decode_file,
+    faded_blocks,
+    file_frames,
+    is_long,
+    sound_samples,
+)
 from audio_builder.speech.synthesizer import Synthesizer
 from audio_builder.timeline import PlacedSound, PlacedSpeech, Timeline
 
@@ -38,40 +46,116 @@ END_FADE_MS = 500
 LOOP_CROSSFADE_MS = 2000       # where a user's background file joins its own start
 
 
+class ArrayClip:
+    """A clip held in memory."""
+
+    def __init__(self, samples: np.ndarray):
+        self.samples = samples[:, None] if samples.ndim == 1 else samples
+        self.frames = self.samples.shape[0]
+
+    def read(self, lo: int, hi: int) -> np.ndarray:
+        return self.samples[lo:hi]
+
+    def close(self) -> None:
+        self.samples = self.samples[:0]
+
+
+class Sequential:
+    """Frames from an iterator of blocks, read in order: `read(lo, hi)` continues where the
+    last read ended (a gap is skipped); past the end, silence."""
+
+    def __init__(self, blocks: Iterator[np.ndarray], frames: int | None = None):
+        self.blocks = blocks
+        self.frames = frames if frames is not None else 1 << 62
+        self.position = 0
+        self.pending = np.zeros((0, 2), np.float32)
+
+    def read(self, lo: int, hi: int) -> np.ndarray:
+        if lo < self.position:
+            raise ValueError("a streamed clip is read in order")
+        self._fill(hi - self.position)
+        out = self.pending[lo - self.position:hi - self.position]
+        self.pending = self.pending[hi - self.position:]
+        self.position = hi
+        return out
+
+    def _fill(self, wanted: int) -> None:
+        pieces, have = [self.pending], self.pending.shape[0]
+        while have < wanted:
+            block = next(self.blocks, None)
+            if block is None:
+                pieces.append(np.zeros((wanted - have, 2), np.float32))
+                break
+            pieces.append(block)
+            have += block.shape[0]
+        if len(pieces) > 1:
+            self.pending = np.concatenate(pieces)
+
+    def close(self) -> None:
+        close = getattr(self.blocks, "close", None)
+        if close:
+            close()                     # stops the decoder
+
+
+Clip = ArrayClip | Sequential
+
+
 @dataclass
 class Layer:
     """A clip placed on the track from `start` (samples), loaded only while it plays."""
 
     start: int
-    load: Callable[[], np.ndarray]      # frames × 1 or 2
+    load: Callable[[], np.ndarray | Clip]      # samples (frames × 1 or 2) or a clip
     gain: float = 1.0
-    samples: np.ndarray | None = field(default=None, repr=False)
+    clip: Clip | None = field(default=None, repr=False)
     end: int = 0
 
     def open(self) -> None:
-        samples = self.load()
-        self.samples = samples[:, None] if samples.ndim == 1 else samples
-        self.end = self.start + self.samples.shape[0]
+        loaded = self.load()
+        self.clip = ArrayClip(loaded) if isinstance(loaded, np.ndarray) else loaded
+        self.end = self.start + self.clip.frames
 
     def close(self) -> None:
-        self.samples = None
+        if self.clip is not None:
+            self.clip.close()
+        self.clip = None
 
 
 def _unchanged(samples: np.ndarray) -> np.ndarray:
     return samples
 
 
-def layers_for(timeline: Timeline, synthesizer: Synthesizer,
-               prepare: Callable[[np.ndarray], np.ndarray] = _unchanged) -> list[Layer]:
+def weighted_blocks(blocks: Iterator[np.ndarray], before: np.ndarray | None = None) -> Iterator[np.ndarray]:
+    """K-weighted blocks of a stream, as `KWeighting.clip` weights a whole clip."""
+    weighting = KWeighting(2, before=before)
+    for block in blocks:
+        yield weighting.process(block).astype(np.float32)
+
+
+def streamed_file(path: Path, k_weighted: bool) -> Sequential:
+    """A long file as a clip read from ffmpeg while it plays (memory stays flat)."""
+    frames = file_frames(path)
+    blocks = faded_blocks(path, frames)
+    return Sequential(weighted_blocks(blocks) if k_weighted else blocks, frames)
+
+
+def layers_for(timeline: Timeline, synthesizer: Synthesizer, k_weighted: bool = False) -> list[Layer]:
+    prepare = KWeighting.clip if k_weighted else _unchanged
+
     def speech(s: PlacedSpeech) -> np.ndarray:
         return prepare(synthesizer.samples(s.utterance, s.place))
 
     @functools.cache                                    # a bell is rung again and again
-    def bell(sound: SoundRef) -> np.ndarray:
+    def held_bell(sound: SoundRef) -> np.ndarray:
         return prepare(leveled_bell(sound))
 
-    def recording(c: PlacedSound) -> np.ndarray:
-        return prepare(decode_file(c.file))
+    def bell(sound: SoundRef) -> np.ndarray | Clip:
+        if sound.path is not None and is_long(sound.path):
+            return streamed_file(sound.path, k_weighted)
+        return held_bell(sound)
+
+    def recording(c: PlacedSound) -> np.ndarray | Clip:
+        return streamed_file(c.file, k_weighted) if is_long(c.file) else prepare(decode_file(c.file))
 
     layers = [Layer(ms_to_samples(s.start_ms), functools.partial(speech, s)) for s in timeline.speech]
     layers += [Layer(ms_to_samples(b.start_ms), functools.partial(bell, b.sound),
@@ -104,16 +188,26 @@ def seamless_loop(samples: np.ndarray, crossfade: int) -> np.ndarray:
 
 
 class Bed:
-    """The background: a loop, faded in and out, dipping under speech."""
+    """The background: a loop, faded in and out, dipping under speech.
+
+    A built-in background or a file up to `WHOLE_FILE_FRAMES` is held as one loop; a longer
+    file is streamed from ffmpeg (see `streamed_loop`), so memory does not grow with it."""
 
     def __init__(self, background: Background, timeline: Timeline, total: int,
                  k_weighted: bool = False):
-        loop = sound_samples(background.sound, "background")
-        if background.sound.path is not None:
-            loop = seamless_loop(loop, ms_to_samples(LOOP_CROSSFADE_MS))
-        loop_rms = float(np.sqrt(np.mean(loop.astype(np.float64) ** 2))) or 1e-9
-        self.loop = KWeighting.loop(loop) if k_weighted else loop
-        self.level = db_to_gain(VOICE_RMS_DB + background.volume_db) / loop_rms
+        crossfade = ms_to_samples(LOOP_CROSSFADE_MS)
+        path = background.sound.path
+        self.source: InMemoryLoop | Sequential
+        if path is not None and is_long(path):
+            loop_rms, tail = _loop_measures(path, crossfade)
+            self.source = streamed_loop(path, crossfade, tail if k_weighted else None)
+        else:
+            loop = sound_samples(background.sound, "background")
+            if path is not None:
+                loop = seamless_loop(loop, crossfade)
+            loop_rms = float(np.sqrt(np.mean(loop.astype(np.float64) ** 2)))
+            self.source = InMemoryLoop(KWeighting.loop(loop) if k_weighted else loop)
+        self.level = db_to_gain(VOICE_RMS_DB + background.volume_db) / (loop_rms or 1e-9)
         self.duck = db_to_gain(-background.duck_db)
         self.fade_in = ms_to_samples(background.fade_in_ms)
         self.fade_out = ms_to_samples(background.fade_out_ms)
@@ -123,8 +217,11 @@ class Bed:
         self.attack = ms_to_samples(DUCK_ATTACK_MS)
         self.release = ms_to_samples(DUCK_RELEASE_MS)
 
+    def close(self) -> None:
+        self.source.close()
+
     def block(self, start: int, n: int) -> np.ndarray:
-        sound = _looped(self.loop, start, n)
+        sound = self.source.read(start, start + n)
         envelope = _product(self._fades(start, n), self._ducking(start, n))
         if envelope is None:                 # most of a long track: the bed at its level
             return sound * np.float32(self.level)
@@ -182,6 +279,19 @@ def _product(*envelopes: np.ndarray | None) -> np.ndarray | None:
     return result
 
 
+class InMemoryLoop:
+    """A loop held in memory, repeated forever."""
+
+    def __init__(self, loop: np.ndarray):
+        self.loop = loop
+
+    def read(self, lo: int, hi: int) -> np.ndarray:
+        return _looped(self.loop, lo, hi - lo)
+
+    def close(self) -> None:
+        pass
+
+
 def _looped(loop: np.ndarray, start: int, n: int) -> np.ndarray:
     """`n` frames of `loop` repeated forever, from frame `start`."""
     offset = start % loop.shape[0]
@@ -196,6 +306,71 @@ def _looped(loop: np.ndarray, start: int, n: int) -> np.ndarray:
     return np.concatenate(pieces)
 
 
+def _loop_blocks(path: Path, crossfade: int) -> Iterator[np.ndarray]:
+    """`seamless_loop` of a long file, repeated forever, as blocks decoded while they
+    play: each pass skips the file's first `crossfade` frames, and its last `crossfade`
+    frames are crossfaded into those first ones (the only part held in memory)."""
+    frames = file_frames(path)
+    crossfade = min(crossfade, frames // 3)
+    head = _first_frames(path, frames, crossfade)
+    ramp = np.sin(np.linspace(0, np.pi / 2, crossfade, dtype=np.float32))[:, None]
+    joint = frames - crossfade                  # where the crossfade into the start begins
+    while True:
+        position = 0
+        for block in faded_blocks(path, frames):
+            start, end = position, position + block.shape[0]
+            position = end
+            if end <= crossfade:
+                continue
+            piece = block[max(0, crossfade - start):]
+            first = max(start, crossfade)
+            if end > joint:
+                piece = piece.copy()
+                lo = max(first, joint)
+                k, m = lo - joint, end - lo
+                piece[lo - first:] = piece[lo - first:] * ramp[::-1][k:k + m] + head[k:k + m] * ramp[k:k + m]
+            yield piece
+
+
+def _first_frames(path: Path, frames: int, count: int) -> np.ndarray:
+    """The first `count` frames of the file, faded as decoded."""
+    pieces, have = [np.zeros((0, 2), np.float32)], 0
+    blocks = faded_blocks(path, frames)
+    for block in blocks:
+        pieces.append(block[:count - have])
+        have += pieces[-1].shape[0]
+        if have >= count:
+            break
+    blocks.close()
+    return np.concatenate(pieces)
+
+
+@functools.lru_cache(maxsize=4)
+def _loop_measures(path: Path, crossfade: int) -> tuple[float, np.ndarray]:
+    """The RMS of one pass of a long file's loop, and the loop's last frames (what a
+    filter has heard before the loop starts again), read through once."""
+    body = file_frames(path) - min(crossfade, file_frames(path) // 3)
+    history = k_weighting_response().size
+    squares, seen, tail = 0.0, 0, np.zeros((0, 2), np.float32)
+    for block in _loop_blocks(path, crossfade):
+        block = block[:body - seen]
+        squares += float(np.sum(np.square(block, dtype=np.float64)))
+        seen += block.shape[0]
+        tail = np.concatenate([tail, block])[-history:]
+        if seen >= body:
+            break
+    return math.sqrt(squares / max(1, 2 * body)), tail
+
+
+def streamed_loop(path: Path, crossfade: int, weighted_after: np.ndarray | None) -> Sequential:
+    """A long background file as an endless loop read while it plays; K-weighted (as
+    `KWeighting.loop` weights a loop) when given the loop's end to weight after."""
+    blocks = _loop_blocks(path, crossfade)
+    if weighted_after is not None:
+        blocks = weighted_blocks(blocks, before=weighted_after)
+    return Sequential(blocks)
+
+
 def _smooth(x: np.ndarray) -> np.ndarray:
     """A raised-cosine ramp: no corner where a fade starts or ends."""
     return 0.5 - 0.5 * np.cos(np.pi * x)
@@ -207,10 +382,20 @@ def render(timeline: Timeline, synthesizer: Synthesizer, *, total: int | None = 
     (default: the timeline's length); K-weighted if `k_weighted`."""
     total = ms_to_samples(timeline.length_ms) if total is None else total
     bed = Bed(timeline.background, timeline, total, k_weighted) if timeline.background else None
-    prepare = KWeighting.clip if k_weighted else _unchanged
-    waiting = iter(layers_for(timeline, synthesizer, prepare))
+    waiting = iter(layers_for(timeline, synthesizer, k_weighted))
     upcoming = next(waiting, None)
     active: list[Layer] = []
+    try:
+        yield from _mix(bed, waiting, upcoming, active, total, block)
+    finally:                       # stop any decoder still reading a file
+        for layer in active:
+            layer.close()
+        if bed is not None:
+            bed.close()
+
+
+def _mix(bed: Bed | None, waiting: Iterator[Layer], upcoming: Layer | None, active: list[Layer],
+         total: int, block: int) -> Iterator[np.ndarray]:
     for start in range(0, total, block):
         n = min(block, total - start)
         end = start + n
@@ -221,13 +406,13 @@ def render(timeline: Timeline, synthesizer: Synthesizer, *, total: int | None = 
         out = bed.block(start, n) if bed else np.zeros((n, 2), dtype=np.float32)
         for layer in active:
             lo, hi = max(start, layer.start), min(end, layer.end)
-            if lo < hi and layer.samples is not None:         # an open layer holds its samples
-                out[lo - start:hi - start] += (layer.samples[lo - layer.start:hi - layer.start]
-                                               * np.float32(layer.gain))
+            if lo < hi and layer.clip is not None:
+                samples = layer.clip.read(lo - layer.start, hi - layer.start)
+                out[lo - start:hi - start] += samples * np.float32(layer.gain)
         for layer in active:
             if layer.end <= end:
                 layer.close()
-        active = [layer for layer in active if layer.samples is not None]
+        active[:] = [layer for layer in active if layer.clip is not None]
         _fade_track_end(out, start, total)
         yield out
 

@@ -3,7 +3,13 @@ read from the track's own files, so a track built elsewhere plays with its cue l
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import signal
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +17,7 @@ import numpy as np
 from mutagen.id3 import ID3, ID3NoHeaderError
 
 from audio_builder.errors import InputError
+from audio_builder.files import process_alive
 from audio_builder.publish.captions import Cue, read_vtt
 from audio_builder.publish.tracks import SIDECARS
 from audio_builder.sound.audio import samples_to_ms
@@ -64,5 +71,41 @@ def open_recording(path: Path, folder: Path, title: str | None = None) -> Playab
                          read_captions(path.with_suffix(SIDECARS["vtt"])))
 
 
-def scratch_folder() -> tempfile.TemporaryDirectory:
-    return tempfile.TemporaryDirectory(prefix="audio-builder-play-")
+SCRATCH_PREFIX = "audio-builder-play-"
+_SCRATCH = re.compile(re.escape(SCRATCH_PREFIX) + r"(\d+)-")
+
+
+@contextmanager
+def scratch_folder() -> Iterator[Path]:
+    """A temporary folder for a session's decoded audio (hundreds of MB for a long track),
+    removed on every way out: the end, an error, Ctrl-C, or a termination signal. A folder
+    left by a session killed outright (SIGKILL, power loss) is removed by the next one."""
+    remove_stale_scratch(Path(tempfile.gettempdir()))
+    with _signals_exit(), tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as name:
+        yield Path(name)
+
+
+def remove_stale_scratch(folder: Path) -> None:
+    for entry in folder.glob(f"{SCRATCH_PREFIX}*"):
+        match = _SCRATCH.match(entry.name)
+        if match and entry.is_dir() and not entry.is_symlink() and not process_alive(int(match[1])):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+@contextmanager
+def _signals_exit() -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP end the program as an exception does, so every
+    `finally` and `with` on the way out runs (by default they end it on the spot)."""
+    def leave(signum, frame):
+        raise SystemExit(128 + signum)
+
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    try:
+        previous = {number: signal.signal(number, leave) for number in wanted}
+    except ValueError:                  # not the main thread: leave the handlers alone
+        previous = {}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from audio_builder.errors import BuildError, InputError
-from audio_builder.files import write_file_atomically
+from audio_builder.files import write_file_atomically, write_files_together
 from audio_builder.model import Podcast
 from audio_builder.publish.captions import read_vtt
 from audio_builder.publish.cover import default_cover_png
@@ -140,8 +140,8 @@ def publish(project: Project, output_dir: Path | None = None, *,
     html = page_html(podcast.title, podcast.description, podcast.author, podcast.language,
                      quote(cover_name), "feed.xml", episodes)
     _refuse_invalid_xml(text, feed_path)
-    write_file_atomically(feed_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    write_file_atomically(page_path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    write_files_together({feed_path: lambda tmp: tmp.write_text(text, encoding="utf-8"),
+                          page_path: lambda tmp: tmp.write_text(html, encoding="utf-8")})
     newly: list[str] = []
     if not include_scheduled:
         known = {e.guid for e in lock.episodes}

@@ -204,10 +204,19 @@ def parse_yaml(text: str, file: str | Path) -> Any:
         raise InputError(f"not valid YAML: {error}", file) from None
 
 
+MAX_FILE_BYTES = 1_000_000      # about 170,000 words: far more than hours of speech
+
+
 def read_yaml(path: Path) -> Any:
-    """Read and parse a YAML file; a missing or unreadable file is an input error."""
+    """Read and parse a YAML file; a missing, unreadable or oversized file is an input error."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError(f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB, too large "
+                             "for a script; split it into practices, or check it is the file "
+                             "you meant", path)
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise InputError("file not found; check the path and its spelling", path) from None
     except UnicodeDecodeError:

@@ -57,13 +57,19 @@ def trim_silence(samples: np.ndarray, sample_rate: int, threshold_db: float = -5
     return samples[start:end]
 
 
+def edge_ramp(length: int, sample_rate: int, ms: int = 8) -> np.ndarray:
+    """The fade-in `fade_edges` gives a clip of `length` samples (reversed, its fade-out)."""
+    n = min(length // 2, ms_to_samples(ms, sample_rate))
+    return np.sin(np.linspace(0, np.pi / 2, n, dtype=np.float32)) ** 2
+
+
 def fade_edges(samples: np.ndarray, sample_rate: int, ms: int = 8) -> np.ndarray:
     """Fade the first and last `ms` so a clip never starts or stops with a click."""
-    n = min(samples.shape[0] // 2, ms_to_samples(ms, sample_rate))
+    ramp = edge_ramp(samples.shape[0], sample_rate, ms)
+    n = ramp.size
     if n == 0:
         return samples
     out = samples.copy()
-    ramp = np.sin(np.linspace(0, np.pi / 2, n, dtype=np.float32)) ** 2
     shape = (n,) + (1,) * (samples.ndim - 1)
     out[:n] *= ramp.reshape(shape)
     out[-n:] *= ramp[::-1].reshape(shape)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +16,7 @@ import numpy as np
 from audio_builder.errors import BuildError, InputError
 from audio_builder.model import Place, SoundRef
 from audio_builder.sound import sounds
-from audio_builder.sound.audio import SAMPLE_RATE, fade_edges, samples_to_ms
+from audio_builder.sound.audio import SAMPLE_RATE, edge_ramp, fade_edges, samples_to_ms
 
 
 @functools.cache
@@ -37,37 +40,123 @@ def ffmpeg_file(path: Path | str) -> str:
     return "file:" + os.path.abspath(path)
 
 
+EDGE_FADE_MS = 5                           # every file's first and last 5 ms fade, so nothing clicks
+WHOLE_FILE_FRAMES = 120 * SAMPLE_RATE      # files up to 2 minutes are decoded whole; longer ones streamed
+STREAM_BLOCK = 65_536                      # frames read from ffmpeg at a time
+
+
+def _decode_command(path: Path, sample_format: str = "f32le", into: Path | None = None) -> list[str]:
+    return [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-i", ffmpeg_file(path), "-f", sample_format,
+            "-ac", "2", "-ar", str(SAMPLE_RATE), ffmpeg_file(into) if into else "pipe:1"]
+
+
+def _unreadable(path: Path, stderr: bytes) -> InputError:
+    reason = stderr.decode(errors="replace").strip().splitlines()
+    return InputError(f"cannot read audio from {path.name}: "
+                      f"{reason[-1] if reason else 'no audio in the file'}; "
+                      "use a WAV, MP3, FLAC or OGG file", path)
+
+
 def decode(path: Path, sample_format: str = "f32le", into: Path | None = None) -> bytes:
     """Any file ffmpeg reads, as raw stereo samples at 44.1 kHz (`f32le` or `s16le`):
-    returned, or written to `into` (a whole track, kept out of memory)."""
-    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-i", ffmpeg_file(path),
-               "-f", sample_format, "-ac", "2", "-ar", str(SAMPLE_RATE),
-               ffmpeg_file(into) if into else "pipe:1"]
-    result = subprocess.run(command, capture_output=True)
+    returned (a short file: see `stream_file` for long ones), or written to `into` (a whole
+    track, kept out of memory)."""
+    result = subprocess.run(_decode_command(path, sample_format, into), capture_output=True)
     decoded = into.is_file() and into.stat().st_size > 0 if into else bool(result.stdout)
     if result.returncode != 0 or not decoded:
-        reason = result.stderr.decode(errors="replace").strip().splitlines()
-        raise InputError(f"cannot read audio from {path.name}: "
-                         f"{reason[-1] if reason else 'no audio in the file'}; "
-                         "use a WAV, MP3, FLAC or OGG file", path)
+        raise _unreadable(path, result.stderr)
     return result.stdout
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=8)
 def decode_file(path: Path) -> np.ndarray:
-    """Any file ffmpeg reads, as stereo float32 at 44.1 kHz, its edges faded."""
+    """Any file ffmpeg reads, whole, as stereo float32 at 44.1 kHz, its edges faded (for
+    files up to `WHOLE_FILE_FRAMES`; longer ones are read with `stream_file`)."""
     samples = np.frombuffer(decode(path), dtype="<f4").reshape(-1, 2)
-    return fade_edges(samples.copy(), SAMPLE_RATE, ms=5)
+    return fade_edges(samples.copy(), SAMPLE_RATE, ms=EDGE_FADE_MS)
+
+
+def stream_file(path: Path) -> Iterator[np.ndarray]:
+    """The audio of a file as consecutive stereo float32 blocks, decoded while it is read:
+    memory does not grow with the file's length. No edge fades (see `faded_blocks`)."""
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(_decode_command(path), stdout=subprocess.PIPE, stderr=errors)
+        stdout = process.stdout
+        assert stdout is not None
+        try:
+            leftover = b""
+            while data := stdout.read(STREAM_BLOCK * 8):
+                data, leftover = leftover + data, b""
+                whole = len(data) // 8 * 8
+                data, leftover = data[:whole], data[whole:]
+                if data:
+                    yield np.frombuffer(data, dtype="<f4").reshape(-1, 2)
+            if process.wait() != 0:
+                errors.seek(0)
+                raise _unreadable(path, errors.read(4096))
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            stdout.close()
+
+
+def _file_key(path: Path) -> tuple[Path, int, int]:
+    try:
+        status = path.stat()
+    except OSError:
+        return path, 0, 0
+    return path, status.st_mtime_ns, status.st_size
+
+
+def file_frames(path: Path) -> int:
+    """How many frames the file decodes to (read through once, not held)."""
+    return _frames(*_file_key(path))
+
+
+@functools.lru_cache(maxsize=64)
+def _frames(path: Path, mtime_ns: int, size: int) -> int:
+    frames = sum(block.shape[0] for block in stream_file(path))
+    if frames == 0:
+        raise _unreadable(path, b"")
+    return frames
+
+
+def is_long(path: Path) -> bool:
+    """Whether a file is too long to hold whole, and is streamed instead."""
+    return file_frames(path) > WHOLE_FILE_FRAMES
+
+
+def faded_blocks(path: Path, frames: int) -> Generator[np.ndarray, None, None]:
+    """The file's audio in blocks, exactly `frames` long, its edges faded as `decode_file`
+    fades them."""
+    ramp = edge_ramp(frames, SAMPLE_RATE, EDGE_FADE_MS)[:, None]
+    n = ramp.shape[0]
+    position = 0
+    for block in itertools.chain(stream_file(path), itertools.repeat(None)):
+        if position >= frames:
+            return
+        if block is None:                        # shorter than measured: pad with silence
+            block = np.zeros((min(STREAM_BLOCK, frames - position), 2), np.float32)
+        block = block[:frames - position].copy()
+        start, end = position, position + block.shape[0]
+        if start < n:
+            block[:min(end, n) - start] *= ramp[start:min(end, n)]
+        if end > frames - n:
+            first = max(start, frames - n)
+            block[first - start:] *= ramp[::-1][first - (frames - n):end - (frames - n)]
+        position = end
+        yield block
 
 
 def file_length_ms(path: Path, place: Place | None = None) -> int:
     try:
-        samples = decode_file(path)
+        frames = file_frames(path)
     except InputError as error:
         if place:
             raise InputError(error.message, place.file, place.line) from None
         raise
-    return samples_to_ms(samples.shape[0])
+    return samples_to_ms(frames)
 
 
 @functools.lru_cache(maxsize=16)

@@ -3,7 +3,8 @@
 Entries are written whole to a temporary file and linked into place, so a crash never
 leaves a half entry under a real name, and when two builds race to store the same piece
 the first one wins and both use it. Each entry carries a checksum; a damaged entry is
-noticed, removed and synthesized again, never played.
+noticed, removed and synthesized again, never played. A build holds a shared lock on the
+cache while it runs; `clear` needs it alone, so it never takes pieces from a running build.
 """
 
 from __future__ import annotations
@@ -14,14 +15,25 @@ import os
 import struct
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import numpy as np
+
+from audio_builder.errors import BuildError
+
+try:
+    import fcntl
+except ImportError:        # Windows: no file locks here; clear and builds are not kept apart
+    fcntl = None  # type: ignore[assignment]
 
 ENV_VAR = "AUDIO_BUILDER_CACHE"
 MAGIC = b"ABSPEECH1"
 # Bump when anything in speech.finish_speech changes how stored clips sound.
 SYNTHESIS_VERSION = 3
+LOCK_NAME = ".lock"
 
 
 def default_cache_dir() -> Path:
@@ -42,9 +54,32 @@ def speech_key(**parts: object) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+class CacheInUse(BuildError):
+    """`clear` while a build is using the cache."""
+
+
 class SpeechCache:
     def __init__(self, directory: Path | None = None):
         self.directory = Path(directory) if directory else default_cache_dir()
+        self._users = 0
+        self._lock: IO[bytes] | None = None
+
+    @contextmanager
+    def in_use(self) -> Iterator[None]:
+        """Held by a build while it runs: a shared lock on the cache, so that `clear` (which
+        takes it alone) never removes a piece a build has planned with or is storing."""
+        if self._users == 0:
+            self._lock = _open_lock(self.directory)
+            if self._lock is not None:
+                fcntl.flock(self._lock, fcntl.LOCK_SH)
+        self._users += 1
+        try:
+            yield
+        finally:
+            self._users -= 1
+            if self._users == 0 and self._lock is not None:
+                self._lock.close()          # closing the file lets the lock go
+                self._lock = None
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.f32"
@@ -56,14 +91,26 @@ class SpeechCache:
         return sum(path.stat().st_size for path in self.entries())
 
     def clear(self) -> int:
-        """Remove every entry; returns how many there were."""
-        removed = 0
-        for path in self.entries():
-            path.unlink(missing_ok=True)
-            removed += 1
-        for stray in self.directory.glob("??/.*.part") if self.directory.is_dir() else []:
-            stray.unlink(missing_ok=True)
-        return removed
+        """Remove every entry; returns how many there were. Refused while a build uses
+        the cache (its pieces would go from under it)."""
+        lock = _open_lock(self.directory) if self.directory.is_dir() else None
+        try:
+            if lock is not None:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise CacheInUse("a build is using the speech cache right now; clear it "
+                                     "when the build has finished", self.directory) from None
+            removed = 0
+            for path in self.entries():
+                path.unlink(missing_ok=True)
+                removed += 1
+            for stray in self.directory.glob("??/.*.part") if self.directory.is_dir() else []:
+                stray.unlink(missing_ok=True)   # left by a build that was killed: none runs now
+            return removed
+        finally:
+            if lock is not None:
+                lock.close()
 
     def get(self, key: str) -> np.ndarray | None:
         path = self._path(key)
@@ -97,6 +144,18 @@ class SpeechCache:
         finally:
             Path(temporary).unlink(missing_ok=True)
         return samples
+
+
+def _open_lock(directory: Path) -> IO[bytes] | None:
+    """The cache's lock file, opened (None where there are no file locks, or the folder
+    cannot be made: then whatever needs the folder reports why)."""
+    if fcntl is None:
+        return None
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        return open(directory / LOCK_NAME, "ab")
+    except OSError:
+        return None
 
 
 def _encode(samples: np.ndarray) -> bytes:
