@@ -328,3 +328,34 @@ def test_255_chapters_build(tones):
     assert run("check", "scripts/many.yaml").exit_code == 0
     assert run("build", "-q", "scripts/many.yaml").exit_code == 0
     assert len(ID3(tones / "output" / "many.mp3").getall("CHAP")) == 255
+
+
+# --- defect 13 (the smaller ones) -------------------------------------------------------
+
+def test_a_spoken_arrow_keeps_the_captions_valid(tones):
+    import html
+
+    import webvtt
+
+    write(tones / "scripts" / "arrow.yaml", "title: T\nsteps:\n  - 'In --> out <b> & rest.'\n"
+                                            "  - Then stop.\n")
+    assert run("build", "-q", "scripts/arrow.yaml").exit_code == 0
+    captions = list(webvtt.read(str(tones / "output" / "arrow.vtt")))
+    assert [html.unescape(c.text) for c in captions] == ["In --> out <b> & rest.", "Then stop."]
+
+
+def test_a_pronunciation_is_literal_text_not_a_pattern(tones):
+    write(tones / "voices" / "pronounce.yaml", "metta: 'me\\1tta \\g<0>'\n")
+    write(tones / "scripts" / "p.yaml", "title: T\nsteps:\n  - Say metta now.\n")
+    result = run("build", "-q", "scripts/p.yaml")
+    assert result.exit_code == 0, result.output
+
+
+def test_includes_nested_too_deep_are_a_located_error(tones):
+    for n in range(30):
+        write(tones / "scripts" / "parts" / f"p{n}.yaml", f"- Hi.\n- include: p{n + 1}.yaml\n")
+    write(tones / "scripts" / "parts" / "p30.yaml", "- Hi.\n")
+    write(tones / "scripts" / "deep.yaml", "title: T\nsteps:\n  - include: parts/p0.yaml\n")
+    result = run("check", "scripts/deep.yaml")
+    assert result.exit_code == 2 and "nests more than 20" in result.stderr, result.output
+    assert "Traceback" not in result.output

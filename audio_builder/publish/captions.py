@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import textwrap
@@ -24,7 +25,9 @@ def caption_cues(timeline: Timeline, line_length: int = LINE_LENGTH) -> list[tup
 def to_vtt(timeline: Timeline) -> str:
     lines = ["WEBVTT", ""]
     for start, end, text in caption_cues(timeline):
-        lines += [f"{format_ms(start, hours=True)} --> {format_ms(end, hours=True)}", text, ""]
+        # WebVTT cue text is escaped like HTML: a spoken `-->` or `<` would end or break the cue.
+        lines += [f"{format_ms(start, hours=True)} --> {format_ms(end, hours=True)}",
+                  html.escape(text, quote=False), ""]
     return "\n".join(lines)
 
 
@@ -75,7 +78,7 @@ def read_vtt(text: str) -> list[Cue]:
         for following in lines[index + 1:]:
             if not following.strip():
                 break
-            words.append(following.strip())
+            words.append(html.unescape(following.strip()))
         cues.append(Cue(((h1 * 60 + m1) * 60 + s1) * 1000 + ms1,
                         ((h2 * 60 + m2) * 60 + s2) * 1000 + ms2, " ".join(words)))
     return cues

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "st", "prof", "e.g", "i.e", "etc", "vs")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(]?[A-Z0-9])")
@@ -50,8 +51,14 @@ def apply_pronunciation(text: str, rules: tuple[tuple[str, str], ...]) -> str:
     'METT-ah, metta-bhavana and mettas.'
     """
     for word, spoken in rules:
-        text = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", spoken, text, flags=re.IGNORECASE)
+        # A function, not a template: the spoken form is literal text, backslashes and all.
+        text = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", _literal(spoken), text,
+                      flags=re.IGNORECASE)
     return text
+
+
+def _literal(text: str) -> Callable[[re.Match[str]], str]:
+    return lambda _match: text
 
 
 def word_count(text: str) -> int:
