@@ -309,4 +309,7 @@ def test_ctrl_c_cancels_the_builds_tasks_on_the_cluster(tmp_path, cluster):
             time.sleep(0.2)
     built = {path.name for path in (root / "output").glob("*.mp3")}
     assert len(built) < 10                           # the queued tracks were never built
-    assert not list((root / "output").glob(".*.part"))
+    # A track a worker had already begun is finished whole (or dropped) by that worker.
+    while list((root / "output").glob(".*.part")):
+        assert time.monotonic() < deadline + 120, "a temporary file stayed behind"
+        time.sleep(0.2)
