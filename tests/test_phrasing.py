@@ -3,6 +3,7 @@ inside spoken text. Measured on built files by energy, with the `tones` voice (a
 word, ~100 ms each) where the real voice is not the point."""
 
 import numpy as np
+import pytest
 from conftest import decode_mono, run, write
 
 RATE = 44_100
@@ -136,3 +137,28 @@ def test_marks_that_would_do_nothing_are_clear_errors(project):
         assert "m.yaml:4:" in result.stderr and expected in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
         assert "[pause 3s]" in result.stderr or "[/slow]" in result.stderr
+
+
+@pytest.mark.voice
+def test_the_default_voice_paces_a_library_practice_like_a_teacher(monkeypatch):
+    """One practice of the library with the real default voice (the whole library is measured
+    by benchmarks/pace.py on built files; one keeps CI affordable): within sentences 140-165
+    words a minute, and 110-130 overall with the voice's own pauses."""
+    from pathlib import Path
+
+    from audio_builder import Builder, load_script, open_project
+    from audio_builder.script.text import word_count
+    from audio_builder.speech.cache import SpeechCache
+
+    root = Path(__file__).resolve().parent.parent
+    monkeypatch.chdir(root)
+    builder = Builder(open_project(root), cache=SpeechCache())
+    script = load_script(root / "scripts" / "self-compassion-break.yaml")
+    speech = sorted(builder.plan(script)[0].timeline.speech, key=lambda s: s.start_ms)
+    words = sum(word_count(s.utterance.text) for s in speech)
+    spoken = sum(s.ms for s in speech)
+    gaps = [b.start_ms - a.end_ms for a, b in zip(speech, speech[1:], strict=False)]
+    within = words * 60_000 / spoken
+    overall = words * 60_000 / (spoken + sum(g for g in gaps if 0 <= g <= 2_500))
+    assert 140 <= within <= 165, within
+    assert 110 <= overall <= 130, overall

@@ -199,7 +199,10 @@ def level_speech(trimmed: np.ndarray, sample_rate: int) -> np.ndarray:
         return np.zeros(0, np.float32)
     leveled = resample(normalize_speech(trimmed), sample_rate, SAMPLE_RATE)
     limiter = PeakLimiter(SPEECH_PEAK_DB, channels=1)
-    limited = np.concatenate([limiter.process(leveled[:, None]), limiter.flush()])[:, 0]
+    # In one-second blocks: the limiter's working arrays stay small however long the piece.
+    blocks = [limiter.process(leveled[start:start + SAMPLE_RATE, None])
+              for start in range(0, leveled.size, SAMPLE_RATE)]
+    limited = np.concatenate([*blocks, limiter.flush()])[:, 0].astype(np.float32)
     return fade_edges(limited, SAMPLE_RATE)
 
 
