@@ -237,7 +237,7 @@ def test_a_script_error_on_a_worker_reads_as_at_home(project, cluster):
 @pytest.mark.cluster
 @pytest.mark.voice
 def test_a_worker_killed_mid_build_leaves_the_same_files_and_nothing_half_written(tmp_path, cluster):
-    root = tones_library(tmp_path, long="5m")
+    root = tones_library(tmp_path, long="20m")      # room for the signal to land mid-track
     local = build(root, "-j", "1", "-o", "here", "--cache-dir", "local-cache")
     assert local.returncode == 0, local.stderr
     with subprocess.Popen([sys.executable, "-m", "audio_builder", "build", "-q", "--cluster",
@@ -286,7 +286,7 @@ def test_a_worker_that_cannot_see_the_project_says_so(tmp_path):
 @pytest.mark.cluster
 @pytest.mark.voice
 def test_ctrl_c_cancels_the_builds_tasks_on_the_cluster(tmp_path, cluster):
-    root = tones_library(tmp_path, long="5m")
+    root = tones_library(tmp_path, long="20m")      # room for the signal to land mid-track
     for n in range(6):
         write(root / "scripts" / f"more-{n}.yaml",
               f"title: More {n}\nlength: 1m\nsteps:\n  - Breathe, number {n}.\n  - pause: 1s..\n")
