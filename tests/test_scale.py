@@ -283,6 +283,12 @@ def test_a_worker_that_cannot_see_the_project_says_so(tmp_path):
         check_shared_paths(work)
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    """A command started in the background by a shell inherits SIGINT ignored, and Python then
+    never raises KeyboardInterrupt: give the build Ctrl-C as it has at a terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.cluster
 @pytest.mark.voice
 def test_ctrl_c_cancels_the_builds_tasks_on_the_cluster(tmp_path, cluster):
@@ -293,7 +299,7 @@ def test_ctrl_c_cancels_the_builds_tasks_on_the_cluster(tmp_path, cluster):
     with subprocess.Popen([sys.executable, "-m", "audio_builder", "build", "-q", "--cluster",
                            cluster.address, "--cache-dir", "cache"], cwd=root,
                           env={**os.environ, "PYTHONPATH": SOURCE}, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True) as builder:
+                          stderr=subprocess.PIPE, text=True, preexec_fn=_ctrl_c_as_at_a_terminal) as builder:
         try:
             _writing(cluster.workers, ".long.mp3.", deadline=time.monotonic() + 120)
             builder.send_signal(signal.SIGINT)
