@@ -81,3 +81,27 @@ def espeak_available() -> bool:
     from audio_builder.speech.engines import ENGINES
 
     return ENGINES["pyttsx3"].problem() is None
+
+
+def chromium_path() -> str | None:
+    """Debian's headless browser, for the tests that open the podcast's page."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+@pytest.fixture
+def browser():
+    """A headless Chromium that reaches nothing but this machine."""
+    if not chromium_path():
+        pytest.skip("Chromium (Debian: chromium) is not installed")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=[
+            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"])
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import run, use_tones, write
+from conftest import chromium_path, run, use_tones, write
 from mutagen.id3 import ID3
 
 from audio_builder.publish.feed import podcast_guid
@@ -256,40 +256,25 @@ def test_gpodder_subscribes_and_downloads_every_episode(site, served, tmp_path):
     assert sorted(downloaded.values()) == built
 
 
-def chromium_path():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    return None
-
-
 @pytest.mark.voice                  # slow: a real browser
 @pytest.mark.skipif(not chromium_path(), reason="Chromium (Debian: chromium) is not installed")
-def test_the_page_shows_every_episode_and_chapters_seek_the_player(site, served):
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"])
-        try:
-            page = browser.new_page()
-            page.goto(served + "index.html")
-            assert page.locator("article").count() == 3
-            heading = page.locator("article h2").first.inner_text()
-            assert heading.startswith("<script>alert('x')</script> Second")   # shown as text
-            assert page.evaluate("window.alertShown === undefined")
-            first = page.locator("article#first")
-            first.locator("audio").evaluate(
-                "a => new Promise(r => a.readyState >= 1 ? r() : a.addEventListener('loadedmetadata', r))")
-            first.get_by_role("button", name="Closing").click()
-            chapters = json.loads((output(site) / "first.chapters.json").read_text())["chapters"]
-            page.wait_for_function(f"a => a.currentTime >= {chapters[1]['startTime'] - 0.5}",
-                                   arg=first.locator("audio").element_handle(), timeout=10_000)
-            seconds = first.locator("audio").evaluate("a => a.currentTime")
-            # it jumped there (the audio plays on, so on a busy machine a little past it)
-            assert chapters[1]["startTime"] - 0.5 <= seconds < chapters[1]["startTime"] + 2
-            page.wait_for_timeout(2_000)                    # the page checks the jump after 1.5 s
-            assert first.locator(".seek-note").is_hidden()              # no "could not jump" note
-            assert page.locator("details summary").first.inner_text() == "Transcript"
-        finally:
-            browser.close()
+def test_the_page_shows_every_episode_and_chapters_seek_the_player(site, served, browser):
+    page = browser.new_page()
+    page.goto(served + "index.html")
+    assert page.locator("article").count() == 3
+    heading = page.locator("article h2").first.inner_text()
+    assert heading.startswith("<script>alert('x')</script> Second")   # shown as text
+    assert page.evaluate("window.alertShown === undefined")
+    first = page.locator("article#first")
+    first.locator("audio").evaluate(
+        "a => new Promise(r => a.readyState >= 1 ? r() : a.addEventListener('loadedmetadata', r))")
+    first.get_by_role("button", name="Closing").click()
+    chapters = json.loads((output(site) / "first.chapters.json").read_text())["chapters"]
+    page.wait_for_function(f"a => a.currentTime >= {chapters[1]['startTime'] - 0.5}",
+                           arg=first.locator("audio").element_handle(), timeout=10_000)
+    seconds = first.locator("audio").evaluate("a => a.currentTime")
+    # it jumped there (the audio plays on, so on a busy machine a little past it)
+    assert chapters[1]["startTime"] - 0.5 <= seconds < chapters[1]["startTime"] + 2
+    page.wait_for_timeout(2_000)                    # the page checks the jump after 1.5 s
+    assert first.locator(".seek-note").is_hidden()              # no "could not jump" note
+    assert page.locator("details summary").first.inner_text() == "Transcript"

@@ -3,7 +3,6 @@ that answers HTTP Range), checked with feedparser, urllib and headless Chromium.
 
 import functools
 import http.server
-import shutil
 import threading
 import urllib.request
 
@@ -130,26 +129,6 @@ def test_serve_refuses_an_empty_folder(project):
     assert result.exit_code == 2 and "run `audio-builder feed` first" in result.stderr
 
 
-def chromium_path():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    return None
-
-
-@pytest.fixture
-def browser():
-    if not chromium_path():
-        pytest.skip("Chromium (Debian: chromium) is not installed")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"])
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.mark.voice
