@@ -36,6 +36,11 @@ from audio_builder.script.text import split_sentences
 
 BREATH_CUES = {"in": "Breathe in", "hold": "Hold", "out": "and out"}
 BELL_LEAD_IN_MS = 500          # silence before a bell that would otherwise strike at 0:00
+# A teacher lets a long sentence land and moves on from a short one ("A walk."): the pause
+# after a sentence follows the time it took to say. A voice's `sentence_pause` is the pause
+# after a sentence of 3.5 s; a sentence half as long gets half, within 0.4 and 4/3 of it.
+SENTENCE_PAUSE_REFERENCE_MS = 3_500
+SENTENCE_PAUSE_SCALE = (0.4, 4 / 3)
 
 
 @dataclass(frozen=True)
@@ -130,27 +135,38 @@ class Anchor:
 Item = Block | Flex | Anchor
 
 
+def pause_after_sentence(spoken_ms: int, sentence_pause_ms: int) -> int:
+    """The silence after a sentence that took `spoken_ms` to say, before the next sentence
+    of the same paragraph.
+
+    >>> [pause_after_sentence(ms, 1500) for ms in (700, 1750, 3500, 7000)]
+    [600, 750, 1500, 2000]
+    """
+    low, high = SENTENCE_PAUSE_SCALE
+    return round(sentence_pause_ms * min(high, max(low, spoken_ms / SENTENCE_PAUSE_REFERENCE_MS)))
+
+
 def _say_block(step: Say, script: Script, measures: Measures) -> Block:
     voice = step.voice or script.voice
     rate = step.rate or 1.0
     sentence_pause = measures.sentence_pause_ms(voice, step.place)
     events: list[Event] = []
     clock = 0
-    previous_was_speech = False
+    previous_ms: int | None = None          # the sentence just spoken, if nothing came between
     for part in step.parts:
         if isinstance(part, Gap):
             clock += part.ms
-            previous_was_speech = False
+            previous_ms = None
             continue
         for sentence in split_sentences(part.text):
-            if previous_was_speech:
-                clock += sentence_pause
+            if previous_ms is not None:
+                clock += pause_after_sentence(previous_ms, sentence_pause)
             utterance = Utterance(sentence, voice, rate * part.rate)
             ms = measures.speech_ms(utterance, step.place)
             events.append(PlacedSpeech(clock, ms, utterance, step.place))
             events.append(CueRow(clock, ms, "say", sentence))
             clock += ms
-            previous_was_speech = True
+            previous_ms = ms
     return Block(clock, tuple(events))
 
 

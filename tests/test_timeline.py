@@ -6,7 +6,13 @@ from conftest import write
 from audio_builder.errors import InputError
 from audio_builder.model import Pause, Place
 from audio_builder.script.parser import load_script
-from audio_builder.timeline import LengthError, Measures, plan_timeline, share_slack
+from audio_builder.timeline import (
+    LengthError,
+    Measures,
+    pause_after_sentence,
+    plan_timeline,
+    share_slack,
+)
 
 MEASURES = Measures(
     speech_ms=lambda utterance, place: 100 * len(utterance.text.split()),
@@ -38,12 +44,24 @@ steps:
 """)
     lead = 500
     assert [(ms - lead, text) for ms, text in starts(timeline)] == [
-        (10_000, "One two."), (10_000 + 200 + 700, "Three four five."),
-        (14_200, "Six seven."), (14_200 + 200 + 2_000, "Eight."),
-        (16_500 + 1_500, "Nine ten."),
+        (10_000, "One two."), (10_000 + 200 + 280, "Three four five."),  # 0.4 of 700: see below
+        (13_780, "Six seven."), (13_780 + 200 + 2_000, "Eight."),
+        (16_080 + 1_500, "Nine ten."),
     ]
     assert [b.start_ms for b in timeline.bells] == [lead, lead + 5_000]
-    assert timeline.length_ms == lead + 18_200
+    assert timeline.length_ms == lead + 17_780
+
+
+def test_the_pause_after_a_sentence_follows_how_long_it_took_to_say(tmp_path):
+    """The sentence pause (700 ms here) after a sentence of 3.5 s; in proportion to the
+    sentence between 0.4 and 4/3 of it (100 ms a word here)."""
+    text = " ".join(" ".join(["Calm"] * n) + "." for n in (1, 20, 35, 60, 1))
+    timeline = plan(tmp_path, f"steps:\n  - say: {text}\n")
+    speech = timeline.speech
+    gaps = [b.start_ms - (a.start_ms + a.ms) for a, b in zip(speech, speech[1:], strict=False)]
+    assert gaps == [280, 400, 700, 933], gaps
+    assert [pause_after_sentence(ms, 1_500) for ms in range(0, 10_000, 100)] == sorted(
+        pause_after_sentence(ms, 1_500) for ms in range(0, 10_000, 100))
 
 
 def test_flexible_pauses_grow_by_one_factor_to_meet_length(tmp_path):
