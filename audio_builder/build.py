@@ -9,14 +9,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from audio_builder.errors import InputError
+from audio_builder.errors import Cancelled, InputError
 from audio_builder.files import remove_stale_temporaries, write_files_together
 from audio_builder.model import Place, Script, Utterance
 from audio_builder.publish.captions import to_chapters_json, to_srt, to_vtt
@@ -99,14 +99,24 @@ class BuiltTrack:
         return self.plan.timeline.length_ms
 
 
+IsCancelled = Callable[[], bool]          # has the work been stopped? (asked between blocks)
+
+
 class Builder:
-    """Plans and builds scripts of one project."""
+    """Plans and builds scripts of one project.
+
+    `cancelled`, when given, is asked before each track and between blocks of its audio; once
+    it answers True the track stops, its files are not written (the previous ones stay) and
+    `Cancelled` is raised. It is how a task that cannot be interrupted (a thread on a Dask
+    worker) is stopped."""
 
     def __init__(self, project: Project, *, voice: str | None = None,
                  cache: SpeechCache | None = None, force: bool = False,
-                 output: OutputSettings | None = None, scratch: str = ""):
+                 output: OutputSettings | None = None, scratch: str = "",
+                 cancelled: IsCancelled | None = None):
         self.project = project
         self.scratch = scratch            # in the names of this build's temporary files
+        self.cancelled = cancelled
         self.voice_override = voice
         self.voices = VoiceBook(project.profiles)
         self.synthesizer = Synthesizer(self.voices, cache, refresh=force)
@@ -186,6 +196,7 @@ class Builder:
                 self.synthesizer.forget()
 
     def _write_track(self, plan: TrackPlan, output_dir: Path) -> BuiltTrack:
+        stop_if(self.cancelled)
         track = plan.track
         targets = {"audio": track.audio(output_dir, self.output.codec),
                    **{kind: track.sidecar(output_dir, kind) for kind in ("vtt", "srt", "chapters")}}
@@ -195,7 +206,7 @@ class Builder:
 
         def write_audio_file(temporary: Path) -> None:
             reports.append(write_audio(plan.timeline, self.synthesizer, temporary, self.output,
-                                       self._tags(track)))
+                                       self._tags(track), self.cancelled))
 
         def text_file(text: str):
             return lambda temporary: temporary.write_text(text, encoding="utf-8")
@@ -228,21 +239,33 @@ class Builder:
         )
 
 
+def stop_if(cancelled: IsCancelled | None) -> None:
+    if cancelled is not None and cancelled():
+        raise Cancelled()
+
+
 def write_audio(timeline: Timeline, synthesizer: Synthesizer, path: Path, settings: OutputSettings,
-                tags: TrackTags) -> MasterReport | None:
+                tags: TrackTags, cancelled: IsCancelled | None = None) -> MasterReport | None:
     """Render, master, encode and tag `timeline` into `path` (which the caller renames)."""
     codec = settings.codec
-    blocks, report = mastered_audio(timeline, synthesizer, settings)
+    blocks, report = mastered_audio(timeline, synthesizer, settings, cancelled)
     encode(blocks, path, fmt=codec, channels=settings.channels, bitrate=settings.bitrate)
     write_tags(path, codec.name, tags, timeline.chapters, timeline.length_ms)
     return report
 
 
-def mastered_audio(timeline: Timeline, synthesizer: Synthesizer,
-                   settings: OutputSettings) -> tuple[Iterator[np.ndarray], MasterReport | None]:
+def mastered_audio(timeline: Timeline, synthesizer: Synthesizer, settings: OutputSettings,
+                   cancelled: IsCancelled | None = None) -> tuple[Iterator[np.ndarray], MasterReport | None]:
     """The float blocks `write_audio` hands the encoder (rendered, brought to loudness,
-    limited, and as long as the format needs), and the loudness report."""
+    limited, and as long as the format needs), and the loudness report. `cancelled` is asked
+    before each block of both passes (measuring, writing)."""
     codec = settings.codec
     total = codec.pcm_frames(ms_to_samples(timeline.length_ms))
-    return master(lambda k_weighted: render(timeline, synthesizer, total=total, k_weighted=k_weighted),
-                  Mastering(settings.loudness, settings.channels, codec.loudness_shift))
+
+    def render_pass(k_weighted: bool) -> Iterator[np.ndarray]:
+        with closing(render(timeline, synthesizer, total=total, k_weighted=k_weighted)) as blocks:
+            for block in blocks:        # closed at once if stopped: no decoder left reading
+                stop_if(cancelled)
+                yield block
+
+    return master(render_pass, Mastering(settings.loudness, settings.channels, codec.loudness_shift))

@@ -6,20 +6,27 @@ the output folder are read and written at the same paths on every worker, so the
 on a folder every machine sees (see docs/scale.md). A track is written by the worker that
 builds it, beside its place and renamed into it whole; if that worker dies, the scheduler
 gives the task to another, and this build removes what the dead one left half-written.
+
+Dask cannot interrupt a running task: cancelling one only marks it cancelled in its
+worker's state. So each task asks that state between blocks of audio (and between pieces
+of speech) and stops itself, removing its unfinished files; after Ctrl-C the build waits
+until none of its tasks runs anywhere, then exits.
 """
 
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
-from audio_builder.build import BuiltTrack
+from audio_builder.build import BuiltTrack, IsCancelled
 from audio_builder.errors import BuildError, InputError
 from audio_builder.pool import Schedule, run_task
 from audio_builder.tasks import Graph, Progress, SpeechTask, TrackTask, Work, leftovers
 
 CONNECT_SECONDS = 20
+STOP_SECONDS = 30        # how long a stopped build waits for its running tasks to notice
 
 
 def run_on_cluster(address: str, graph: Graph, work: Work, progress: Progress) -> dict[str, BuiltTrack]:
@@ -53,6 +60,7 @@ def run_on_cluster(address: str, graph: Graph, work: Work, progress: Progress) -
             schedule.finished(futures[future], future.result())
     except BaseException:
         client.cancel(list(futures), force=True)
+        _wait_until_stopped(client, work.scratch)
         raise
     finally:
         client.close()
@@ -64,7 +72,40 @@ def run_on_cluster(address: str, graph: Graph, work: Work, progress: Progress) -
 def _remote(work: Work, task: SpeechTask | TrackTask, *after: object) -> int | BuiltTrack:
     """One task on a worker (`after`: the results of the tasks it waited for)."""
     check_shared_paths(work)
-    return run_task(work, task)
+    return run_task(work, task, _cancelled_here())
+
+
+def _cancelled_here() -> IsCancelled:
+    """Whether the task running in this thread of a Dask worker has been cancelled (by the
+    client, or by the scheduler when the client went away)."""
+    from distributed import get_worker
+
+    worker = get_worker()
+    key = worker.get_current_task()
+
+    def cancelled() -> bool:
+        task = worker.state.tasks.get(key)
+        return task is None or task.state == "cancelled"
+
+    return cancelled
+
+
+def _running(scratch: str, dask_worker: Any) -> int:
+    """How many tasks of the build named `scratch` run on this worker (cancelled or not)."""
+    return sum(1 for task in dask_worker.state.tasks.values()
+               if scratch in str(task.key) and task.state in ("executing", "long-running", "cancelled"))
+
+
+def _wait_until_stopped(client: Any, scratch: str) -> None:
+    """Wait (a little) until no worker runs a task of this build any more."""
+    deadline = time.monotonic() + STOP_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            if not sum(client.run(_running, scratch, on_error="ignore").values()):
+                return
+        except (OSError, TimeoutError):
+            return              # the cluster is gone: nothing of ours runs there
+        time.sleep(0.1)
 
 
 def check_shared_paths(work: Work) -> None:

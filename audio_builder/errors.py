@@ -69,6 +69,16 @@ class BuildError(AudioBuilderError):
     exit_code = 1
 
 
+class Cancelled(BuildError):
+    """The build was stopped (Ctrl-C) while this task ran; it wrote nothing."""
+
+    exit_code = 130
+
+    def __init__(self, message: str = "stopped before the end; nothing was written",
+                 file: str | Path | None = None, line: int | None = None):
+        super().__init__(message, file, line)
+
+
 class ErrorGroup(InputError):
     """Several input errors found in one pass, reported together."""
 

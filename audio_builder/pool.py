@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 
-from audio_builder.build import BuiltTrack
+from audio_builder.build import BuiltTrack, IsCancelled
 from audio_builder.tasks import (
     Graph,
     Progress,
@@ -65,8 +65,10 @@ class Schedule:
             self.progress("tracks", len(self.built), self.total_tracks)
 
 
-def run_task(work: Work, task: Task) -> int | BuiltTrack:
-    return speak(work, task) if isinstance(task, SpeechTask) else build_track(work, task)
+def run_task(work: Work, task: Task, cancelled: IsCancelled | None = None) -> int | BuiltTrack:
+    if isinstance(task, SpeechTask):
+        return speak(work, task, cancelled)
+    return build_track(work, task, cancelled)
 
 
 def run_here(graph: Graph, work: Work, progress: Progress) -> dict[str, BuiltTrack]:

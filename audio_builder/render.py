@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -377,7 +377,7 @@ def _smooth(x: np.ndarray) -> np.ndarray:
 
 
 def render(timeline: Timeline, synthesizer: Synthesizer, *, total: int | None = None,
-           block: int = BLOCK, k_weighted: bool = False) -> Iterator[np.ndarray]:
+           block: int = BLOCK, k_weighted: bool = False) -> Generator[np.ndarray, None, None]:
     """Yield the track as consecutive stereo float32 blocks, `total` samples in all
     (default: the timeline's length); K-weighted if `k_weighted`."""
     total = ms_to_samples(timeline.length_ms) if total is None else total

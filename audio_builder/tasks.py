@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from audio_builder.build import Builder, BuiltTrack, OutputSettings
+from audio_builder.build import Builder, BuiltTrack, IsCancelled, OutputSettings, stop_if
 from audio_builder.errors import AudioBuilderError
 from audio_builder.model import Place, Script, Utterance
 from audio_builder.publish.tracks import tracks_of
@@ -95,7 +95,7 @@ def plan_graph(checker: Builder, scripts: list[Script], options: BatchOptions) -
                 continue
             assigned.add(utterance)
             pieces += 1
-            if options.force or cache.get(key(utterance, place)) is None:   # reads and checks it
+            if options.force or not cache.has(key(utterance, place)):   # damaged: spoken when read
                 mine.append((utterance, place))
         missing += len(mine)
         chunks = [SpeechTask(f"speech-{len(speech) + n}", tuple(mine[i:i + PIECES_PER_TASK]))
@@ -129,26 +129,31 @@ def _track_key(script: Script, name: str) -> str:
 
 # --- the tasks (run in worker processes, here or on a cluster) ------------------------------
 
-def speak(work: Work, task: SpeechTask) -> int:
+# `cancelled` is asked between pieces of speech and between blocks of audio: where a task
+# cannot be interrupted (a thread on a Dask worker), that is how it stops when the build does.
+
+def speak(work: Work, task: SpeechTask, cancelled: IsCancelled | None = None) -> int:
     """Speak the pieces into the cache; returns how many."""
     synthesizer = Synthesizer(VoiceBook(work.project.profiles), SpeechCache(work.options.cache_dir),
                               refresh=work.options.force)
     for utterance, place in task.pieces:
+        stop_if(cancelled)
         synthesizer.length_ms(utterance, place)
     return len(task.pieces)
 
 
-def build_track(work: Work, task: TrackTask) -> BuiltTrack:
+def build_track(work: Work, task: TrackTask, cancelled: IsCancelled | None = None) -> BuiltTrack:
     options = work.options
-    [built] = builder_for(work.project, options, work.scratch).build(
+    [built] = builder_for(work.project, options, work.scratch, cancelled).build(
         task.script, options.output_dir, options.lengths, only=task.name)
     return built
 
 
-def builder_for(project: Project, options: BatchOptions, scratch: str = "") -> Builder:
+def builder_for(project: Project, options: BatchOptions, scratch: str = "",
+                cancelled: IsCancelled | None = None) -> Builder:
     # The speech is in the cache by now (spoken afresh if --force), so no refresh here.
     return Builder(project, voice=options.voice, cache=SpeechCache(options.cache_dir),
-                   output=options.output, scratch=scratch)
+                   output=options.output, scratch=scratch, cancelled=cancelled)
 
 
 def leftovers(work: Work) -> list[Path]:

@@ -11,16 +11,19 @@ import subprocess
 import sys
 import time
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import run, write
 
 import audio_builder
+from audio_builder.batch import build_scripts
 from audio_builder.build import Builder
-from audio_builder.errors import BuildError
+from audio_builder.errors import BuildError, Cancelled
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import open_project
+from audio_builder.speech.cache import SpeechCache
 from audio_builder.tasks import BatchOptions, Work, plan_graph
 
 SOURCE = str(Path(audio_builder.__file__).resolve().parent.parent)   # workers import this tree
@@ -82,6 +85,47 @@ def _pieces(script):
     return spoken_pieces(script)
 
 
+def test_the_plan_looks_at_cache_entries_and_the_track_that_reads_a_damaged_one_speaks_it_again(tmp_path):
+    root = tones_library(tmp_path)
+    project = open_project(root)
+    write(root / "scripts" / "three.yaml", "title: Three\nsteps:\n  - One.\n  - Two.\n  - Three.\n")
+    scripts = [load_script(root / "scripts" / "three.yaml")]
+    options = BatchOptions(cache_dir=tmp_path / "cache", output_dir=tmp_path / "first")
+    assert build_scripts(project, scripts, options).synthesized == 3
+    cache = SpeechCache(tmp_path / "cache")
+    whole = {path: path.read_bytes() for path in cache.entries()}
+    damaged, cut, _ = sorted(whole)
+    damaged.write_bytes(whole[damaged][:-1] + bytes([whole[damaged][-1] ^ 0xFF]))   # same size
+    cut.write_bytes(whole[cut][:-2])
+
+    again = build_scripts(project, scripts, replace(options, output_dir=tmp_path / "second"))
+
+    assert again.synthesized == 1        # the cut entry, seen by its size; the damaged one looked whole
+    assert outputs(tmp_path / "first") == outputs(tmp_path / "second")   # spoken again, never played
+    assert {path: path.read_bytes() for path in cache.entries()} == whole
+
+
+def test_a_cancelled_build_stops_between_blocks_and_writes_nothing(tmp_path):
+    root = tones_library(tmp_path)
+    write(root / "scripts" / "minute.yaml", "title: Minute\nlength: 1m\nsteps:\n  - Rest.\n  - pause: 1s..\n")
+    before = {name: name.encode() for name in ("minute.mp3", "minute.vtt", "minute.srt",
+                                               "minute.chapters.json")}
+    for name, content in before.items():
+        (tmp_path / "out" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "out" / name).write_bytes(content)
+    asked = []
+
+    def cancelled() -> bool:             # 41 blocks measured, then into the writing pass
+        asked.append(1)
+        return len(asked) > 50
+
+    with pytest.raises(Cancelled):
+        Builder(open_project(root), cancelled=cancelled).build(
+            load_script(root / "scripts" / "minute.yaml"), tmp_path / "out")
+    assert len(asked) == 51              # asked block by block, and it stopped at the first yes
+    assert outputs(tmp_path / "out") == before       # the old files kept, no temporary left
+
+
 @pytest.mark.voice              # whole processes
 def test_any_number_of_jobs_gives_the_same_files(tmp_path):
     root = tones_library(tmp_path)
@@ -115,14 +159,15 @@ def _gone(pids: list[int], within: float) -> bool:
 
 @pytest.mark.voice
 @pytest.mark.skipif(sys.platform != "linux", reason="reads the process tree the Linux way")
-@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_workers_die_with_the_build(tmp_path, how):
     root = tones_library(tmp_path, long="3m")
     write(root / "scripts" / "long2.yaml", (root / "scripts" / "long.yaml").read_text()
           .replace("Long", "Long two").replace("Let the", "Now let the"))
     with subprocess.Popen([sys.executable, "-m", "audio_builder", "build", "-q", "-j", "2",
                            "--cache-dir", "cache"], cwd=root, env={**os.environ, "PYTHONPATH": SOURCE},
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as builder:
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          preexec_fn=_own_terminal) as builder:
         try:
             deadline = time.monotonic() + 120
             while not list((root / "output").glob(".*.part")):         # a track is being written
@@ -130,13 +175,17 @@ def test_workers_die_with_the_build(tmp_path, how):
                 time.sleep(0.05)
             workers = _children(builder.pid)
             assert len(workers) >= 2                    # two workers (and their encoders)
-            builder.send_signal(how)
+            if how == signal.SIGINT:       # Ctrl-C reaches the build, its workers and encoders
+                os.killpg(builder.pid, how)
+            else:
+                builder.send_signal(how)
             builder.wait(timeout=30)
             assert _gone(workers, within=10), "a worker outlived the build"
         finally:
             builder.kill()
-    assert builder.returncode == (143 if how == signal.SIGTERM else -signal.SIGKILL)
+    assert builder.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143}.get(how, -signal.SIGKILL)
     assert not list((root / "output").glob(".*.part"))   # each worker tidied up as it stopped
+    assert not list((root / "output").glob("long*.mp3"))   # and the long tracks were not written
 
 
 # --- a real Dask cluster on this machine ------------------------------------------------------
@@ -289,10 +338,16 @@ def _ctrl_c_as_at_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def _own_terminal() -> None:
+    """As a command at a terminal: its own process group (what Ctrl-C reaches), Ctrl-C on."""
+    os.setsid()
+    _ctrl_c_as_at_a_terminal()
+
+
 @pytest.mark.cluster
 @pytest.mark.voice
-def test_ctrl_c_cancels_the_builds_tasks_on_the_cluster(tmp_path, cluster):
-    root = tones_library(tmp_path, long="20m")      # room for the signal to land mid-track
+def test_ctrl_c_stops_the_builds_tasks_on_the_cluster_even_the_running_ones(tmp_path, cluster):
+    root = tones_library(tmp_path, long="8m")       # encoding it takes far longer than stopping
     for n in range(6):
         write(root / "scripts" / f"more-{n}.yaml",
               f"title: More {n}\nlength: 1m\nsteps:\n  - Breathe, number {n}.\n  - pause: 1s..\n")
@@ -301,21 +356,35 @@ def test_ctrl_c_cancels_the_builds_tasks_on_the_cluster(tmp_path, cluster):
                           env={**os.environ, "PYTHONPATH": SOURCE}, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, preexec_fn=_ctrl_c_as_at_a_terminal) as builder:
         try:
-            _writing(cluster.workers, ".long.mp3.", deadline=time.monotonic() + 120)
+            writer = _writing(cluster.workers, ".long.mp3.", deadline=time.monotonic() + 120)
             builder.send_signal(signal.SIGINT)
+            pressed = time.monotonic()
             out, err = builder.communicate(timeout=120)
+            took = time.monotonic() - pressed
         finally:
             builder.kill()
     assert builder.returncode == 130, err
     assert "Traceback" not in err
-    with cluster.client() as client:                 # nothing of the build is left to run
-        deadline = time.monotonic() + 120
+    # By the time the build has exited, nothing of it runs anywhere, not even the track
+    # that was being encoded: it stopped between two blocks and removed its files.
+    assert took < 10, f"the build took {took:.1f} s to stop"
+    with cluster.client() as client:
+        assert not any(client.run(lambda dask_worker: [  # sent by value: workers lack this module
+            task.key for task in dask_worker.state.tasks.values()
+            if task.state in ("executing", "long-running", "cancelled")]).values())
+    assert not _encoders(writer)
+    assert not list((root / "output").glob(".*.part"))
+    assert not (root / "output" / "long.mp3").exists()
+    assert len(list((root / "output").glob("*.mp3"))) < 7    # the queued tracks were never built
+    with cluster.client() as client:                 # and the scheduler forgot them all
+        deadline = time.monotonic() + 30
         while client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)):
             assert time.monotonic() < deadline
             time.sleep(0.2)
-    built = {path.name for path in (root / "output").glob("*.mp3")}
-    assert len(built) < 10                           # the queued tracks were never built
-    # A track a worker had already begun is finished whole (or dropped) by that worker.
-    while list((root / "output").glob(".*.part")):
-        assert time.monotonic() < deadline + 120, "a temporary file stayed behind"
-        time.sleep(0.2)
+
+
+def _encoders(worker: subprocess.Popen) -> list[int]:
+    import psutil
+
+    return [process.pid for process in psutil.Process(worker.pid).children(recursive=True)
+            if "ffmpeg" in process.name()]

@@ -34,6 +34,7 @@ MAGIC = b"ABSPEECH1"
 # Bump when anything in speech.finish_speech changes how stored clips sound.
 SYNTHESIS_VERSION = 3
 LOCK_NAME = ".lock"
+HEADER_BYTES = len(MAGIC) + 8 + 32          # magic, payload size, SHA-256 of the payload
 
 
 def default_cache_dir() -> Path:
@@ -124,6 +125,22 @@ class SpeechCache:
             return None
         return samples
 
+    def has(self, key: str) -> bool:
+        """Whether a whole entry is stored under `key`: judged by its size against the size
+        its header gives, without reading the samples (cheap enough to ask of a whole
+        catalogue before building it). The checksum is checked by `get`, which treats a
+        damaged entry as missing."""
+        try:
+            with self._path(key).open("rb") as file:
+                header = file.read(len(MAGIC) + 8)
+                size = os.fstat(file.fileno()).st_size
+        except OSError:
+            return False
+        if len(header) < len(MAGIC) + 8 or not header.startswith(MAGIC):
+            return False
+        (payload,) = struct.unpack("<Q", header[len(MAGIC):])
+        return size == HEADER_BYTES + payload
+
     def put(self, key: str, samples: np.ndarray) -> np.ndarray:
         """Store `samples` unless another build stored this key first; return what is stored."""
         path = self._path(key)
@@ -164,7 +181,7 @@ def _encode(samples: np.ndarray) -> bytes:
 
 
 def _decode(data: bytes) -> np.ndarray | None:
-    header = len(MAGIC) + 8 + 32
+    header = HEADER_BYTES
     if len(data) < header or not data.startswith(MAGIC):
         return None
     (size,) = struct.unpack("<Q", data[len(MAGIC):len(MAGIC) + 8])
