@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from email.utils import format_datetime
 from xml.etree import ElementTree as ET
 
+from audio_builder.model import category_names
+
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
@@ -156,7 +158,7 @@ def feed_xml(channel: Channel, items: list[Item]) -> str:
 
 def _category(channel: ET.Element, category: str) -> None:
     parent = channel
-    for name in [part.strip() for part in category.split("/") if part.strip()][:2]:
+    for name in category_names(category):
         parent = _sub(parent, _it("category"), text=name)
         parent.text = None
         parent.set("text", name)

@@ -10,6 +10,7 @@ import datetime
 import difflib
 import math
 import re
+import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal, overload
@@ -155,11 +156,57 @@ class Fields:
             raise self.error(key, f"`{key}` must be a list of words, like `[kindness, rest]`")
         return tuple(item.strip() for item in items if item.strip())
 
+    def web_address(self, key: str, example: str = "https://example.org/podcast/") -> str | None:
+        """An http(s) address with a host, like `https://example.org/podcast/`."""
+        if not self.has(key):
+            return None
+        value = self.text(key)
+        problem = web_address_problem(value)
+        if problem:
+            raise self.error(key, f"`{key}` {problem}; write a web address like `{example}`")
+        return value
+
+    def email(self, key: str) -> str | None:
+        value = self.text(key)
+        if value is not None and not _EMAIL.fullmatch(value):
+            raise self.error(key, f"`{key}` {excerpt(value)} is not an email address; write one "
+                                  "like `name@example.org`")
+        return value
+
+    def language(self, key: str, default: str = "en") -> str:
+        value = self.text(key, default)
+        if not _LANGUAGE.fullmatch(value):
+            raise self.error(key, f"`{key}` {excerpt(value)} is not a language code; write one like "
+                                  "`en`, `en-US` or `de`")
+        return value
+
     def image(self, key: str, root: Path | None = None) -> Path | None:
         if not self.has(key):
             return None
         return image_path(self.mapping[key], named_in=self.file, line=self.line(key), key=key,
                           root=root)
+
+
+_EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]{1,64}@(?=.{1,253}$)([^\W_]([\w-]*[^\W_])?\.)+[^\W\d_]{2,}")
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")    # ISO 639, with a region like en-US
+
+
+def web_address_problem(value: object) -> str | None:
+    """What keeps `value` from being a web address people can open (http or https, a host,
+    no password in it), or None."""
+    text = value if isinstance(value, str) else ""
+    try:
+        parts = urllib.parse.urlsplit(text)
+        parts.port                                    # noqa: B018 (raises on a bad port)
+    except ValueError:
+        return f"{excerpt(value)} is not a web address"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return f"{excerpt(value)} is not a web address (it needs https:// and a host name)"
+    if parts.username is not None or parts.password is not None:
+        return "holds a user name or password; never publish those in a feed"
+    if any(c.isspace() for c in text):
+        return f"{excerpt(value)} has a space in it"
+    return None
 
 
 def describe(value: object) -> str:

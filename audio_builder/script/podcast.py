@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import uuid
 from pathlib import Path
 
 from audio_builder.errors import InputError, excerpt
-from audio_builder.model import Person, Podcast
-from audio_builder.script.fields import Fields, describe
+from audio_builder.model import PODCAST_CATEGORIES, Person, Podcast, category_names
+from audio_builder.script.fields import Fields, describe, web_address_problem
 from audio_builder.script.paths import PODCAST_FILE
 from audio_builder.script.yamlfile import YamlMap, read_yaml
 
@@ -26,13 +27,8 @@ def load_podcast(root: Path) -> Podcast:
                          f"not {describe(data)}", path, getattr(data, "line", 1))
     fields = Fields(data, path, "podcast.yaml")
     fields.reject_unknown(PODCAST_KEYS)
-    email = fields.text("email")
-    if email is not None and "@" not in email:
-        raise fields.error("email", f"`email` {excerpt(email)} is not an email address")
-    base_url = fields.text("base_url")
-    if base_url is not None and not base_url.startswith(("http://", "https://")):
-        raise fields.error("base_url", "`base_url` must start with https:// (where output/ "
-                                       "is published)")
+    email = fields.email("email")
+    base_url = fields.web_address("base_url")
     guid = fields.text("guid")
     if guid is not None:
         try:
@@ -49,8 +45,8 @@ def load_podcast(root: Path) -> Podcast:
         description=fields.text("description", "") or "",
         base_url=base_url,
         image=fields.image("image", root),
-        language=fields.text("language", "en"),
-        category=fields.text("category", Podcast.category),
+        language=fields.language("language"),
+        category=_category(fields),
         explicit=fields.boolean("explicit", False),
         source=path,
         guid=guid,
@@ -74,8 +70,10 @@ def _people(fields: Fields) -> tuple[Person, ...]:
         elif isinstance(entry, dict) and isinstance(entry.get("name"), str) and set(entry) <= {
                 "name", "role", "href"}:
             href = entry.get("href")
-            if href is not None and not str(href).startswith(("http://", "https://")):
-                raise fields.error("people", f"`href` {excerpt(href)} must be a web address (https://...)")
+            problem = None if href is None else web_address_problem(href)
+            if problem:
+                raise fields.error("people", f"`href` {problem}; write a web address like "
+                                             "`https://example.org/ana`")
             people.append(Person(name=entry["name"].strip(), role=str(entry.get("role") or "host").lower(),
                                  href=str(href) if href else None))
         else:
@@ -90,7 +88,29 @@ def _funding(fields: Fields) -> tuple[str | None, str]:
         return None, Podcast.funding_text
     value = fields.raw("funding")
     url, text = (value.get("url"), value.get("text")) if isinstance(value, dict) else (value, None)
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+    if web_address_problem(url):
         raise fields.error("funding", "`funding` is a web address (https://...), or "
                                       "`{url: https://..., text: Support the podcast}`")
     return url, str(text).strip() if text else Podcast.funding_text
+
+
+def _category(fields: Fields) -> str:
+    """`Main` or `Main/Sub` from Apple's list, in its spelling; a near miss gets a suggestion."""
+    written = fields.text("category", Podcast.category)
+    names = category_names(written)
+    spelled = {name.lower(): name for name in PODCAST_CATEGORIES}
+    main = spelled.get(names[0].lower()) if names else None
+    subs = {name.lower(): name for name in PODCAST_CATEGORIES.get(main or "", ())}
+    sub = subs.get(names[1].lower()) if len(names) > 1 else None
+    if main is not None and (len(names) == 1 or sub is not None) and written.count("/") < 2:
+        return main + (f"/{sub}" if sub else "")
+    known = [m + (f"/{s}" if s else "") for m, ss in PODCAST_CATEGORIES.items() for s in ("", *ss)]
+    close = difflib.get_close_matches(written, known, n=1, cutoff=0.5) or difflib.get_close_matches(
+        names[-1] if names else "", [k.rsplit("/", 1)[-1] for k in known], n=1, cutoff=0.6)
+    if close and "/" not in close[0]:
+        close = [next(k for k in known if k.endswith("/" + close[0]) or k == close[0])]
+    hint = (f"did you mean `{close[0]}`?" if close else
+            "the categories are " + ", ".join(PODCAST_CATEGORIES) + " (some with a subcategory)")
+    raise fields.error("category", f"`category` {excerpt(written)} is not one of Apple Podcasts' "
+                                   f"categories; write `Category` or `Category/Subcategory`, like "
+                                   f"`Health & Fitness/Mental Health`; {hint}")

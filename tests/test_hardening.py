@@ -1,0 +1,83 @@
+"""Hostile input, the smaller cases: podcast fields a directory would reject, file names
+that break links, damaged files in output/ and in the speech cache, lengths a script cannot
+reach, and sound files that are not sound.
+
+Each goes through the command line (or the files it writes): exit 2 for bad input, 1 for the
+system's refusals, one located line that says how to fix it, no traceback, nothing echoed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import run, write
+
+PODCAST = """\
+title: P
+author: A
+email: a@example.org
+base_url: https://example.org/p/
+category: Health & Fitness/Mental Health
+"""
+
+
+def assert_refused(result, where: str, *words: str, code: int = 2) -> None:
+    assert result.exit_code == code, result.output
+    assert result.stderr.startswith(where), result.stderr
+    for word in words:
+        assert word in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def assert_nothing_written(project: Path) -> None:
+    assert not (project / "output").exists() or not any((project / "output").iterdir())
+
+
+# --- podcast fields ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("line, words", [
+    ("base_url: ftp://example.org/p/", ["`base_url`", "https://"]),
+    ("base_url: https:///no-host/", ["`base_url`", "host name"]),
+    ("base_url: 'https://example.org:99999/'", ["`base_url`", "not a web address"]),
+    ("base_url: 'https://ana:hunter2@example.org/'", ["`base_url`", "password"]),
+    ("email: a@b", ["`email`", "name@example.org"]),
+    ("email: 'two words@example.org'", ["`email`", "not an email address"]),
+    ("language: english", ["`language`", "`en-US`"]),
+    ("language: en_US", ["`language`", "`en-US`"]),
+    ("category: Mental Health", ["`category`", "did you mean `Health & Fitness/Mental Health`?"]),
+    ("category: Health & Fitness/Meditation", ["`category`", "Apple Podcasts"]),
+    ("category: Cooking", ["`category`", "Religion & Spirituality"]),
+    ("category: Arts/Books/Poetry", ["`category`", "did you mean `Arts/Books`?"]),
+    ("funding: javascript:alert(1)", ["`funding`", "web address"]),
+    ("people: [{name: Ana, href: 'ftp://x'}]", ["`href`", "web address"]),
+])
+def test_podcast_fields_a_directory_would_reject_are_refused_at_check(project, line, words):
+    key = line.split(":")[0]
+    kept = "".join(row + "\n" for row in PODCAST.splitlines() if not row.startswith(key + ":"))
+    write(project / "podcast.yaml", kept + line + "\n")
+    write(project / "scripts" / "a.yaml", "title: T\nsteps:\n  - Hi.\n")
+    result = run("check")
+    assert_refused(result, f"podcast.yaml:{len(kept.splitlines()) + 1}: ", *words)
+    assert "hunter2" not in result.output
+    assert_refused(run("build"), "podcast.yaml:")
+    assert_nothing_written(project)
+
+
+def test_good_podcast_fields_pass_and_a_category_is_spelled_as_apple_spells_it(project):
+    write(project / "podcast.yaml", PODCAST.replace("Health & Fitness/Mental Health",
+                                                    "religion & spirituality/buddhism")
+          + "language: en-US\nfunding: http://example.org:8080/give\n")
+    write(project / "scripts" / "a.yaml", "title: T\ndate: 2026-11-01\nlanguage: de\nsteps:\n  - Hi.\n")
+    assert run("check").exit_code == 0
+    assert run("build").exit_code == 0
+    assert run("feed").exit_code == 0
+    feedparser = pytest.importorskip("feedparser")
+    feed = feedparser.parse(str(project / "output" / "feed.xml"))
+    assert not feed.bozo and feed.feed.language == "en-US"
+    assert [t["term"] for t in feed.feed.tags] == ["Religion & Spirituality", "Buddhism"]
+
+
+def test_a_script_language_must_be_a_language_code(project):
+    write(project / "scripts" / "a.yaml", "title: T\nlanguage: Deutsch\nsteps:\n  - Hi.\n")
+    assert_refused(run("check"), "scripts/a.yaml:2: ", "`language`", "`de`")
