@@ -81,3 +81,64 @@ def test_good_podcast_fields_pass_and_a_category_is_spelled_as_apple_spells_it(p
 def test_a_script_language_must_be_a_language_code(project):
     write(project / "scripts" / "a.yaml", "title: T\nlanguage: Deutsch\nsteps:\n  - Hi.\n")
     assert_refused(run("check"), "scripts/a.yaml:2: ", "`language`", "`de`")
+
+
+# --- file names that break links -------------------------------------------------------------
+
+ODD_NAME = "rest #2? 100% here"
+
+
+def test_links_to_a_file_named_with_hash_question_percent_and_spaces_work(project):
+    write(project / "podcast.yaml", PODCAST)
+    write(project / "scripts" / f"{ODD_NAME}.yaml",
+          "title: Odd\ndate: 2026-11-01\nsteps:\n  - chapter: One\n  - Hi there.\n  - pause: 1s\n")
+    write(project / "scripts" / "rest x2x 100% here-1s.yaml", "title: Other\nsteps:\n  - Hi.\n")
+    assert run("build").exit_code == 0
+    result = run("feed")
+    assert result.exit_code == 0, result.output
+    assert "one-off" not in result.output          # `?` in a name is not a pattern matching others
+    output = project / "output"
+
+    feedparser = pytest.importorskip("feedparser")
+    podcastparser = pytest.importorskip("podcastparser")
+    from urllib.parse import unquote, urlsplit
+
+    def local(url: str) -> Path:
+        parts = urlsplit(url)
+        assert not parts.query, url
+        return output / unquote(parts.path.removeprefix("/p/"))
+
+    feed = feedparser.parse(str(output / "feed.xml"))
+    assert not feed.bozo
+    [entry] = feed.entries
+    [enclosure] = entry.enclosures
+    assert local(enclosure.href) == output / f"{ODD_NAME}.mp3"
+    assert urlsplit(entry.link).fragment == "rest%20%232%3F%20100%25%20here"
+    with (output / "feed.xml").open("rb") as stream:
+        [episode] = podcastparser.parse("https://example.org/p/feed.xml", stream)["episodes"]
+    assert local(episode["enclosures"][0]["url"]).is_file()
+    assert local(episode["chapters"]["url"] if isinstance(episode.get("chapters"), dict)
+                 else enclosure.href.replace(".mp3", ".chapters.json")).is_file()
+
+    from html.parser import HTMLParser
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.links: list[str] = []
+            self.ids: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            values = dict(attrs)
+            self.links += [v for k, v in values.items() if k in ("src", "href") and v]
+            self.ids += [values["id"]] if "id" in values else []
+
+    page = Links()
+    page.feed((output / "index.html").read_text(encoding="utf-8"))
+    names = {unquote(urlsplit(link).path) for link in page.links}
+    assert {f"{ODD_NAME}.mp3", f"{ODD_NAME}.vtt", "cover.png", "feed.xml"} <= names
+    for link in page.links:
+        assert not urlsplit(link).fragment and not urlsplit(link).query, link
+        assert (output / unquote(urlsplit(link).path)).is_file(), link
+    assert all(" " not in element for element in page.ids)
+    assert urlsplit(entry.link).fragment in page.ids       # the feed's link finds its article

@@ -28,7 +28,7 @@ from audio_builder.publish.lock import (
     read_lock,
     write_lock,
 )
-from audio_builder.publish.page import PageEpisode, minutes_label, page_html
+from audio_builder.publish.page import PageEpisode, element_id, minutes_label, page_html
 from audio_builder.publish.tracks import (
     SIDECARS,
     Track,
@@ -128,7 +128,7 @@ def publish(project: Project, output_dir: Path | None = None, *,
             item = _item(track, formats, output, base, image_name, podcast, lock)
             items.append(item)
             tracks[item.guid] = track
-            pages.append((item, _page_episode(track, item, output)))
+            pages.append((item, _page_episode(track, item, output, track.audio(output, formats[0]))))
     if not include_scheduled:
         _refuse_to_lose(lock, items, unbuilt, project.root)
         _refuse_to_change(output / "feed.xml", items)
@@ -138,7 +138,7 @@ def publish(project: Project, output_dir: Path | None = None, *,
     page_path = output / ("preview.html" if include_scheduled else "index.html")
     text = feed_xml(channel, items)
     html = page_html(podcast.title, podcast.description, podcast.author, podcast.language,
-                     quote(cover_name), "feed.xml", episodes)
+                     cover_name, "feed.xml", episodes)
     _refuse_invalid_xml(text, feed_path)
     write_files_together({feed_path: lambda tmp: tmp.write_text(text, encoding="utf-8"),
                           page_path: lambda tmp: tmp.write_text(html, encoding="utf-8")})
@@ -238,7 +238,7 @@ def _item(track: Track, formats: list[Format], output: Path, base: str, image_na
     return Item(
         guid=track_guid(podcast, track, lock),
         title=track.title,
-        link=f"{base}#{quote(track.name)}",
+        link=f"{base}#{element_id(track.name)}",
         description=fold_paragraphs(script.description) or script.title,
         date=script.date,
         audio_url=url(audio),
@@ -259,7 +259,7 @@ def _item(track: Track, formats: list[Format], output: Path, base: str, image_na
     )
 
 
-def _page_episode(track: Track, item: Item, output: Path) -> PageEpisode:
+def _page_episode(track: Track, item: Item, output: Path, audio: Path) -> PageEpisode:
     chapters_file = track.sidecar(output, "chapters")
     chapters: tuple[tuple[float, str], ...] = ()
     if chapters_file.is_file():
@@ -269,5 +269,5 @@ def _page_episode(track: Track, item: Item, output: Path) -> PageEpisode:
     transcript = [cue.text for cue in read_vtt(vtt.read_text(encoding="utf-8"))] if vtt.is_file() else []
     return PageEpisode(anchor=track.name, title=item.title, description=item.description,
                        date=item.date.strftime("%-d %B %Y"), duration=minutes_label(item.duration_s),
-                       audio=item.audio_url.rsplit("/", 1)[-1], vtt=vtt.name if vtt.is_file() else None,
+                       audio=audio.name, vtt=vtt.name if vtt.is_file() else None,
                        chapters=chapters, transcript=tuple(transcript))

@@ -5,6 +5,7 @@ module.
 
 from __future__ import annotations
 
+import glob
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def one_off_tracks(script: Script, folder: Path) -> list[str]:
     own = {track.name for track in tracks_of(script)}
     found = set()
     for fmt in FORMATS.values():
-        for path in folder.glob(f"{script.slug}-*.{fmt.extension}"):
+        for path in folder.glob(f"{glob.escape(script.slug)}-*.{fmt.extension}"):
             stem = path.name.removesuffix(f".{fmt.extension}")
             try:
                 parse_duration(stem.removeprefix(f"{script.slug}-"))
