@@ -354,6 +354,7 @@ def play(track, no_bells, hold, start, to_file, length, keys):
     from audio_builder.sound.media import builtin_samples
 
     project = open_project(track)
+    scripted = ScriptedKeys(keys or "") if keys is not None or not sys.stdin.isatty() else None
     with scratch_folder() as folder:
         wanted = _lengths((length,)) if length else None
         playable = prepare_track(track, project, folder, no_bells=no_bells,
@@ -370,8 +371,7 @@ def play(track, no_bells, hold, start, to_file, length, keys):
         try:
             if isinstance(output, SystemOutput):
                 output.check()
-            scripted = keys is not None or not sys.stdin.isatty()
-            with (ScriptedKeys(keys or "") if scripted else TerminalKeys()) as key_source:
+            with (scripted or TerminalKeys()) as key_source:
                 show = sys.stdout.isatty()
                 if show:
                     from rich.live import Live

@@ -7,10 +7,12 @@ system's refusals, one located line that says how to fix it, no traceback, nothi
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run, write
+from conftest import run, use_tones, write
 
 PODCAST = """\
 title: P
@@ -142,3 +144,91 @@ def test_links_to_a_file_named_with_hash_question_percent_and_spaces_work(projec
         assert (output / unquote(urlsplit(link).path)).is_file(), link
     assert all(" " not in element for element in page.ids)
     assert urlsplit(entry.link).fragment in page.ids       # the feed's link finds its article
+
+
+# --- damaged files in output/ ------------------------------------------------------------------
+
+def fingerprint(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    """A project with one practice built and published (output/calm.*, feed.xml, index.html),
+    made once; each test gets its own copy (`built`)."""
+    root = tmp_path_factory.mktemp("published")
+    use_tones(root)
+    write(root / "podcast.yaml", PODCAST)
+    write(root / "scripts" / "calm.yaml",
+          "title: Calm\ndate: 2026-11-01\nsteps:\n  - chapter: One\n  - Hi there.\n  - pause: 1s\n")
+    old = Path.cwd()
+    os.chdir(root)
+    try:
+        assert run("build").exit_code == 0
+        assert run("feed").exit_code == 0
+    finally:
+        os.chdir(old)
+    return root
+
+
+@pytest.fixture
+def built(published, tmp_path, monkeypatch) -> Path:
+    copy = tmp_path / "project"
+    shutil.copytree(published, copy, symlinks=True)
+    monkeypatch.chdir(copy)
+    return copy / "output"
+
+
+@pytest.mark.parametrize("keys, words", [
+    ("abc:space", ["'abc:space'", "SECONDS:KEY"]),
+    ("1:space,nan:q", ["'nan:q'", "time in seconds"]),
+    ("1e400:q", ["'1e400:q'", "time in seconds"]),
+    ("-1:q", ["'-1:q'", "time in seconds"]),
+    ("1:jump", ["no key 'jump'", "space"]),
+])
+def test_a_bad_keys_value_is_one_line(built, tmp_path, keys, words):
+    result = run("play", built / "calm.mp3", "--to-file", tmp_path / "session.wav", "--keys", keys)
+    assert_refused(result, "--keys: ", *words)
+    assert not (tmp_path / "session.wav").exists()
+
+
+DAMAGED = {
+    "empty": b"",
+    "noise": bytes(range(256)) * 12,
+    "id3 then nothing": b"ID3\x03\x00\x00\x00\x00\x10\x00garbage",
+}
+
+
+@pytest.mark.parametrize("kind", DAMAGED)
+def test_a_damaged_mp3_in_output_is_one_line_for_every_command_that_reads_it(built, tmp_path, kind):
+    (built / "calm.mp3").write_bytes(DAMAGED[kind])
+    before = fingerprint(built)
+    assert_refused(run("feed"), "output/calm.mp3: ", "build it again")
+    assert_refused(run("video"), "output/calm.mp3: ", "build it again")
+    assert_refused(run("play", built / "calm.mp3", "--to-file", tmp_path / "s.wav"), "output/calm.mp3: ")
+    assert fingerprint(built) == before                  # the feed, page and all left as they were
+    assert_refused(run("feed", "--check"), "output/feed.xml: ", "does not match the file", code=1)
+
+
+@pytest.mark.parametrize("text, line, words", [
+    (b"{\n  \"chapters\": [\n", 3, "not valid JSON"),
+    (b'{"chapters": [{"title": "no start"}]}', None, "`{startTime, title}`"),
+    (b'{"chapters": [{"startTime": "NaN"}]}', None, "`{startTime, title}`"),
+    (b'{"chapters": 5}', None, "`{startTime, title}`"),
+    (b"[1, 2]", None, "`{startTime, title}`"),
+    (b"\xff\xfe{}", 1, "not UTF-8"),
+])
+def test_a_damaged_chapters_file_beside_a_track_is_one_line(built, text, line, words):
+    (built / "calm.chapters.json").write_bytes(text)
+    before = fingerprint(built)
+    where = "output/calm.chapters.json:" + (f"{line}:" if line else "")
+    assert_refused(run("feed"), where, words, "build it again")
+    assert_refused(run("video"), where, words)
+    assert fingerprint(built) == before                  # no video written before the refusal
+
+
+def test_damaged_captions_beside_a_track_are_one_line(built, tmp_path):
+    (built / "calm.vtt").write_bytes(b"WEBVTT\n\n\x9d\x00\xff")
+    assert_refused(run("feed"), "output/calm.vtt:3: ", "not UTF-8", "build it again")
+    assert_refused(run("play", built / "calm.mp3", "--to-file", tmp_path / "s.wav"),
+                   "output/calm.vtt:3: ", "not UTF-8")

@@ -3,9 +3,13 @@ of (time, key) for tests."""
 
 from __future__ import annotations
 
+import math
 import os
 import select
 import sys
+
+from audio_builder.durations import MAX_MS
+from audio_builder.errors import InputError, excerpt
 
 ESCAPES = {"\x1b[C": "right", "\x1b[D": "left", "\x1bOC": "right", "\x1bOD": "left"}
 NAMES = {"space": " ", "right": "right", "left": "left"}
@@ -55,7 +59,7 @@ class ScriptedKeys:
         self.events: list[tuple[int, str]] = []
         for item in filter(None, (part.strip() for part in spec.split(","))):
             seconds, _, name = item.partition(":")
-            self.events.append((round(float(seconds) * 1000), NAMES.get(name, name)))
+            self.events.append((_key_time(seconds, item), _key_name(name.strip(), item)))
         self.events.sort(key=lambda event: event[0])
 
     def poll(self, played_ms: int) -> list[str]:
@@ -72,3 +76,28 @@ class ScriptedKeys:
 
     def __exit__(self, *exc):
         return None
+
+
+KEYS_EXAMPLE = "like `--keys '1.5:space,4:n,6:q'`"
+
+
+def _key_time(seconds: str, item: str) -> int:
+    try:
+        value = float(seconds)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value * 1000 <= MAX_MS):
+        raise InputError(f"--keys: {excerpt(item)} does not start with a time in seconds (0 to "
+                         f"{MAX_MS // 3_600_000} hours); write each key as SECONDS:KEY, {KEYS_EXAMPLE}")
+    return round(value * 1000)
+
+
+def _key_name(name: str, item: str) -> str:
+    from audio_builder.live.player import KEYS
+
+    key = NAMES.get(name, name)
+    if key not in KEYS:
+        known = ", ".join(sorted(set(NAMES) | {k for k in KEYS if k not in NAMES.values() and k != " "}))
+        raise InputError(f"--keys: {excerpt(item)}: no key {excerpt(name)}; the keys are {known}; "
+                         f"{KEYS_EXAMPLE}")
+    return key

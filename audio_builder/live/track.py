@@ -18,8 +18,8 @@ from mutagen.id3 import ID3, ID3NoHeaderError
 
 from audio_builder.errors import InputError
 from audio_builder.files import process_alive
-from audio_builder.publish.captions import Cue, read_vtt
-from audio_builder.publish.tracks import SIDECARS
+from audio_builder.publish.captions import Cue
+from audio_builder.publish.tracks import SIDECARS, damaged, read_captions
 from audio_builder.sound.audio import samples_to_ms
 from audio_builder.sound.media import decode
 from audio_builder.timeline import ChapterStart
@@ -53,15 +53,13 @@ def read_chapters(path: Path) -> list[ChapterStart]:
     return sorted(marks, key=lambda m: m.start_ms)
 
 
-def read_captions(vtt: Path) -> list[Cue]:
-    return read_vtt(vtt.read_text(encoding="utf-8")) if vtt.is_file() else []
-
-
 def open_recording(path: Path, folder: Path, title: str | None = None) -> PlayableTrack:
     """A built track (any format ffmpeg reads); chapters from its ID3 tags, captions from
     the `.vtt` beside it."""
     if not path.is_file():
         raise InputError("no such track; give a built track (output/NAME.mp3) or a script", path)
+    if path.stat().st_size == 0:
+        raise damaged(path, "the file is empty (a build stopped while writing it?)")
     if title is None:
         try:
             title = str(ID3(path).get("TIT2") or path.stem)

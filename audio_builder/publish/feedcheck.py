@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 from xml.etree import ElementTree as ET
 
+from mutagen import MutagenError
 from mutagen.id3 import ID3, ID3NoHeaderError
 
 from audio_builder.publish.cover import image_size
@@ -126,7 +127,7 @@ def _stored_guid(audio: Path) -> str | None:
         return None
     try:
         frame = ID3(audio).get("TGID")
-    except ID3NoHeaderError:
+    except (ID3NoHeaderError, MutagenError):          # no tags, or not an MP3 at all
         return None
     return str(frame) if frame else None
 

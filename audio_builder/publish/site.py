@@ -7,7 +7,6 @@ and the page themselves are pure functions in `feed.py` and `page.py`.
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import shutil
 from dataclasses import dataclass, replace
@@ -18,7 +17,6 @@ from xml.etree import ElementTree as ET
 from audio_builder.errors import BuildError, InputError
 from audio_builder.files import write_file_atomically, write_files_together
 from audio_builder.model import Podcast
-from audio_builder.publish.captions import read_vtt
 from audio_builder.publish.cover import default_cover_png
 from audio_builder.publish.feed import Alternate, Channel, Item, feed_xml, newest_first
 from audio_builder.publish.lock import (
@@ -35,6 +33,8 @@ from audio_builder.publish.tracks import (
     audio_seconds,
     channel_guid,
     one_off_tracks,
+    read_captions,
+    read_chapters,
     track_guid,
     tracks_of,
 )
@@ -260,13 +260,9 @@ def _item(track: Track, formats: list[Format], output: Path, base: str, image_na
 
 
 def _page_episode(track: Track, item: Item, output: Path, audio: Path) -> PageEpisode:
-    chapters_file = track.sidecar(output, "chapters")
-    chapters: tuple[tuple[float, str], ...] = ()
-    if chapters_file.is_file():
-        data = json.loads(chapters_file.read_text(encoding="utf-8"))
-        chapters = tuple((float(c["startTime"]), str(c.get("title", ""))) for c in data["chapters"])
+    chapters = tuple(read_chapters(track.sidecar(output, "chapters")))
     vtt = track.sidecar(output, "vtt")
-    transcript = [cue.text for cue in read_vtt(vtt.read_text(encoding="utf-8"))] if vtt.is_file() else []
+    transcript = [cue.text for cue in read_captions(vtt)]
     return PageEpisode(anchor=track.name, title=item.title, description=item.description,
                        date=item.date.strftime("%-d %B %Y"), duration=minutes_label(item.duration_s),
                        audio=audio.name, vtt=vtt.name if vtt.is_file() else None,

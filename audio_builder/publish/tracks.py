@@ -6,6 +6,8 @@ module.
 from __future__ import annotations
 
 import glob
+import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import mutagen
 from audio_builder.durations import DurationError, format_human, parse_duration
 from audio_builder.errors import InputError
 from audio_builder.model import Podcast, Script
+from audio_builder.publish.captions import Cue, read_vtt
 from audio_builder.publish.cover import default_cover_png, image_size
 from audio_builder.publish.feed import episode_guid, podcast_guid
 from audio_builder.publish.lock import Lock
@@ -81,12 +84,64 @@ class Track:
         return sorted(found, key=lambda fmt: fmt.name != PUBLISHED_FIRST)
 
 
+# --- reading what a build wrote: a damaged file is one line naming it, never a traceback ----
+
+REBUILD = "build it again with `audio-builder build`"
+MAX_SIDECAR_BYTES = 20 * 2**20        # captions of a 12-hour track are a few MB
+
+
+def damaged(path: Path, what: str, line: int | None = None) -> InputError:
+    return InputError(f"{what}; {REBUILD}", path, line)
+
+
 def audio_seconds(audio: Path) -> float:
     """A built file's length as its own header says (what players show), in seconds."""
-    info = mutagen.File(audio)
+    if audio.stat().st_size == 0:
+        raise damaged(audio, "the file is empty (a build stopped while writing it?)")
+    try:
+        info = mutagen.File(audio)
+    except mutagen.MutagenError:
+        info = None
     if info is None or not getattr(info.info, "length", 0):
-        raise InputError("cannot read this track's length; build it again", audio)
+        raise damaged(audio, "cannot read this track's length: it is not a whole audio file")
     return float(info.info.length)
+
+
+def _sidecar_text(path: Path) -> str:
+    with path.open("rb") as stream:
+        data = stream.read(MAX_SIDECAR_BYTES + 1)
+    if len(data) > MAX_SIDECAR_BYTES:
+        raise damaged(path, f"the file is larger than {MAX_SIDECAR_BYTES // 2**20} MB, more than "
+                            "a build writes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise damaged(path, "the file is not UTF-8 text", line) from None
+
+
+def read_chapters(path: Path) -> list[tuple[float, str]]:
+    """The chapters JSON a build wrote beside a track, as (seconds, title); none without one."""
+    if not path.is_file():
+        return []
+    try:
+        data = json.loads(_sidecar_text(path))
+    except json.JSONDecodeError as error:
+        raise damaged(path, f"the chapters are not valid JSON ({error.msg})", error.lineno) from None
+    entries = data.get("chapters") if isinstance(data, dict) else None
+    try:
+        chapters = [(float(c["startTime"]), str(c.get("title", ""))) for c in entries or ()]
+    except (TypeError, KeyError, ValueError, AttributeError):
+        chapters = []
+    if not isinstance(entries, list) or len(chapters) != len(entries) or not all(
+            math.isfinite(start) and start >= 0 for start, _ in chapters):
+        raise damaged(path, "the chapters are not a list of `{startTime, title}`")
+    return chapters
+
+
+def read_captions(path: Path) -> list[Cue]:
+    """The WebVTT captions a build wrote beside a track; none without them."""
+    return read_vtt(_sidecar_text(path)) if path.is_file() else []
 
 
 def shared_names(scripts: list[Script], lengths: tuple[int, ...] | None = None) -> list[InputError]:

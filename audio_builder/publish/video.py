@@ -9,7 +9,6 @@ copied as it is, so a video costs little more than reading the track: see docs/p
 from __future__ import annotations
 
 import io
-import json
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from pathlib import Path
 from audio_builder.errors import BuildError, InputError
 from audio_builder.files import write_file_atomically
 from audio_builder.model import Podcast
-from audio_builder.publish.tracks import Track, audio_seconds, cover_bytes
+from audio_builder.publish.tracks import Track, audio_seconds, cover_bytes, read_chapters
 from audio_builder.script.text import fold_paragraphs
 from audio_builder.sound.media import ffmpeg_exe, ffmpeg_file
 
@@ -43,6 +42,7 @@ def write_video(track: Track, folder: Path, podcast: Podcast, image: Path | None
     audio = track.audio(folder, audio_format)
     captions = track.sidecar(folder, "vtt")
     target = folder / f"{track.name}.mp4"
+    text = video_description(track, read_chapters(track.sidecar(folder, "chapters")))
     with tempfile.TemporaryDirectory(prefix="audio-builder-video-") as scratch:
         data = image.read_bytes() if image else cover_bytes(podcast, track.script)[0]
         frame = Path(scratch) / "frame.bmp"
@@ -50,7 +50,6 @@ def write_video(track: Track, folder: Path, podcast: Podcast, image: Path | None
         write_file_atomically(target, lambda tmp: _encode(frame, audio, audio_format.name,
                                                           captions, track, tmp))
     description = folder / f"{track.name}.video.txt"
-    text = video_description(track, _chapters(track.sidecar(folder, "chapters")))
     write_file_atomically(description, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return Video(target, description)
 
@@ -99,13 +98,6 @@ def _encode(frame: Path, audio: Path, audio_codec: str, captions: Path, track: T
 def _iso639_2(language: str) -> str:
     return {"en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "nl": "nld",
             "pt": "por"}.get(language.split("-")[0].lower(), "und")
-
-
-def _chapters(path: Path) -> list[tuple[float, str]]:
-    if not path.is_file():
-        return []
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return [(float(c["startTime"]), str(c.get("title", ""))) for c in data["chapters"]]
 
 
 def video_description(track: Track, chapters: list[tuple[float, str]]) -> str:

@@ -51,7 +51,7 @@ def _decode_command(path: Path, sample_format: str = "f32le", into: Path | None 
 
 
 def _unreadable(path: Path, stderr: bytes) -> InputError:
-    reason = stderr.decode(errors="replace").strip().splitlines()
+    reason = stderr.decode(errors="replace").replace(ffmpeg_file(path) + ": ", "").strip().splitlines()
     return InputError(f"cannot read audio from {path.name}: "
                       f"{reason[-1] if reason else 'no audio in the file'}; "
                       "use a WAV, MP3, FLAC or OGG file", path)
