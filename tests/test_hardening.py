@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import run, use_tones, write
+
+from audio_builder.files import HOST
 
 PODCAST = """\
 title: P
@@ -232,3 +238,72 @@ def test_damaged_captions_beside_a_track_are_one_line(built, tmp_path):
     assert_refused(run("feed"), "output/calm.vtt:3: ", "not UTF-8", "build it again")
     assert_refused(run("play", built / "calm.mp3", "--to-file", tmp_path / "s.wav"),
                    "output/calm.vtt:3: ", "not UTF-8")
+
+
+# --- the speech cache ----------------------------------------------------------------------------
+
+@pytest.fixture
+def deadline():
+    """Fail, instead of hanging the run, if the test takes more than 30 s (a read without limit)."""
+    def expired(signum, frame):
+        raise TimeoutError("the command did not finish in 30 s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(30)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def cached_practice(project: Path, cache: Path) -> Path:
+    """Build a one-sentence practice into its own cache; the entry's path."""
+    write(project / "scripts" / "c.yaml", "title: C\nsteps:\n  - Rest here.\n  - pause: 1s\n")
+    assert run("build", "--cache-dir", cache, "-j", "1", "scripts/c.yaml").exit_code == 0
+    [entry] = list(cache.glob("??/*.f32"))
+    return entry
+
+
+@pytest.mark.parametrize("kind", ["link to a device", "pipe", "huge", "link to a good entry"])
+def test_a_cache_entry_that_is_not_a_plain_file_of_its_size_is_spoken_again(project, tmp_path, kind,
+                                                                             deadline):
+    cache = tmp_path / "cache"
+    entry = cached_practice(project, cache)
+    good = (project / "output" / "c.mp3").read_bytes()
+    stored = entry.read_bytes()
+    entry.unlink()
+    if kind == "link to a device":
+        entry.symlink_to("/dev/zero")                  # endless: read without limit, it never ends
+    elif kind == "pipe":
+        os.mkfifo(entry)                               # opened for reading, it waits for a writer
+    elif kind == "huge":
+        with entry.open("wb") as file:                 # sparse: 2 GB on paper, claimed by its header
+            size = 2 * 2**30
+            file.write(stored[:9] + struct.pack("<Q", size - 49) + stored[17:49])
+            file.truncate(size)
+    else:
+        (tmp_path / "elsewhere.f32").write_bytes(stored)
+        entry.symlink_to(tmp_path / "elsewhere.f32")
+    result = run("build", "--cache-dir", cache, "-j", "1", "scripts/c.yaml")
+    assert result.exit_code == 0 and "0 of 1 pieces from the cache, 1 spoken" in result.stdout
+    assert (project / "output" / "c.mp3").read_bytes() == good
+    assert entry.is_file() and not entry.is_symlink() and entry.read_bytes() == stored
+    assert Path("/dev/zero").exists()                  # the link went, not what it named
+
+
+def test_a_build_removes_the_half_written_pieces_a_killed_build_left_in_the_cache(project, tmp_path):
+    cache = tmp_path / "cache"
+    entry = cached_practice(project, cache)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    part = f".{entry.name}.{HOST}-{{pid}}-abcd1234.part"
+    left = {name: entry.parent / name for name in (
+        part.format(pid=dead),                               # its writer is gone: stale
+        part.format(pid=os.getpid()),                        # a build still running: kept
+        f".{entry.name}.000000-{dead}-abcd1234.part",        # written on another machine: kept
+    )}
+    for path in left.values():
+        path.write_bytes(b"half a piece")
+    result = run("build", "--cache-dir", cache, "-j", "1", "scripts/c.yaml")
+    assert result.exit_code == 0 and "1 of 1 pieces from the cache" in result.stdout
+    assert [name for name, path in left.items() if path.exists()] == list(left)[1:]
+    assert not [p for p in cache.rglob("*.part") if HOST in p.name and dead in p.name]

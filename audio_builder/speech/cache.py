@@ -2,27 +2,32 @@
 
 Entries are written whole to a temporary file and linked into place, so a crash never
 leaves a half entry under a real name, and when two builds race to store the same piece
-the first one wins and both use it. Each entry carries a checksum; a damaged entry is
-noticed, removed and synthesized again, never played. A build holds a shared lock on the
-cache while it runs; `clear` needs it alone, so it never takes pieces from a running build.
+the first one wins and both use it. Each entry carries its size and a checksum; a damaged
+entry (cut short, changed, or not a plain file at all: a link, a device, a pipe) is noticed,
+removed and synthesized again, never played, and never read past the size it claims. A build
+holds a shared lock on the cache while it runs; `clear` needs it alone, so it never takes
+pieces from a running build. Temporary files follow the rules of `files`: a build removes
+those a killed build left.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 import struct
 import sys
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
 from audio_builder.errors import BuildError
+from audio_builder.files import remove_stale_temporaries, temporary_beside
 
 try:
     import fcntl
@@ -73,6 +78,7 @@ class SpeechCache:
             self._lock = _open_lock(self.directory)
             if self._lock is not None:
                 fcntl.flock(self._lock, fcntl.LOCK_SH)
+            self.remove_stale_temporaries()
         self._users += 1
         try:
             yield
@@ -116,12 +122,15 @@ class SpeechCache:
     def get(self, key: str) -> np.ndarray | None:
         path = self._path(key)
         try:
-            data = path.read_bytes()
-        except OSError:
-            return None
-        samples = _decode(data)
+            data = _read_entry(path)
+        except OSError as error:
+            if error.errno != errno.ELOOP:         # missing, or unreadable: not there for us
+                return None
+            data = None                            # a symbolic link: not an entry we wrote
+        samples = _decode(data) if data is not None else None
         if samples is None:
-            path.unlink(missing_ok=True)
+            with suppress(OSError):
+                path.unlink(missing_ok=True)
             return None
         return samples
 
@@ -145,10 +154,9 @@ class SpeechCache:
         """Store `samples` unless another build stored this key first; return what is stored."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(_encode(samples))
+        with ExitStack() as cleanup:
+            temporary = temporary_beside(path, cleanup)
+            temporary.write_bytes(_encode(samples))
             try:
                 os.link(temporary, path)
             except FileExistsError:
@@ -158,9 +166,17 @@ class SpeechCache:
                 os.replace(temporary, path)
             except OSError:  # a file system without hard links
                 os.replace(temporary, path)
-        finally:
-            Path(temporary).unlink(missing_ok=True)
         return samples
+
+    def remove_stale_temporaries(self) -> None:
+        """Remove what killed builds left half-written in the cache (see `files`)."""
+        try:
+            folders = [entry.path for entry in os.scandir(self.directory)
+                       if len(entry.name) == 2 and entry.is_dir(follow_symlinks=False)]
+        except OSError:
+            return
+        for folder in folders:
+            remove_stale_temporaries(Path(folder))
 
 
 def _open_lock(directory: Path) -> IO[bytes] | None:
@@ -178,6 +194,28 @@ def _open_lock(directory: Path) -> IO[bytes] | None:
 def _encode(samples: np.ndarray) -> bytes:
     payload = np.ascontiguousarray(samples, dtype="<f4").tobytes()
     return MAGIC + struct.pack("<Q", len(payload)) + hashlib.sha256(payload).digest() + payload
+
+
+HEADER_BYTES = len(MAGIC) + 8 + 32
+# No spoken piece lasts an hour: an entry that claims more is damaged, and is not read.
+MAX_ENTRY_BYTES = HEADER_BYTES + 3600 * 48_000 * 4
+
+
+def _read_entry(path: Path) -> bytes | None:
+    """An entry's bytes, read no further than its header says; None when it is not a plain
+    file of that size (a link, a device, a pipe, a huge or cut-short file: damaged)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    with open(os.open(path, flags), "rb") as file:     # opening a pipe does not wait
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode) or not HEADER_BYTES <= status.st_size <= MAX_ENTRY_BYTES:
+            return None
+        header = file.read(HEADER_BYTES)
+        if len(header) < HEADER_BYTES or not header.startswith(MAGIC):
+            return None
+        (size,) = struct.unpack("<Q", header[len(MAGIC):len(MAGIC) + 8])
+        if HEADER_BYTES + size != status.st_size:
+            return None
+        return header + file.read(size)
 
 
 def _decode(data: bytes) -> np.ndarray | None:
