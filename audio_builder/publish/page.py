@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
-from urllib.parse import quote
 
 from audio_builder.durations import format_ms
 
 
 @dataclass(frozen=True, kw_only=True)
 class PageEpisode:
-    anchor: str                # the track's name; its article's id is `element_id(anchor)`
+    anchor: str                # the article's id, percent-encoded (see `site.element_id`)
     title: str
     description: str
     date: str
     duration: str
-    audio: str                 # file names in output/, linked with `link`
+    audio: str                 # links to files in output/, percent-encoded (`site.file_link`)
     vtt: str | None
     chapters: tuple[tuple[float, str], ...]        # (seconds, title)
     transcript: tuple[str, ...]
@@ -69,18 +68,6 @@ function checkSeek(audio, target, button) {
 """
 
 
-def link(name: str) -> str:
-    """A file in output/ as the page links it: percent-encoded, so `#`, `?`, `%` and spaces in
-    a name stay part of the path (then escaped for the attribute)."""
-    return escape(quote(name))
-
-
-def element_id(name: str) -> str:
-    """An episode's id on the page (and the feed's `#...` link to it): percent-encoded, so it
-    has no spaces (an id may not) and a browser finds it from the link as written."""
-    return quote(name, safe="")
-
-
 def minutes_label(seconds: int) -> str:
     """A length as people say it: `15 min`, `45 s` (not `15:00`, which reads as a time of day)."""
     return f"{seconds} s" if seconds < 60 else f"{round(seconds / 60)} min"
@@ -99,15 +86,15 @@ def page_html(title: str, description: str, author: str, language: str, image: s
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}</title>",
-        f'<link rel="icon" href="{link(image)}">',
-        f'<link rel="alternate" type="application/rss+xml" title="{escape(title)}" href="{link(feed)}">',
+        f'<link rel="icon" href="{escape(image)}">',
+        f'<link rel="alternate" type="application/rss+xml" title="{escape(title)}" href="{escape(feed)}">',
         f"<style>{STYLE}</style>",
         "</head>",
         "<body>",
         "<header>",
-        f'<img src="{link(image)}" alt="">',
+        f'<img src="{escape(image)}" alt="">',
         f"<div><h1>{escape(title)}</h1>{_paragraphs(description)}"
-        f'<p class="meta">{escape(author)} · <a href="{link(feed)}">Subscribe (RSS)</a></p></div>',
+        f'<p class="meta">{escape(author)} · <a href="{escape(feed)}">Subscribe (RSS)</a></p></div>',
         "</header>",
         "<main>",
     ]
@@ -120,16 +107,15 @@ def page_html(title: str, description: str, author: str, language: str, image: s
 
 
 def _episode(episode: PageEpisode) -> str:
-    anchor = element_id(episode.anchor)
-    audio_id = f"audio-{anchor}"
-    html = [f'<article id="{escape(anchor)}" aria-labelledby="{escape(anchor)}-title">',
-            f'<h2 id="{escape(anchor)}-title">{escape(episode.title)}</h2>',
+    audio_id = f"audio-{episode.anchor}"
+    html = [f'<article id="{escape(episode.anchor)}" aria-labelledby="{escape(episode.anchor)}-title">',
+            f'<h2 id="{escape(episode.anchor)}-title">{escape(episode.title)}</h2>',
             f'<p class="meta">{escape(episode.date)} · {escape(episode.duration)}</p>',
             _paragraphs(episode.description),
-            f'<audio id="{escape(audio_id)}" controls preload="metadata" src="{link(episode.audio)}">']
+            f'<audio id="{escape(audio_id)}" controls preload="metadata" src="{escape(episode.audio)}">']
     if episode.vtt:
-        html.append(f'<track kind="captions" srclang="en" label="Captions" src="{link(episode.vtt)}">')
-    html.append(f'<a href="{link(episode.audio)}">Download the audio</a></audio>')
+        html.append(f'<track kind="captions" srclang="en" label="Captions" src="{escape(episode.vtt)}">')
+    html.append(f'<a href="{escape(episode.audio)}">Download the audio</a></audio>')
     html.append(f'<p class="seek-note" id="{escape(audio_id)}-seek" role="status" hidden></p>')
     if episode.chapters:
         html.append(f'<h3 class="meta">Chapters</h3><ol class="chapters" aria-label="Chapters of '

@@ -26,7 +26,7 @@ from audio_builder.publish.lock import (
     read_lock,
     write_lock,
 )
-from audio_builder.publish.page import PageEpisode, element_id, minutes_label, page_html
+from audio_builder.publish.page import PageEpisode, minutes_label, page_html
 from audio_builder.publish.tracks import (
     SIDECARS,
     Track,
@@ -103,7 +103,7 @@ def publish(project: Project, output_dir: Path | None = None, *,
     base = podcast.base_url if podcast.base_url.endswith("/") else podcast.base_url + "/"
     cover_name = _publish_image(podcast.image, output, DEFAULT_COVER,
                                 lambda: default_cover_png(podcast.title))
-    channel = _channel(podcast, base + quote(cover_name), channel_guid(podcast, lock))
+    channel = _channel(podcast, base + file_link(cover_name), channel_guid(podcast, lock))
     now = today()
 
     items, pages, drafts, unbuilt, scheduled, tracks = [], [], [], [], [], {}
@@ -138,7 +138,7 @@ def publish(project: Project, output_dir: Path | None = None, *,
     page_path = output / ("preview.html" if include_scheduled else "index.html")
     text = feed_xml(channel, items)
     html = page_html(podcast.title, podcast.description, podcast.author, podcast.language,
-                     cover_name, "feed.xml", episodes)
+                     file_link(cover_name), "feed.xml", episodes)
     _refuse_invalid_xml(text, feed_path)
     write_files_together({feed_path: lambda tmp: tmp.write_text(text, encoding="utf-8"),
                           page_path: lambda tmp: tmp.write_text(html, encoding="utf-8")})
@@ -149,6 +149,18 @@ def publish(project: Project, output_dir: Path | None = None, *,
         write_lock(project.root, _recorded(lock, channel.guid, items, tracks, now))
     return PublishReport(feed_path, page_path, tuple(items), tuple(drafts), tuple(unbuilt),
                          tuple(scheduled), include_scheduled, tuple(newly), tuple(one_off))
+
+
+def file_link(name: str) -> str:
+    """A file in output/ as the feed and the page link it: percent-encoded, so `#`, `?`, `%`
+    and spaces in a name stay part of the path."""
+    return quote(name)
+
+
+def element_id(name: str) -> str:
+    """An episode's id on the page, and the feed's `#...` link to it: percent-encoded, so it
+    has no spaces (an id may not) and a browser finds it from the link as written."""
+    return quote(name, safe="")
 
 
 def _refuse_invalid_xml(text: str, path: Path) -> None:
@@ -233,7 +245,7 @@ def _item(track: Track, formats: list[Format], output: Path, base: str, image_na
     sidecar = {kind: track.sidecar(output, kind) for kind in SIDECARS}
 
     def url(path: Path) -> str:
-        return base + quote(path.name)
+        return base + file_link(path.name)
 
     return Item(
         guid=track_guid(podcast, track, lock),
@@ -245,7 +257,7 @@ def _item(track: Track, formats: list[Format], output: Path, base: str, image_na
         audio_bytes=audio.stat().st_size,
         audio_type=fmt.mime_type,
         duration_s=round(audio_seconds(audio)),
-        image_url=base + quote(image_name),
+        image_url=base + file_link(image_name),
         explicit=script.explicit or podcast.explicit,
         episode=track.episode,
         season=script.season,
@@ -263,7 +275,7 @@ def _page_episode(track: Track, item: Item, output: Path, audio: Path) -> PageEp
     chapters = tuple(read_chapters(track.sidecar(output, "chapters")))
     vtt = track.sidecar(output, "vtt")
     transcript = [cue.text for cue in read_captions(vtt)]
-    return PageEpisode(anchor=track.name, title=item.title, description=item.description,
+    return PageEpisode(anchor=element_id(track.name), title=item.title, description=item.description,
                        date=item.date.strftime("%-d %B %Y"), duration=minutes_label(item.duration_s),
-                       audio=audio.name, vtt=vtt.name if vtt.is_file() else None,
+                       audio=file_link(audio.name), vtt=file_link(vtt.name) if vtt.is_file() else None,
                        chapters=chapters, transcript=tuple(transcript))
