@@ -7,6 +7,7 @@ import math
 import os
 import select
 import sys
+from collections.abc import Iterable
 
 from audio_builder.durations import MAX_MS
 from audio_builder.errors import InputError, excerpt
@@ -55,11 +56,17 @@ class TerminalKeys:
 class ScriptedKeys:
     """Keys pressed when the output reaches given times: `1.5:space, 4:n, 6:q`."""
 
-    def __init__(self, spec: str):
+    def __init__(self, spec: str, known: Iterable[str] | None = None):
+        """`known`: the keys the program acts on (the player's, by default); any other is an
+        error that lists them."""
+        if known is None:
+            from audio_builder.live.player import KEYS
+
+            known = KEYS
         self.events: list[tuple[int, str]] = []
         for item in filter(None, (part.strip() for part in spec.split(","))):
             seconds, _, name = item.partition(":")
-            self.events.append((_key_time(seconds, item), _key_name(name.strip(), item)))
+            self.events.append((_key_time(seconds, item), _key_name(name.strip(), item, set(known))))
         self.events.sort(key=lambda event: event[0])
 
     def poll(self, played_ms: int) -> list[str]:
@@ -78,7 +85,7 @@ class ScriptedKeys:
         return None
 
 
-KEYS_EXAMPLE = "like `--keys '1.5:space,4:n,6:q'`"
+KEYS_EXAMPLE = "like `--keys '1.5:space,6:q'`"
 
 
 def _key_time(seconds: str, item: str) -> int:
@@ -92,12 +99,11 @@ def _key_time(seconds: str, item: str) -> int:
     return round(value * 1000)
 
 
-def _key_name(name: str, item: str) -> str:
-    from audio_builder.live.player import KEYS
-
+def _key_name(name: str, item: str, known: set[str]) -> str:
     key = NAMES.get(name, name)
-    if key not in KEYS:
-        known = ", ".join(sorted(set(NAMES) | {k for k in KEYS if k not in NAMES.values() and k != " "}))
-        raise InputError(f"--keys: {excerpt(item)}: no key {excerpt(name)}; the keys are {known}; "
+    if key not in known:
+        spelled = {written for written, meant in NAMES.items() if meant in known}
+        listed = ", ".join(sorted(spelled | {k for k in known if k not in NAMES.values()}))
+        raise InputError(f"--keys: {excerpt(item)}: no key {excerpt(name)}; the keys are {listed}; "
                          f"{KEYS_EXAMPLE}")
     return key

@@ -166,15 +166,15 @@ def record(script: Path, voice: str | None, input_file: Path | None, start: int,
     Keys: space start and stop (a good take is kept and the next line comes up), r record the
     last line again, left/right move, s skip, q save and quit."""
     from audio_builder.live.keys import ScriptedKeys, TerminalKeys
-    from audio_builder.own_voice.record import Recorder, file_input, microphone_input, run_recorder
+    from audio_builder.own_voice.record import KEYS, Recorder, file_input, microphone_input, run_recorder
 
+    scripted = ScriptedKeys(keys or "", KEYS) if keys is not None or not sys.stdin.isatty() else None
     _, _, profile, lines = open_voice(script, voice)
     folder = takes_folder(profile)
     index_lines(profile, lines)
     recorder = Recorder(lines, folder, profile.breaths == "keep", index=min(max(start, 1), len(lines)) - 1)
     blocks = file_input(input_file) if input_file else microphone_input()
-    scripted = keys is not None or not sys.stdin.isatty()
-    with ScriptedKeys(keys or "") if scripted else TerminalKeys() as key_source:
+    with scripted or TerminalKeys() as key_source:
         if sys.stdout.isatty():
             from rich.live import Live
 
