@@ -161,8 +161,9 @@ def output_options(command):
 @voice_option
 @output_options
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
-              show_default="the number of cores", help="How many scripts and pieces of speech "
-                                                       "to work on at once.")
+              envvar="AUDIO_BUILDER_JOBS", show_default="the number of cores",
+              help="How many scripts and pieces of speech to work on at once "
+                   "(or set AUDIO_BUILDER_JOBS).")
 @click.option("--cluster", metavar="ADDRESS", help="Build on a Dask cluster: its scheduler's "
                                                   "address, like tcp://host:8786 (docs/scale.md).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars, only the summary.")

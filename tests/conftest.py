@@ -16,17 +16,23 @@ from audio_builder.sound.media import ffmpeg_exe
 
 
 @pytest.fixture(scope="session", autouse=True)
-def shared_speech_cache(tmp_path_factory):
-    """One speech cache for the whole run: each sentence is spoken once, and no test
-    touches the user's own cache."""
-    folder = tmp_path_factory.mktemp("speech-cache")
-    old = os.environ.get("AUDIO_BUILDER_CACHE")
-    os.environ["AUDIO_BUILDER_CACHE"] = str(folder)
+def test_environment(tmp_path_factory, worker_id):
+    """One speech cache for the whole run, shared by pytest-xdist's workers: each sentence is
+    spoken once, and no test touches the user's own cache. Builds run in the test's own
+    process (`AUDIO_BUILDER_JOBS=1`): the tests already run side by side, and a pool of
+    worker processes costs more than a short track; tests of the pool ask for `-j 2`."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base if worker_id == "master" else base.parent) / "speech-cache"
+    folder.mkdir(exist_ok=True)
+    settings = {"AUDIO_BUILDER_CACHE": str(folder), "AUDIO_BUILDER_JOBS": "1"}
+    old = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
     yield folder
-    if old is None:
-        os.environ.pop("AUDIO_BUILDER_CACHE", None)
-    else:
-        os.environ["AUDIO_BUILDER_CACHE"] = old
+    for name, value in old.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from conftest import (
     ffprobe_duration,
     ffprobe_json,
     run,
+    use_tones,
     write,
 )
 from mutagen.id3 import ID3
@@ -40,15 +41,20 @@ steps:
 """
 
 
-@pytest.fixture
-def built(project):
-    write(project / "podcast.yaml", "title: Test Podcast\nauthor: Test Podcast\n")
-    write(project / "scripts" / "short.yaml", SCRIPT)
-    plan = run("plan", "scripts/short.yaml")
-    assert plan.exit_code == 0, plan.output
-    result = run("build", "scripts/short.yaml")
-    assert result.exit_code == 0, result.output
-    return project / "output", plan.stdout
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One build of SCRIPT (tones voice), read by the tests below; none of them changes it."""
+    root = tmp_path_factory.mktemp("built")
+    use_tones(root)
+    write(root / "podcast.yaml", "title: Test Podcast\nauthor: Test Podcast\n")
+    write(root / "scripts" / "short.yaml", SCRIPT)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        plan = run("plan", "scripts/short.yaml")
+        assert plan.exit_code == 0, plan.output
+        result = run("build", "scripts/short.yaml")
+        assert result.exit_code == 0, result.output
+    return root / "output", plan.stdout
 
 
 def plan_rows(plan_output):
@@ -133,7 +139,7 @@ def test_captions_follow_the_speech(built):
 def test_plan_and_check_agree_on_the_length(built):
     output, plan_output = built
     assert "0:40.000" in plan_output.splitlines()[0]
-    result = run("check", "scripts/short.yaml")
+    result = run("check", output.parent / "scripts" / "short.yaml")
     assert result.exit_code == 0 and "short: 0:40" in result.stdout
 
 

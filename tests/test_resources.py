@@ -91,6 +91,7 @@ def hidden_parts(folder: Path) -> list[str]:
 
 # --- 5: what a kill leaves behind ------------------------------------------------------------
 
+@pytest.mark.voice                  # whole processes, minutes of audio
 def test_a_build_killed_while_encoding_leaves_the_old_track_and_the_next_build_tidies_up(tones):
     assert run("build", "-q").exit_code == 0
     before = fingerprint(tones / "output")
@@ -133,6 +134,7 @@ def scratch_folders(scratch: Path) -> list[Path]:
     return [p for p in scratch.glob("audio-builder-play-*") if any(p.iterdir())]
 
 
+@pytest.mark.voice                  # whole processes, minutes of audio
 def test_play_removes_its_scratch_folder_when_terminated_and_after_a_hard_kill(tones, tmp_path):
     assert run("build", "-q").exit_code == 0
     scratch = tmp_path / "tmp"
@@ -159,6 +161,7 @@ def test_play_removes_its_scratch_folder_when_terminated_and_after_a_hard_kill(t
 
 # --- 10: cache clear beside a running build ---------------------------------------------------
 
+@pytest.mark.voice                  # whole processes, minutes of audio
 def test_cache_clear_during_a_build_is_refused_and_the_build_finishes(tones, tmp_path):
     cache = tmp_path / "cache"
     write(tones / "scripts" / "steady.yaml", LONG_SCRIPT)
@@ -374,6 +377,7 @@ def generate(path: Path, seconds: int) -> Path:
     return path
 
 
+@pytest.mark.voice                  # whole processes, minutes of audio
 def test_a_long_background_file_is_streamed_not_held(tones):
     """Ten minutes of background under a 20-second practice: held whole, its decoded copies
     took over 1 GB (memory grew with the file); streamed it stays near the program's own."""
@@ -386,6 +390,7 @@ def test_a_long_background_file_is_streamed_not_held(tones):
     assert run_.peak_mb < 350, f"peak {run_.peak_mb:.0f} MB"
 
 
+@pytest.mark.voice                  # whole processes, minutes of audio
 def test_a_long_sound_step_is_streamed_not_held(tones):
     (tones / "sounds").mkdir()
     generate(tones / "sounds" / "long.flac", 360)
@@ -398,12 +403,12 @@ def test_a_long_sound_step_is_streamed_not_held(tones):
 
 def test_streaming_a_file_gives_the_same_track_as_holding_it(tones, monkeypatch):
     """The streamed path (for long files) and the whole-file path (for short ones) mix the
-    same samples: force a 20-second file down each and compare the tracks."""
+    same samples: force a 6-second file down each and compare the tracks."""
     from audio_builder.sound import media
 
     (tones / "sounds").mkdir()
-    generate(tones / "sounds" / "short.flac", 20)
-    write(tones / "scripts" / "steady.yaml", "length: 45s\nbackground: ../sounds/short.flac\n"
+    generate(tones / "sounds" / "short.flac", 6)
+    write(tones / "scripts" / "steady.yaml", "length: 15s\nbackground: ../sounds/short.flac\n"
           + SCRIPT + "  - sound: ../sounds/short.flac\n")
     assert run("build", "-q", "--format", "wav", "-o", "held").exit_code == 0
     monkeypatch.setattr(media, "WHOLE_FILE_FRAMES", 44_100)

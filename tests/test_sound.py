@@ -15,7 +15,7 @@ from audio_builder.sound.media import builtin_samples, ffmpeg_exe
 
 PRACTICE = """
 title: Sound Check
-length: 50s
+length: 30s
 background: {{sound: {bed}, fade_in: 4s, fade_out: 4s}}
 steps:
   - chapter: Arriving

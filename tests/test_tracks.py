@@ -19,7 +19,7 @@ title: Two Lengths
 description: One practice, two lengths.
 date: 2026-11-01
 episode: [3, 4]
-length: [6s, 1m30s]
+length: [6s, 20s]
 steps:
   - chapter: Only
   - Rest here, and breathe.
@@ -38,7 +38,7 @@ def tones_project(project):
 def test_each_length_is_its_own_episode_with_its_own_title_and_number(tones_project):
     tracks = tracks_of(load_script(tones_project / "scripts" / "two.yaml"))
     assert [(t.name, t.title, t.episode) for t in tracks] == [
-        ("two-6s", "Two Lengths (6 s)", 3), ("two-1m30s", "Two Lengths (1 min 30 s)", 4)]
+        ("two-6s", "Two Lengths (6 s)", 3), ("two-20s", "Two Lengths (20 s)", 4)]
     assert length_label(5 * 60_000) == "5 min"
 
 
@@ -57,7 +57,7 @@ def test_m4a_tracks_are_published_as_audio_mp4(tones_project):
     feed = feedparser.parse(str(tones_project / "output" / "feed.xml"))
     enclosures = [e.enclosures[0] for e in feed.entries]
     assert [e.type for e in enclosures] == ["audio/mp4"] * 2
-    assert sorted(e.href.rsplit("/", 1)[-1] for e in enclosures) == ["two-1m30s.m4a", "two-6s.m4a"]
+    assert sorted(e.href.rsplit("/", 1)[-1] for e in enclosures) == ["two-20s.m4a", "two-6s.m4a"]
     assert sorted(int(e.itunes_episode) for e in feed.entries) == [3, 4]
     page = (tones_project / "output" / "index.html").read_text()
     assert 'src="two-6s.m4a"' in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from functools import lru_cache
 
 COVER_SIZE = 1400
 BACKGROUND = (46, 72, 84)        # deep slate blue-green
@@ -11,6 +12,7 @@ CIRCLE = (70, 104, 112)
 TEXT = (244, 238, 226)           # warm off-white
 
 
+@lru_cache(maxsize=16)             # a build tags every track of a podcast with the same cover
 def default_cover_png(title: str, size: int = COVER_SIZE) -> bytes:
     """A PNG, `size` pixels square, the same bytes for the same title; the title sits inside
     the circle (the largest type at which every line's corners fit in it)."""
@@ -27,7 +29,7 @@ def default_cover_png(title: str, size: int = COVER_SIZE) -> bytes:
         width = draw.textlength(line, font=font)
         draw.text(((size - width) / 2, top + index * line_height), line, font=font, fill=TEXT)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")     # optimize=True: 4 % smaller, 2.5 times slower
     return out.getvalue()
 
 
