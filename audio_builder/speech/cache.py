@@ -140,15 +140,9 @@ class SpeechCache:
         catalogue before building it). The checksum is checked by `get`, which treats a
         damaged entry as missing."""
         try:
-            with self._path(key).open("rb") as file:
-                header = file.read(len(MAGIC) + 8)
-                size = os.fstat(file.fileno()).st_size
+            return _read_entry(self._path(key), samples=False) is not None
         except OSError:
             return False
-        if len(header) < len(MAGIC) + 8 or not header.startswith(MAGIC):
-            return False
-        (payload,) = struct.unpack("<Q", header[len(MAGIC):])
-        return size == HEADER_BYTES + payload
 
     def put(self, key: str, samples: np.ndarray) -> np.ndarray:
         """Store `samples` unless another build stored this key first; return what is stored."""
@@ -196,14 +190,14 @@ def _encode(samples: np.ndarray) -> bytes:
     return MAGIC + struct.pack("<Q", len(payload)) + hashlib.sha256(payload).digest() + payload
 
 
-HEADER_BYTES = len(MAGIC) + 8 + 32
 # No spoken piece lasts an hour: an entry that claims more is damaged, and is not read.
 MAX_ENTRY_BYTES = HEADER_BYTES + 3600 * 48_000 * 4
 
 
-def _read_entry(path: Path) -> bytes | None:
-    """An entry's bytes, read no further than its header says; None when it is not a plain
-    file of that size (a link, a device, a pipe, a huge or cut-short file: damaged)."""
+def _read_entry(path: Path, *, samples: bool = True) -> bytes | None:
+    """An entry's bytes (without `samples`, its header only), read no further than its header
+    says; None when it is not a plain file of that size (a link, a device, a pipe, a huge or
+    cut-short file: damaged)."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     with open(os.open(path, flags), "rb") as file:     # opening a pipe does not wait
         status = os.fstat(file.fileno())
@@ -215,7 +209,7 @@ def _read_entry(path: Path) -> bytes | None:
         (size,) = struct.unpack("<Q", header[len(MAGIC):len(MAGIC) + 8])
         if HEADER_BYTES + size != status.st_size:
             return None
-        return header + file.read(size)
+        return header + file.read(size) if samples else header
 
 
 def _decode(data: bytes) -> np.ndarray | None:
