@@ -3,24 +3,29 @@ on this machine's cores against bare ffmpeg encodes of the same audio, and on a 
 cluster of one worker against two.
 
     python benchmarks/library.py [--rounds 3] [--cache-dir DIR] [--skip-cluster]
+                                 [--scripts NAME ...]
 
 1. Local: `audio-builder build` (every core) against as many bare ffmpeg encodes as cores
    running side by side, each encoding its share of the very samples the build streams to
    ffmpeg (the tracks shared out longest first, read from raw files). Target: the build at
    most 1.15 times the bare encodes.
 2. Cluster: `build --cluster` on a scheduler with one worker against one with two workers
-   (`dask worker ADDRESS --nworkers 1 --nthreads 1`), both on 127.0.0.1. Target: two
-   workers at least 1.7 times as fast as one.
+   (`dask worker ADDRESS --nworkers 1 --nthreads 1`), both on 127.0.0.1, each started for
+   its run and stopped after it (start-up not timed). Target: two workers at least 1.7
+   times as fast as one.
 
-Each round runs every contender in turn (a shared machine drifts); the ratio of each round
-is taken, then the median. The load average is printed with each round, and the processor
-time of the local build and of the bare encodes (children's user and system time) beside
-the wall-clock time.
+Each round runs every contender in turn (a machine's load drifts); the ratio of each round
+is taken, then the median. For every run it prints the wall-clock time, the processor time
+of the contender's processes (user and system, the cluster's scheduler and workers and
+their encoders included), and the processor time the rest of the machine used meanwhile,
+with the load average before each round: a run is fair when the rest is near zero.
+`--scripts` picks a few practices by name (for a quick trial of the benchmark itself).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import resource
 import shutil
@@ -30,49 +35,79 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-CPU: dict[str, list[float]] = {}     # processor seconds of the child processes, by contender
+@dataclass(frozen=True)
+class Run:
+    wall: float          # seconds
+    cpu: float           # processor seconds of the contender's processes
+    others: float        # processor seconds the rest of the machine used meanwhile
+
+    def __str__(self) -> str:
+        return (f"{self.wall:7.1f} s wall {self.cpu:7.1f} s CPU   "
+                f"(rest of the machine {self.others:.1f} s CPU)")
 
 
 def children_cpu() -> float:
+    """Processor time of this process's finished children (and of theirs)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(command: list[str], cwd: Path, name: str = "") -> float:
-    started, cpu = time.perf_counter(), children_cpu()
-    subprocess.run(command, check=True, cwd=cwd, stdout=subprocess.DEVNULL,
-                   env={**os.environ, "PYTHONPATH": str(ROOT)})
-    CPU.setdefault(name, []).append(children_cpu() - cpu)
-    return time.perf_counter() - started
+def machine_cpu() -> float:
+    """Processor time every process of the machine has used since it started."""
+    import psutil
+
+    times = psutil.cpu_times()
+    return sum(getattr(times, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq", "steal"))
 
 
-def timed_together(commands: list[list[str]], name: str) -> float:
-    started, cpu = time.perf_counter(), children_cpu()
-    running = [subprocess.Popen(command) for command in commands]
-    for process in running:
-        if process.wait() != 0:
-            raise SystemExit(f"failed: {process.args}")
-    CPU.setdefault(name, []).append(children_cpu() - cpu)
-    return time.perf_counter() - started
+def measured(run: Callable[[], None], cpu: Callable[[], float] = children_cpu) -> Run:
+    busy, own, started = machine_cpu(), cpu(), time.perf_counter()
+    run()
+    wall = time.perf_counter() - started
+    used = cpu() - own
+    return Run(wall, used, max(0.0, machine_cpu() - busy - used))
 
 
-def copy_library(folder: Path) -> None:
+def run_command(command: list[str], cwd: Path) -> Callable[[], None]:
+    def run() -> None:
+        subprocess.run(command, check=True, cwd=cwd, stdout=subprocess.DEVNULL, env=ENV)
+    return run
+
+
+def run_together(commands: list[list[str]]) -> Callable[[], None]:
+    def run() -> None:
+        running = [subprocess.Popen(command) for command in commands]
+        for process in running:
+            if process.wait() != 0:
+                raise SystemExit(f"failed: {process.args!r}")
+    return run
+
+
+def copy_library(folder: Path, names: list[str]) -> None:
     for name in ("scripts", "voices"):
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, folder / name)
     if (ROOT / "podcast.yaml").is_file():
         shutil.copy(ROOT / "podcast.yaml", folder / "podcast.yaml")
+    if names:
+        for script in (folder / "scripts").glob("*.yaml"):
+            if script.stem not in names:
+                script.unlink()
 
 
-def write_encoder_inputs(folder: Path, cache: Path, shares: int) -> tuple[list[Path], int]:
+def write_encoder_inputs(folder: Path, cache: Path, shares: int) -> tuple[list[Path], int, int]:
     """The samples the build streams to ffmpeg, every track's, shared out longest first
-    into one raw file per core; returns the files and the total length in ms."""
+    into one raw file per core; returns the files, the number of tracks and their total
+    length in ms."""
     import numpy as np
 
     from audio_builder import Builder, load_script, open_project
@@ -94,7 +129,7 @@ def write_encoder_inputs(folder: Path, cache: Path, shares: int) -> tuple[list[P
             blocks, _ = mastered_audio(plan.timeline, builder.synthesizer, OutputSettings())
             for block in blocks:
                 outs[share].write(np.ascontiguousarray(block, dtype="<f4").tobytes())
-    return raws, sum(loads)
+    return raws, len(plans), sum(loads)
 
 
 def load() -> str:
@@ -108,36 +143,80 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_cluster(workers: int, stack: ExitStack, cwd: Path) -> str:
-    from distributed import Client
+class LocalCluster:
+    """A Dask scheduler and `workers` one-thread workers on 127.0.0.1, warmed up (our
+    package imported in each worker) before anything is timed."""
 
-    dask = str(Path(sys.executable).parent / "dask")
-    address = f"tcp://127.0.0.1:{free_port()}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    def __init__(self, workers: int, cwd: Path):
+        from distributed import Client
 
-    def start(*arguments: str) -> None:
-        process = subprocess.Popen([dask, *arguments, "--no-dashboard"], cwd=cwd, env=env,
-                                   start_new_session=True, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-        stack.callback(lambda: (os.killpg(process.pid, 9), process.wait()))
+        dask = str(Path(sys.executable).parent / "dask")
+        self.address = f"tcp://127.0.0.1:{free_port()}"
+        self.processes: list[subprocess.Popen] = []
+        self._start(dask, "scheduler", "--host", "127.0.0.1", "--port", self.address.rsplit(":", 1)[1],
+                    cwd=cwd)
+        for _ in range(workers):
+            self._start(dask, "worker", self.address, "--nworkers", "1", "--nthreads", "1", cwd=cwd)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with Client(self.address, timeout="30s", set_as_default=False) as client:
+                    client.wait_for_workers(workers, timeout=120)
+                    client.run(_import_the_package)
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.close()
+                    raise
+                time.sleep(0.5)
 
-    start("scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1])
-    for _ in range(workers):
-        start("worker", address, "--nworkers", "1", "--nthreads", "1")
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with Client(address, timeout="30s", set_as_default=False) as client:
-                client.wait_for_workers(workers, timeout=120)
-            return address
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+    def _start(self, *command: str, cwd: Path) -> None:
+        self.processes.append(subprocess.Popen([*command, "--no-dashboard"], cwd=cwd, env=ENV,
+                                               start_new_session=True, stdout=subprocess.DEVNULL,
+                                               stderr=subprocess.DEVNULL))
+
+    def cpu(self) -> float:
+        """Processor time of the scheduler, the workers and everything they started."""
+        import psutil
+
+        total = 0.0
+        for started in self.processes:
+            try:
+                family = [psutil.Process(started.pid), *psutil.Process(started.pid).children(recursive=True)]
+            except psutil.NoSuchProcess:
+                continue
+            for process in family:
+                try:
+                    times = process.cpu_times()
+                except psutil.NoSuchProcess:
+                    continue
+                total += times.user + times.system + times.children_user + times.children_system
+        return total
+
+    def close(self) -> None:
+        for process in self.processes:
+            try:
+                os.killpg(process.pid, 9)
+            except ProcessLookupError:
+                pass
+            process.wait()
 
 
-def median_ratio(slow: list[float], fast: list[float]) -> float:
-    return statistics.median(s / f for s, f in zip(slow, fast, strict=True))
+def _import_the_package() -> None:
+    importlib.import_module("audio_builder.tasks")
+
+
+def on_cluster(workers: int, build: list[str], folder: Path) -> Run:
+    cluster = LocalCluster(workers, folder)
+    try:
+        command = [*build, "--cluster", cluster.address, "-o", f"out-{workers}"]
+        return measured(run_command(command, folder), lambda: children_cpu() + cluster.cpu())
+    finally:
+        cluster.close()
+
+
+def median_ratio(slow: list[Run], fast: list[Run], of: str = "wall") -> float:
+    return statistics.median(getattr(s, of) / getattr(f, of) for s, f in zip(slow, fast, strict=True))
 
 
 def main() -> None:
@@ -146,46 +225,55 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, help="a speech cache to reuse (default: a new "
                                                        "one, filled by a warm-up build)")
     parser.add_argument("--skip-cluster", action="store_true")
+    parser.add_argument("--scripts", nargs="+", default=[], metavar="NAME",
+                        help="only these practices of scripts/ (names without .yaml)")
     args = parser.parse_args()
     from audio_builder.sound.media import ffmpeg_exe
 
     cores = os.cpu_count() or 1
-    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+    names = {"bare": f"{cores} bare encodes side by side", "build": "audio-builder build",
+             "1 worker": "--cluster, 1 worker", "2 workers": "--cluster, 2 workers"}
+    runs: dict[str, list[Run]] = {name: [] for name in names}
+    with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        copy_library(folder)
+        copy_library(folder, args.scripts)
         cache = (args.cache_dir or folder / "cache").resolve()
         build = [sys.executable, "-m", "audio_builder", "build", "-q", "--cache-dir", str(cache)]
-        print(f"warm-up build (speaks what the cache lacks): {timed(build, folder):.1f} s; {load()}")
-        raws, total_ms = write_encoder_inputs(folder, cache, cores)
+        print(f"warm-up build (speaks what the cache lacks): {measured(run_command(build, folder))}",
+              flush=True)
+        raws, tracks, total_ms = write_encoder_inputs(folder, cache, cores)
+        print(f"{tracks} tracks, {total_ms / 60_000:.1f} minutes of audio; {cores} cores", flush=True)
         bare = [[ffmpeg_exe(), "-v", "error", "-y", "-f", "f32le", "-ar", "44100", "-ac", "2",
                  "-i", str(raw), "-c:a", "libmp3lame", "-b:a", "128k", str(raw.with_suffix(".mp3"))]
                 for raw in raws]
-        times: dict[str, list[float]] = {"bare": [], "build": [], "1 worker": [], "2 workers": []}
-        clusters = {}
-        if not args.skip_cluster:
-            clusters = {"1 worker": start_cluster(1, stack, folder),
-                        "2 workers": start_cluster(2, stack, folder)}
         for round_number in range(1, args.rounds + 1):
-            times["bare"].append(timed_together(bare, "bare"))
-            times["build"].append(timed(build, folder, "build"))
-            for name, address in clusters.items():
-                times[name].append(timed([*build, "--cluster", address, "-o", f"out-{name[0]}"],
-                                         folder))
-            print(f"round {round_number}: " + ", ".join(f"{name} {t[-1]:.1f} s" for name, t in
-                                                         times.items() if t) + f"; {load()}")
+            print(f"round {round_number} ({load()} before it)", flush=True)
+            contenders: dict[str, Callable[[], Run]] = {
+                "bare": lambda: measured(run_together(bare)),
+                "build": lambda: measured(run_command(build, folder)),
+            }
+            if not args.skip_cluster:
+                contenders["1 worker"] = lambda: on_cluster(1, build, folder)
+                contenders["2 workers"] = lambda: on_cluster(2, build, folder)
+            for name, contender in contenders.items():
+                runs[name].append(contender())
+                print(f"  {names[name]:<30} {runs[name][-1]}", flush=True)
+            last = {name: done[-1].wall for name, done in runs.items() if done}
+            ratios = f"  build / bare {last['build'] / last['bare']:.2f}"
+            if not args.skip_cluster:
+                ratios += f"; 1 worker / 2 workers {last['1 worker'] / last['2 workers']:.2f}"
+            print(ratios + f"; {load()}", flush=True)
 
-    minutes = total_ms / 60_000
-    print(f"\nthe library: {minutes:.0f} minutes of audio; {cores} cores; median of {args.rounds} rounds")
-    print(f"  {cores} bare encodes side by side: {statistics.median(times['bare']):.1f} s")
-    print(f"  audio-builder build (speech cached): {statistics.median(times['build']):.1f} s; "
-          f"build / bare = {median_ratio(times['build'], times['bare']):.2f} (target at most 1.15)")
-    print(f"  processor time, build / bare: {median_ratio(CPU['build'], CPU['bare']):.2f} "
-          f"({statistics.median(CPU['build']):.0f} s against {statistics.median(CPU['bare']):.0f} s; "
-          "on a busy machine the fairer figure: the wall-clock ratio also holds the other work's share)")
-    if clusters:
-        print(f"  --cluster, 1 worker: {statistics.median(times['1 worker']):.1f} s; 2 workers: "
-              f"{statistics.median(times['2 workers']):.1f} s; speed-up = "
-              f"{median_ratio(times['1 worker'], times['2 workers']):.2f} (target at least 1.7)")
+    print(f"\nmedians of {args.rounds} rounds:")
+    for name, label in names.items():
+        if runs[name]:
+            print(f"  {label:<30} {statistics.median(r.wall for r in runs[name]):7.1f} s wall "
+                  f"{statistics.median(r.cpu for r in runs[name]):7.1f} s CPU")
+    print(f"  build / bare = {median_ratio(runs['build'], runs['bare']):.2f} (target at most 1.15); "
+          f"in processor time {median_ratio(runs['build'], runs['bare'], 'cpu'):.2f}")
+    if not args.skip_cluster:
+        print(f"  1 worker / 2 workers = {median_ratio(runs['1 worker'], runs['2 workers']):.2f} "
+              "(target at least 1.7)")
 
 
 if __name__ == "__main__":
