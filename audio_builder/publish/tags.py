@@ -1,4 +1,5 @@
-"""Tags on a finished audio file, with mutagen: one writer per format, chosen from a table.
+"""Tags on a finished audio file, with mutagen: one writer per format, chosen from a table,
+and one table of the details each format names its own way (`FIELDS`).
 
 MP3 gets ID3v2.3 (the widest player support) with CHAP/CTOC chapters; WAV carries the same
 ID3 tag in its `id3 ` chunk; FLAC and Opus get Vorbis comments; M4A gets MP4 atoms.
@@ -6,10 +7,10 @@ ID3 tag in its `id3 ` chunk; FLAC and Opus get Vorbis comments; M4A gets MP4 ato
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from mutagen.id3 import (
     APIC,
@@ -29,6 +30,7 @@ from mutagen.id3 import (
     TPOS,
     TRCK,
     CTOCFlags,
+    Frame,
     PictureType,
 )
 
@@ -89,29 +91,55 @@ def _chapter_times(frame: bytes) -> tuple[int, int]:
     return (int.from_bytes(body[times:times + 4], "big"), int.from_bytes(body[times + 4:times + 8], "big"))
 
 
+@dataclass(frozen=True)
+class Field:
+    """One of a track's details, as each tag format names it."""
+
+    value: Callable[[TrackTags], object]                  # empty or None: not written
+    id3: tuple[Callable[[Any], Frame], ...] = ()
+    vorbis: tuple[str, ...] = ()
+    mp4: tuple[str, ...] = ()
+    mp4_value: Callable[[Any], object] = str
+
+
+def _text(frame: type[Frame]) -> Callable[[Any], Frame]:
+    return lambda value: frame(encoding=3, text=[str(value)])
+
+
+FIELDS: tuple[Field, ...] = (
+    Field(lambda t: t.title, (_text(TIT2),), ("title",), ("\xa9nam",)),
+    Field(lambda t: t.artist, (_text(TPE1),), ("artist",), ("\xa9ART",)),
+    Field(lambda t: t.album, (_text(TALB),), ("album",), ("\xa9alb",)),
+    Field(lambda t: t.genre, (_text(TCON),), ("genre",), ("\xa9gen",)),
+    Field(lambda t: t.language, (), ("language",)),
+    Field(lambda t: t.description,
+          (lambda text: COMM(encoding=3, lang="eng", desc="", text=[text]), _text(TDES)),
+          ("description", "comment"), ("desc", "\xa9cmt")),
+    Field(lambda t: t.date, (_text(TDRC),), ("date",), ("\xa9day",)),
+    Field(lambda t: t.episode, (_text(TRCK),), ("tracknumber",), ("trkn",),
+          mp4_value=lambda number: (number, 0)),
+    Field(lambda t: t.season, (_text(TPOS),), ("discnumber",)),
+    Field(lambda t: t.guid, (_text(TGID), lambda _: PCST(value=1))),
+    Field(lambda t: ", ".join(t.keywords), (_text(TKWD),)),
+    Field(lambda t: t.cover and (t.cover, t.cover_mime),
+          (lambda cover: APIC(encoding=3, mime=cover[1], type=PictureType.COVER_FRONT,
+                              desc="Cover", data=cover[0]),),
+          mp4=("covr",), mp4_value=lambda cover: _mp4_cover(*cover)),
+)
+
+
+def _present(tags: TrackTags) -> Iterator[tuple[Field, Any]]:
+    for field in FIELDS:
+        value = field.value(tags)
+        if value:
+            yield field, value
+
+
 def _id3(tags: TrackTags, chapters: tuple[ChapterStart, ...], length_ms: int) -> ID3:
     id3 = TimeOrderedID3()
-    id3.add(TIT2(encoding=3, text=[tags.title]))
-    id3.add(TPE1(encoding=3, text=[tags.artist]))
-    id3.add(TALB(encoding=3, text=[tags.album]))
-    id3.add(TCON(encoding=3, text=[tags.genre]))
-    if tags.description:
-        id3.add(COMM(encoding=3, lang="eng", desc="", text=[tags.description]))
-        id3.add(TDES(encoding=3, text=[tags.description]))
-    if tags.date:
-        id3.add(TDRC(encoding=3, text=[tags.date]))
-    if tags.episode:
-        id3.add(TRCK(encoding=3, text=[str(tags.episode)]))
-    if tags.season:
-        id3.add(TPOS(encoding=3, text=[str(tags.season)]))
-    if tags.guid:
-        id3.add(TGID(encoding=3, text=[tags.guid]))
-        id3.add(PCST(value=1))
-    if tags.keywords:
-        id3.add(TKWD(encoding=3, text=[", ".join(tags.keywords)]))
-    if tags.cover:
-        id3.add(APIC(encoding=3, mime=tags.cover_mime, type=PictureType.COVER_FRONT, desc="Cover",
-                     data=tags.cover))
+    for field, value in _present(tags):
+        for frame in field.id3:
+            id3.add(frame(value))
     _add_chapters(id3, chapters, length_ms)
     id3.update_to_v23()
     return id3
@@ -146,28 +174,14 @@ def _write_wav(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
     wave.save(v2_version=3)
 
 
-def _vorbis_fields(tags: TrackTags) -> dict[str, list[str]]:
-    fields = {"title": [tags.title], "artist": [tags.artist], "album": [tags.album],
-              "genre": [tags.genre], "language": [tags.language]}
-    if tags.description:
-        fields["description"] = [tags.description]
-        fields["comment"] = [tags.description]
-    if tags.date:
-        fields["date"] = [tags.date]
-    if tags.episode:
-        fields["tracknumber"] = [str(tags.episode)]
-    if tags.season:
-        fields["discnumber"] = [str(tags.season)]
-    return fields
-
-
 def _write_vorbis(opener: Callable) -> Callable:
     def write(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
         audio = opener(str(path))
         if audio.tags is None:
             audio.add_tags()
-        for key, value in _vorbis_fields(tags).items():
-            audio[key] = value
+        for field, value in _present(tags):
+            for key in field.vorbis:
+                audio[key] = [str(value)]
         audio.save()
     return write
 
@@ -178,23 +192,17 @@ def _write_m4a(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
     audio = MP4(str(path))
     if audio.tags is None:
         audio.add_tags()
-    audio["\xa9nam"] = [tags.title]
-    audio["\xa9ART"] = [tags.artist]
-    audio["\xa9alb"] = [tags.album]
-    audio["\xa9gen"] = [tags.genre]
-    if tags.description:
-        audio["desc"] = [tags.description]
-        audio["\xa9cmt"] = [tags.description]
-    if tags.date:
-        audio["\xa9day"] = [tags.date]
-    if tags.episode:
-        audio["trkn"] = [(tags.episode, 0)]
-    if tags.cover:
-        from mutagen.mp4 import MP4Cover
-
-        kind = MP4Cover.FORMAT_JPEG if tags.cover_mime == "image/jpeg" else MP4Cover.FORMAT_PNG
-        audio["covr"] = [MP4Cover(tags.cover, imageformat=kind)]
+    for field, value in _present(tags):
+        for key in field.mp4:
+            audio[key] = [field.mp4_value(value)]
     audio.save()
+
+
+def _mp4_cover(data: bytes, mime: str):
+    from mutagen.mp4 import MP4Cover
+
+    kind = MP4Cover.FORMAT_JPEG if mime == "image/jpeg" else MP4Cover.FORMAT_PNG
+    return MP4Cover(data, imageformat=kind)
 
 
 def _flac(path: str):
