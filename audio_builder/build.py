@@ -105,10 +105,10 @@ IsCancelled = Callable[[], bool]          # has the work been stopped? (asked be
 class Builder:
     """Plans and builds scripts of one project.
 
-    `cancelled`, when given, is asked before each track and between blocks of its audio; once
-    it answers True the track stops, its files are not written (the previous ones stay) and
-    `Cancelled` is raised. It is how a task that cannot be interrupted (a thread on a Dask
-    worker) is stopped."""
+    `cancelled`, when given, is asked before each piece of speech a plan measures, before each
+    track and between blocks of its audio; once it answers True the work stops, no file is
+    written (the previous ones stay) and `Cancelled` is raised. It is how a task that cannot
+    be interrupted (a thread on a Dask worker) is stopped."""
 
     def __init__(self, project: Project, *, voice: str | None = None,
                  cache: SpeechCache | None = None, force: bool = False,
@@ -136,6 +136,7 @@ class Builder:
                     raise InputError(f"voice {utterance.voice!r} cannot speak here: {problem}",
                                      place.file, place.line)
                 return self.voices.estimate_ms(utterance)
+            stop_if(self.cancelled)          # it may have to be spoken, which takes a while
             return self.synthesizer.length_ms(utterance, place)
 
         return Measures(

@@ -347,7 +347,7 @@ def _own_terminal() -> None:
 @pytest.mark.cluster
 @pytest.mark.voice
 def test_ctrl_c_stops_the_builds_tasks_on_the_cluster_even_the_running_ones(tmp_path, cluster):
-    root = tones_library(tmp_path, long="8m")       # encoding it takes far longer than stopping
+    root = tones_library(tmp_path, long="20m")      # room for the signal to land mid-track
     for n in range(6):
         write(root / "scripts" / f"more-{n}.yaml",
               f"title: More {n}\nlength: 1m\nsteps:\n  - Breathe, number {n}.\n  - pause: 1s..\n")
