@@ -1,7 +1,6 @@
 """`audio-builder video`: the cover, the audio and the captions in an MP4 that ffprobe and
 headless Chromium read, and a description whose chapter list video sites understand."""
 
-import shutil
 import threading
 
 import pytest
@@ -68,28 +67,22 @@ def test_a_track_not_built_yet_is_a_clear_error(project):
 
 
 @pytest.mark.voice
-@pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium (Debian: chromium) is not installed")
-def test_the_video_plays_in_chromium_with_its_captions(made):
-    playwright = pytest.importorskip("playwright.sync_api")
+def test_the_video_plays_in_chromium_with_its_captions(made, browser):
     (made / "video.html").write_text(
         '<video id="v" src="v.mp4" muted controls><track kind="captions" srclang="en" '
         'src="v.vtt" default></video>')
     server = site_server(made, port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
-                "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"])
-            page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/video.html")
-            video = page.locator("#v")
-            video.evaluate("v => v.play()")
-            page.wait_for_function("() => document.getElementById('v').currentTime > 1.5",
-                                   timeout=20_000)
-            state = video.evaluate("""v => ({width: v.videoWidth, error: v.error,
-                cues: v.textTracks[0].cues ? v.textTracks[0].cues.length : 0,
-                mode: v.textTracks[0].mode, first: v.textTracks[0].cues[0].text})""")
-            browser.close()
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/video.html")
+        video = page.locator("#v")
+        video.evaluate("v => v.play()")
+        page.wait_for_function("() => document.getElementById('v').currentTime > 1.5",
+                               timeout=20_000)
+        state = video.evaluate("""v => ({width: v.videoWidth, error: v.error,
+            cues: v.textTracks[0].cues ? v.textTracks[0].cues.length : 0,
+            mode: v.textTracks[0].mode, first: v.textTracks[0].cues[0].text})""")
     finally:
         server.shutdown()
         server.server_close()
