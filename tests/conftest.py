@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import textwrap
@@ -74,6 +75,16 @@ def ffprobe_json(path: Path, *entries: str) -> dict:
 
 def ffprobe_duration(path: Path) -> float:
     return float(ffprobe_json(path, "-show_entries", "format=duration")["format"]["duration"])
+
+
+def ebur128(path: Path) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP), by ffmpeg's own meter."""
+    result = subprocess.run([ffmpeg_exe(), "-nostats", "-i", str(path), "-af", "ebur128=peak=true",
+                             "-f", "null", "-"], capture_output=True, text=True)
+    summary = result.stderr[result.stderr.rindex("Summary:"):]
+    loudness = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
+    return loudness, peak
 
 
 def decode_mono(path: Path, rate: int = 44_100) -> np.ndarray:

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import espeak_available, ffprobe_duration, run
+from conftest import ebur128, espeak_available, ffprobe_duration, run
 
 from audio_builder.model import Chapter, steps_at
 from audio_builder.publish.tracks import tracks_of
@@ -60,3 +60,5 @@ def test_every_practice_builds_to_its_length_with_its_chapters(tmp_path, monkeyp
             assert [c["title"] for c in chapters["chapters"]] == titles
             starts = [c["startTime"] for c in chapters["chapters"]]
             assert starts == sorted(starts) and starts[0] == 0
+            loudness, true_peak = ebur128(audio)     # the voice's peaks reach the limiter
+            assert abs(loudness + 16.0) <= 0.3 and true_peak <= -1.0, (track.name, loudness, true_peak)
