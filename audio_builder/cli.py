@@ -349,10 +349,9 @@ def play(track, no_bells, hold, start, to_file, length, keys):
     from audio_builder.live.keys import ScriptedKeys, TerminalKeys
     from audio_builder.live.outputs import FileOutput, SystemOutput
     from audio_builder.live.player import Player
-    from audio_builder.live.prepare import prepare_track
+    from audio_builder.live.prepare import bell_for, prepare_track
     from audio_builder.live.session import IDLE_LIMIT_MS, run_session
     from audio_builder.live.track import scratch_folder
-    from audio_builder.sound.media import builtin_samples
 
     project = open_project(track)
     scripted = ScriptedKeys(keys or "") if keys is not None or not sys.stdin.isatty() else None
@@ -360,7 +359,7 @@ def play(track, no_bells, hold, start, to_file, length, keys):
         wanted = _lengths((length,)) if length else None
         playable = prepare_track(track, project, folder, no_bells=no_bells,
                                  length_ms=wanted[0] if wanted else None)
-        player = Player(track=playable, hold=hold, bell=builtin_samples("bell", "bowl") * 0.5)
+        player = Player(track=playable, hold=hold, bell=bell_for(track, project, playable))
         if start:
             try:
                 player.start_at_chapter(start)

@@ -37,9 +37,11 @@ from audio_builder.timeline import PlacedSound, PlacedSpeech, Timeline
 BLOCK = 65_536
 VOICE_RMS_DB = -20.0          # the level speech clips are brought to (audio.normalize_speech)
 # Speech at that level measures a median momentary loudness of -21 LUFS (the piper voice,
-# measured over the library). A bell at `volume: 0` is set by loudness, not by its peak: its
-# loudest 400 ms in the first second after the strike sits 1 LU above the voice's median.
-BELL_LOUDNESS_LUFS = -20.0
+# measured over the library).
+VOICE_MEDIAN_LUFS = -21.0
+# A bell at `volume: 0` is set by loudness, not by its peak: its loudest 400 ms in the first
+# second after the strike sits 1 LU above the voice's median momentary loudness.
+BELL_OVER_VOICE_LU = 1.0
 DUCK_ATTACK_MS = 400           # the bed starts dipping this long before speech
 DUCK_RELEASE_MS = 1200         # and comes back up over this long after it
 END_FADE_MS = 500
@@ -166,13 +168,15 @@ def layers_for(timeline: Timeline, synthesizer: Synthesizer, k_weighted: bool = 
 
 
 @functools.lru_cache(maxsize=8)
-def leveled_bell(sound: SoundRef) -> np.ndarray:
-    """A bell's samples brought to `BELL_LOUDNESS_LUFS` (see there)."""
+def leveled_bell(sound: SoundRef, voice_lufs: float = VOICE_MEDIAN_LUFS) -> np.ndarray:
+    """A bell's samples, its loudest 400 ms `BELL_OVER_VOICE_LU` over a voice whose median
+    momentary loudness is `voice_lufs`: by default the voice as clips are mixed here; the
+    live player gives the voice of the track it plays."""
     samples = sound_samples(sound, "bell")
     loudness = loudest_momentary(samples)
     if not np.isfinite(loudness):
         return samples
-    return samples * np.float32(db_to_gain(BELL_LOUDNESS_LUFS - loudness))
+    return samples * np.float32(db_to_gain(voice_lufs + BELL_OVER_VOICE_LU - loudness))
 
 
 def seamless_loop(samples: np.ndarray, crossfade: int) -> np.ndarray:

@@ -2,13 +2,17 @@
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
+import pyloudnorm
 import pytest
 from conftest import decode_mono, run, use_tones, write
 
 from audio_builder.live.track import open_recording
+from audio_builder.publish.captions import read_vtt
+from audio_builder.sound.media import ffmpeg_exe
 
 RATE = 44_100
 SCRIPT = """
@@ -105,6 +109,67 @@ def test_b_strikes_a_bell_now(session):
     assert rms(quiet) < 1e-3
     heard = play(root, "output/live.mp3", "--keys", "26:b")
     assert rms(seconds(heard, 26.0, 29.0)) > 0.02
+
+
+def stereo(path):
+    """Any audio file as stereo float (the bowl's two sides are not alike: a mono mix of
+    it would not be what is heard)."""
+    result = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "2",
+                             "-ar", str(RATE), "pipe:1"], capture_output=True, check=True)
+    return np.frombuffer(result.stdout, dtype="<f4").reshape(-1, 2)
+
+
+def loudest_400ms(samples, start_s):
+    """The loudest momentary loudness (pyloudnorm, 400 ms) in the second from `start_s`."""
+    meter = pyloudnorm.Meter(RATE, block_size=0.4)
+    first, window = int(start_s * RATE), int(0.4 * RATE)
+    return max(meter.integrated_loudness(samples[s:s + window].astype(np.float64))
+               for s in range(first, first + RATE - window, RATE // 100))
+
+
+def voice_median(samples, root, name):
+    """The voice's median momentary loudness where the track's captions say it speaks."""
+    meter = pyloudnorm.Meter(RATE, block_size=0.4)
+    window = int(0.4 * RATE)
+    cues = read_vtt((root / "output" / f"{name}.vtt").read_text(encoding="utf-8"))
+    levels = [meter.integrated_loudness(samples[s:s + window].astype(np.float64))
+              for cue in cues
+              for s in range(cue.start_ms * RATE // 1000, cue.end_ms * RATE // 1000 - window, RATE // 10)]
+    return float(np.median([v for v in levels if np.isfinite(v)]))
+
+
+SPOKEN = """
+title: {title}
+length: 20s{extra}
+steps:
+  - say: |
+      Let the breath come and go on its own, softly and slowly, with nothing to do.
+      Rest in the feeling of the body sitting here, supported by the ground beneath you.
+  - pause: 2s..
+"""
+
+
+def test_b_strikes_a_bell_as_loud_as_the_built_tracks_bells(tmp_path):
+    """As the build sets its bells: the loudest 400 ms 1 LU over the voice's median (the
+    rule allows 3), whatever the voice; and the script's `bell_volume` counts, whether the
+    script or its built track is played."""
+    use_tones(tmp_path)
+    write(tmp_path / "scripts" / "plain.yaml", SPOKEN.format(title="Plain", extra=""))
+    write(tmp_path / "scripts" / "soft.yaml", SPOKEN.format(title="Soft", extra="\nbell_volume: -6dB"))
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        assert run("build", "scripts/plain.yaml", "scripts/soft.yaml").exit_code == 0
+    finally:
+        os.chdir(old)
+    track = stereo(tmp_path / "output" / "plain.mp3")
+    play(tmp_path, "output/plain.mp3", "--keys", "15:b")
+    bell = loudest_400ms(stereo(tmp_path / "session.wav"), 15.0)
+    assert abs(bell - voice_median(track, tmp_path, "plain") - 1.0) <= 1.0, bell
+    for played in ("output/soft.mp3", "scripts/soft.yaml"):
+        play(tmp_path, played, "--keys", "15:b")
+        softer = loudest_400ms(stereo(tmp_path / "session.wav"), 15.0)
+        assert abs(bell - softer - 6.0) <= 0.3, (played, bell, softer)
 
 
 def test_hold_waits_at_each_chapter_for_space(session):

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from audio_builder.build import Builder, OutputSettings, write_audio
 from audio_builder.durations import format_human
-from audio_builder.errors import InputError
+from audio_builder.errors import AudioBuilderError, InputError
 from audio_builder.live.track import PlayableTrack, decode_to_memmap, open_recording
+from audio_builder.model import Script, SoundRef
 from audio_builder.publish.captions import Cue, caption_cues
 from audio_builder.publish.tags import TrackTags
 from audio_builder.publish.tracks import tracks_of
+from audio_builder.render import leveled_bell
 from audio_builder.script.parser import load_script
-from audio_builder.script.project import Project
+from audio_builder.script.project import Project, find_scripts
+from audio_builder.sound.audio import db_to_gain, ms_to_samples
+from audio_builder.sound.loudness import LoudnessMeter, median_momentary
+from audio_builder.sound.master import DEFAULT_LOUDNESS_LUFS
 from audio_builder.speech.cache import SpeechCache
 
 SCRIPT_SUFFIXES = (".yaml", ".yml")
@@ -59,3 +68,45 @@ def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool 
         audio = next(built.audio for built in builder.build(script)
                      if built.plan.length_ms == track.length_ms)
     return open_recording(audio, folder, title=track.title)
+
+
+def bell_for(path: Path, project: Project, track: PlayableTrack) -> np.ndarray:
+    """The bell `b` strikes during a session: the script's bell at its `bell_volume`, set
+    against the voice of the track being played as the build sets its bells against the
+    voice (stereo float32)."""
+    script = _script_of(path, project)
+    sound = script.bell if script else SoundRef(name="bowl")
+    volume_db = script.bell_volume_db if script else 0.0
+    return leveled_bell(sound, voice_loudness(track)) * np.float32(db_to_gain(volume_db))
+
+
+def voice_loudness(track: PlayableTrack) -> float:
+    """The median momentary loudness of the track's voice, measured where its captions say
+    it speaks; without captions, the track's integrated loudness (the voice sets most of it)."""
+    def spoken() -> Iterator[np.ndarray]:
+        for cue in track.captions:
+            span = track.samples[ms_to_samples(cue.start_ms):ms_to_samples(cue.end_ms)]
+            yield span.astype(np.float32) / 32768.0
+
+    measured = median_momentary(spoken()) if track.captions else -math.inf
+    if math.isfinite(measured):
+        return measured
+    meter = LoudnessMeter(2)
+    for start in range(0, track.samples.shape[0], 1 << 16):
+        meter.add(track.samples[start:start + (1 << 16)].astype(np.float32) / 32768.0)
+    integrated = meter.integrated()
+    return integrated if math.isfinite(integrated) else DEFAULT_LOUDNESS_LUFS[2]
+
+
+def _script_of(path: Path, project: Project) -> Script | None:
+    """The script a session plays: the one named, or the one whose track it is."""
+    try:
+        if path.suffix.lower() in SCRIPT_SUFFIXES:
+            return load_script(path)
+        for candidate in find_scripts([], project):
+            script = load_script(candidate)
+            if any(track.name == path.stem for track in tracks_of(script)):
+                return script
+    except AudioBuilderError:          # a broken script elsewhere: the plain bowl will do
+        pass
+    return None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterable
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -120,6 +121,24 @@ def loudest_momentary(samples: np.ndarray, rate: int = SAMPLE_RATE, within_ms: i
     power = (running[window:] - running[:-window]) / window if squares.size >= window else \
         running[-1:] / window
     return float(-0.691 + 10 * np.log10(max(float(power.max()), 1e-20)))
+
+
+def median_momentary(parts: Iterable[np.ndarray], rate: int = SAMPLE_RATE) -> float:
+    """The median momentary loudness (400 ms windows 100 ms apart, BS.1770, LUFS) over
+    `parts` (frames × channels each, windows wholly inside a part): how loud a voice is as
+    it is heard, measured where it speaks. -inf when no part holds a window of sound."""
+    window, hop = rate * 4 // 10, rate // 10
+    levels: list[np.ndarray] = []
+    for part in parts:
+        if part.shape[0] < window:
+            continue
+        squares = np.square(KWeighting.clip(part), dtype=np.float64) @ np.ones(part.shape[1])
+        running = np.concatenate([[0.0], np.cumsum(squares)])
+        starts = np.arange(0, part.shape[0] - window + 1, hop)
+        power = (running[starts + window] - running[starts]) / window
+        levels.append(-0.691 + 10 * np.log10(power[power > 0]))
+    heard = np.concatenate(levels) if levels else np.zeros(0)
+    return float(np.median(heard)) if heard.size else -math.inf
 
 
 class LoudnessMeter:
