@@ -145,6 +145,7 @@ class Builder:
             sentence_pause_ms=lambda voice, place: self.voices.profile(voice, place).sentence_pause_ms,
             bell_ms=bell_length_ms,
             step_pause_ms=lambda voice, place: self.voices.profile(voice, place).between_steps_ms,
+            phrase_pause_ms=lambda voice, place: self.voices.profile(voice, place).phrase_pause_ms,
         )
 
     def with_voice(self, script: Script) -> Script:

@@ -32,7 +32,7 @@ from audio_builder.model import (
     Utterance,
     steps_at,
 )
-from audio_builder.script.text import split_sentences
+from audio_builder.script.text import RUN_ON_PAUSE_MS, split_pieces, split_sentences
 
 BREATH_CUES = {"in": "Breathe in", "hold": "Hold", "out": "and out"}
 BELL_LEAD_IN_MS = 500          # silence before a bell that would otherwise strike at 0:00
@@ -52,6 +52,7 @@ class Measures:
     sentence_pause_ms: Callable[[str, Place], int]
     bell_ms: Callable[[SoundRef, Place], int]          # from the strike until it has died away
     step_pause_ms: Callable[[str, Place], int] = lambda voice, place: 0
+    phrase_pause_ms: Callable[[str, Place], int] = lambda voice, place: 0
 
 
 # --- the timeline ---------------------------------------------------------------------
@@ -161,12 +162,19 @@ def _say_block(step: Say, script: Script, measures: Measures) -> Block:
         for sentence in split_sentences(part.text):
             if previous_ms is not None:
                 clock += pause_after_sentence(previous_ms, sentence_pause)
-            utterance = Utterance(sentence, voice, rate * part.rate)
-            ms = measures.speech_ms(utterance, step.place)
-            events.append(PlacedSpeech(clock, ms, utterance, step.place))
-            events.append(CueRow(clock, ms, "say", sentence))
-            clock += ms
-            previous_ms = ms
+            # A very long sentence is spoken in several pieces (each one clip and one cue),
+            # apart by the pause its cut would have inside one piece.
+            started, pause = clock, 0
+            for piece in split_pieces(sentence):
+                clock += pause
+                utterance = Utterance(piece.text, voice, rate * part.rate)
+                ms = measures.speech_ms(utterance, step.place)
+                events.append(PlacedSpeech(clock, ms, utterance, step.place))
+                events.append(CueRow(clock, ms, "say", piece.text))
+                clock += ms
+                pause = (RUN_ON_PAUSE_MS if piece.run_on
+                         else measures.phrase_pause_ms(voice, step.place))
+            previous_ms = clock - started
     return Block(clock, tuple(events))
 
 

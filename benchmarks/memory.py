@@ -32,8 +32,26 @@ WORDS = ("breathe in slowly and let the body soften as the breath goes out again
          "rests kindly on each small sensation that comes and goes").split()
 
 
+VOCABULARY = sorted(set(WORDS) | set(
+    "gently warm light open quiet steady heart hands shoulders belly chest feet ground air "
+    "water sound space kind patient curious tender strong soft easy still present here now "
+    "noticing feeling sensing allowing welcoming resting holding releasing softening "
+    "listening moving settling arriving returning beginning ending morning evening river "
+    "mountain tree leaf sky cloud sun moon rain field garden path home friend child teacher "
+    "moment day year life love care ease peace calm joy grief fear hope trust".split()))
+
+
 def sentence(words: int) -> str:
     return " ".join(WORDS[i % len(WORDS)] for i in range(words)).capitalize() + "."
+
+
+def run_on_sentence(words: int) -> str:
+    """`words` words drawn from a small vocabulary, never repeating a stretch (so a long
+    sentence's pieces all differ, as in real text), with no punctuation until the end."""
+    import random
+
+    chooser = random.Random(words)
+    return " ".join(chooser.choice(VOCABULARY) for _ in range(words)).capitalize() + "."
 
 
 def hour_of_sound(path: Path, seconds: int = 3600) -> Path:
@@ -62,7 +80,7 @@ def cases(work: Path) -> dict[str, tuple[str, list[str], bool]]:
     """name: (script text, command, warm the speech cache first)."""
     flac = "../sounds/hour.flac"                 # a link to one generated hour, in each project
     return {
-        "sentence": ("title: One Long Sentence\nsteps:\n  - " + sentence(400) + "\n",
+        "sentence": ("title: One Long Sentence\nsteps:\n  - " + run_on_sentence(400) + "\n",
                      ["build", "-q", "scripts/case.yaml"], False),
         "background": (f"title: Under an Hour of Sound\nlength: 2m\nbackground: {flac}\nsteps:\n"
                        "  - Breathe in, and breathe out.\n  - pause: 10s..\n"

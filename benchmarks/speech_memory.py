@@ -1,53 +1,74 @@
-"""Peak memory of speaking one very long sentence, and the system voice's reliability.
+"""Peak memory of speaking very long sentences, and the system voice's reliability.
 
-    python benchmarks/speech_memory.py [--words 400] [--engine piper] [--repeat 10]
+    python benchmarks/speech_memory.py [--words 100 400 1000 10000] [--engine piper]
+                                       [--jobs 1] [--repeat 10]
 
-Speaks a sentence of N words (no punctuation inside it, the worst case) through the
-synthesizer in a fresh child process, and prints the child's peak resident memory. Target
-for piper: under 600 MB at 400 words (it used to grow about 9 MB a word: 3.6 GB).
-With --engine pyttsx3 --repeat 10 it also counts failures over repeated 36-word sentences
-(the old pyttsx3 path failed 8 of 10).
+For each count of words, builds a practice of one sentence of that many words with no
+punctuation inside it (the worst case: no phrase to cut at) in a fresh project and speech
+cache, and prints the peak memory of the whole process tree (the program, its workers,
+espeak-ng, ffmpeg; sampled by `peak_memory.py`), the time, how many pieces were spoken and
+the length of the track. Target: under 600 MB at every length (the default voice used to
+grow about 9 MB a word: 3.6 GB at 400 words), and no growth with the length.
+With --repeat N it also speaks a 36-word sentence N times, each in a fresh cache, and counts
+failures (the system voice through pyttsx3 failed 8 times in 10 with a missing file).
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
-import subprocess
+import os
 import sys
+import tempfile
+from pathlib import Path
 
-CHILD = """
-import sys
-from audio_builder.model import Utterance, VoiceProfile
-from audio_builder.speech.synthesizer import Synthesizer, VoiceBook
-words, engine = int(sys.argv[1]), sys.argv[2]
-text = " ".join(["breathe", "softly", "and", "notice", "the", "calm"] * (words // 6 + 1))
-text = " ".join(text.split()[:words]) + "."
-synthesizer = Synthesizer(VoiceBook({"v": VoiceProfile(name="v", engine=engine)}))
-print(synthesizer.length_ms(Utterance(text, "v", 0.6)))
-"""
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from memory import run_on_sentence  # noqa: E402
+from peak_memory import Run, measure  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def peak_mb(words: int, engine: str) -> tuple[float, str]:
-    result = subprocess.run([sys.executable, "-c", CHILD, str(words), engine],
-                            capture_output=True, text=True, check=False)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    outcome = result.stdout.strip() if result.returncode == 0 else f"failed: {result.stderr[-200:]}"
-    return peak, outcome
+def build(work: Path, words: int, engine: str, jobs: int) -> Run:
+    """Build one sentence of `words` words in a new project under `work`, measured."""
+    project = work / f"{engine}-{words}"
+    (project / "scripts").mkdir(parents=True)
+    (project / "voices").mkdir()
+    (project / "voices" / "default.yaml").write_text(f"engine: {engine}\n")
+    (project / "scripts" / "long.yaml").write_text(
+        f"title: One Long Sentence\nsteps:\n  - {run_on_sentence(words)}\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "AUDIO_BUILDER_CACHE": str(project / "cache")}
+    return measure([sys.executable, "-m", "audio_builder", "build", "--jobs", str(jobs),
+                    "scripts/long.yaml"], cwd=project, env=env)
+
+
+def summary(run: Run) -> str:
+    if run.returncode:
+        lines = run.stderr.strip().splitlines()
+        return f"FAILED (exit {run.returncode}): {lines[-1][:160] if lines else ''}"
+    return run.stdout.strip().splitlines()[-1]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--words", type=int, default=400)
-    parser.add_argument("--engine", default="piper")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--words", type=int, nargs="+", default=[100, 400, 1000])
+    parser.add_argument("--engine", default="piper", help="piper (the default voice), pyttsx3 "
+                                                           "(the system voice) or tones")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeat", type=int, default=0)
     args = parser.parse_args()
-    peak, outcome = peak_mb(args.words, args.engine)
-    print(f"{args.engine}: a {args.words}-word sentence: peak {peak:.0f} MB (target < 600); "
-          f"length {outcome} ms")
-    if args.repeat:
-        failures = sum(not peak_mb(36, args.engine)[1].isdigit() for _ in range(args.repeat))
-        print(f"{args.engine}: 36-word sentences: {failures} of {args.repeat} failed")
+    with tempfile.TemporaryDirectory() as temporary:
+        work = Path(temporary)
+        for words in args.words:
+            run = build(work, words, args.engine, args.jobs)
+            print(f"{args.engine}, {args.jobs} job(s): {words:>6} words: peak {run.peak_mb:5.0f} MB "
+                  f"(target < 600), {run.seconds:6.1f} s: {summary(run)}", flush=True)
+        if args.repeat:
+            runs = [build(work / f"again-{index}", 36, args.engine, args.jobs)
+                    for index in range(args.repeat)]
+            failed = [summary(run) for run in runs if run.returncode]
+            print(f"{args.engine}: a 36-word sentence, {args.repeat} times: {len(failed)} failed, "
+                  f"peak {max(run.peak_mb for run in runs):.0f} MB"
+                  + "".join(f"\n  {line}" for line in failed))
 
 
 if __name__ == "__main__":

@@ -112,11 +112,30 @@ def test_a_short_sentence_gets_a_shorter_pause_than_a_long_one(project):
     assert near(gaps, [280, 400, 400, 933]), (gaps, short_ms, long_ms)
 
 
-def test_a_long_phrase_is_spoken_in_bounded_parts(project):
+def test_a_long_phrase_is_spoken_in_bounded_parts_that_run_on(project):
     words = " ".join(["calm"] * 60)
     track = tones_project(project, script=f"steps:\n  - {words}.\n")
-    # 60 words, at most 24 a call: three parts of 20, joined by the phrase pause.
-    assert near(gap_lengths(track), [400, 400]), gap_lengths(track)
+    # 60 words, at most 24 a call: three parts of 20. With no punctuation there, they are
+    # joined by a short catch of breath, not the phrase pause (400 ms here): between words
+    # the tones leave 20 ms, at each cut about 120 ms more.
+    assert gap_lengths(track) == []
+    cuts = [ms for _, ms in silences(track, min_ms=60)]
+    assert len(cuts) == 2 and all(120 <= ms <= 180 for ms in cuts), cuts
+
+
+def test_a_very_long_sentence_is_spoken_in_pieces_with_the_pauses_of_one(project):
+    words = [f"w{index}" for index in range(200)]
+    words[70] += ","
+    track = tones_project(project, script=f"steps:\n  - {' '.join(words)}.\n")
+    # 200 words: 71 to the comma (three parts of at most 24), 129 after it (six parts); in
+    # pieces of at most 80 words (here three: 71, 66, 63). The listener hears the phrase
+    # pause at the comma only, the short run-on cut at the seven others, piece or not.
+    gaps = [ms for _, ms in silences(track, min_ms=60)]
+    assert len(gaps) == 8 and sorted(gaps)[-1] >= 380 and sorted(gaps)[-2] <= 180, gaps
+    cues = [cue for cue in (project / "output" / "t.vtt").read_text().split("\n\n")[1:] if cue]
+    spoken = [" ".join(cue.split("-->", 1)[1].splitlines()[1:]).split() for cue in cues]
+    assert len(spoken) == 3 and all(len(cue) <= 80 for cue in spoken), spoken
+    assert [word.strip(",.") for cue in spoken for word in cue] == [w.strip(",") for w in words]
 
 
 def sounding(path):

@@ -1,9 +1,11 @@
 """Spoken pieces: from an `Utterance` (text, voice, rate) to a clean clip at 44.1 kHz.
 
 A piece is spoken phrase by phrase (`split_phrases`: at commas, semicolons, colons, dashes,
-ellipses, and within long phrases at word boundaries), and the phrases are joined with the
-profile's phrase pause: teachers speak in short phrases, and no engine call is ever given
-more than a few dozen words, so memory stays small whatever the text. The engine's own
+ellipses, and within long phrases between words), and the phrases are joined with the
+profile's phrase pause (a cut between words, with the short `RUN_ON_PAUSE_MS`): teachers
+speak in short phrases, and no engine call is ever given more than a few dozen words. The
+planner keeps every piece to a bounded number of words (`split_pieces`), so memory stays
+small whatever the text. The engine's own
 leading and trailing silence is trimmed, so the pauses are exactly what the script says;
 edges are faded so nothing clicks; every clip is brought to one level.
 """
@@ -14,7 +16,12 @@ import numpy as np
 
 from audio_builder.errors import InputError
 from audio_builder.model import Place, Utterance, VoiceProfile
-from audio_builder.script.text import apply_pronunciation, split_phrases
+from audio_builder.script.text import (
+    RUN_ON_PAUSE_MS,
+    Phrase,
+    apply_pronunciation,
+    split_phrases,
+)
 from audio_builder.sound.audio import (
     SAMPLE_RATE,
     fade_edges,
@@ -83,10 +90,11 @@ class VoiceBook:
         profile = self.profile(utterance.voice)
         engine_class = ENGINES[profile.engine]
         text = self.spoken_text(utterance)
-        phrases = split_phrases(text) if engine_class.speaks_in_phrases else [text]
-        words = max(1, sum(len(phrase.split()) for phrase in phrases))
+        phrases = split_phrases(text) if engine_class.speaks_in_phrases else [Phrase(text)]
+        words = max(1, sum(phrase.words for phrase in phrases))
         speaking = words * 60_000 / (engine_class.words_per_minute * self.effective_rate(utterance))
-        return round(speaking) + (len(phrases) - 1) * profile.phrase_pause_ms
+        return round(speaking) + sum(_pause_after(phrase, profile.phrase_pause_ms)
+                                     for phrase in phrases[:-1])
 
 
 class Synthesizer:
@@ -108,10 +116,16 @@ class Synthesizer:
         utterance = self.voices.speaker(utterance, place)
         engine = self.voices.engine(utterance.voice, place)
         text = self.voices.spoken_text(utterance)
+        # Only a piece with a phrase cut between words carries how it is cut and joined, so
+        # the keys (and the cached clips) of every other piece stay as they were.
+        run_on = (engine.speaks_in_phrases
+                  and any(phrase.run_on for phrase in split_phrases(text)))
         return speech_key(text=text, engine=engine.identity_for(text),
                           rate=round(self.voices.effective_rate(utterance), 6),
                           phrase_pause_ms=self.voices.profile(utterance.voice).phrase_pause_ms,
-                          sample_rate=SAMPLE_RATE)
+                          sample_rate=SAMPLE_RATE,
+                          **({"run_on": f"{RUN_ON_PAUSE_MS}ms, before joining words"}
+                             if run_on else {}))
 
     def length_ms(self, utterance: Utterance, place: Place | None = None) -> int:
         if utterance not in self._lengths:
@@ -173,18 +187,27 @@ def speak_phrases(engine: SpeechEngine, text: str, rate: float, phrase_pause_ms:
     a recorded voice's takes), joined by `phrase_pause_ms` of silence; leveled and finished."""
     pieces: list[np.ndarray] = []
     sample_rate = SAMPLE_RATE
-    phrases = (split_phrases(text) or [text]) if engine.speaks_in_phrases else [text]
-    for phrase in phrases:
+    phrases = [(text, 0)]                   # text, and the pause after it
+    if engine.speaks_in_phrases:
+        phrases = [(phrase.spoken, _pause_after(phrase, phrase_pause_ms))
+                   for phrase in split_phrases(text)] or phrases
+    pause_ms = 0
+    for phrase, pause_after in phrases:
         audio = engine.synthesize(phrase, rate)
         sample_rate = audio.sample_rate
         samples = audio.samples.astype(np.float32)
         spoken = samples if audio.trimmed else trim_silence(samples, sample_rate)
         if spoken.size:
             if pieces:
-                pieces.append(np.zeros(ms_to_samples(phrase_pause_ms, sample_rate), np.float32))
+                pieces.append(np.zeros(ms_to_samples(pause_ms, sample_rate), np.float32))
             pieces.append(spoken)
+            pause_ms = pause_after
     joined = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
     return level_speech(joined, sample_rate)
+
+
+def _pause_after(phrase: Phrase, phrase_pause_ms: int) -> int:
+    return RUN_ON_PAUSE_MS if phrase.run_on else phrase_pause_ms
 
 
 def finish_speech(samples: np.ndarray, sample_rate: int) -> np.ndarray:
