@@ -498,7 +498,10 @@ def plan_timeline(script: Script, measures: Measures, length_ms: int | None = No
     """Place every step of `script`; with `length_ms`, fit the track to it exactly."""
     items = build_items(replace(script, steps=steps_at(script.steps, length_ms)), measures)
     segments = split_segments(items, has_length=length_ms is not None)
-    _check_fit(segments, length_ms)
+    try:
+        _check_fit(segments, length_ms)
+    except LengthError as error:
+        raise error.reaching(length_ranges(script, measures)) from None
 
     placed: list[Event] = []
     clock = 0
@@ -557,6 +560,10 @@ def _check_fit(segments: list[Segment], length_ms: int | None) -> None:
             if anchor_at < earliest_end:
                 at = segment.end_anchor
                 written = ("-" if at.from_end else "") + format_human(at.ms)
+                if at.from_end and length_ms is not None:      # the length is what is short
+                    raise LengthError(length_ms, "too short", f"the steps before `at: {written}` (line "
+                                      f"{at.place.line}) run to {format_ms(earliest_end)} even with every "
+                                      f"flexible pause at its minimum")
                 where = (f"{format_ms(anchor_at)} from the start" if at.from_end else "")
                 raise InputError(
                     f"`at: {written}`{' (' + where + ')' if where else ''} has already passed: "
@@ -592,13 +599,12 @@ def _length_error(segments: list[Segment], last: Segment, length_ms: int,
         return InputError(
             f"the steps after `at: -{format_human(anchor.ms)}` need {need}, but the `at` leaves "
             f"them {format_human(available)} at any length; {fix}", anchor.place.file, anchor.place.line)
-    low, high = reachable_lengths(segments)
-    reach = describe_ranges([(low, high)] if low <= high and _fits(segments, low) else [])
     if length_ms < earliest_end:
         loosen = [p for p in last.pauses if p.min_ms > 0]
+        steps_alone = earliest_end - sum(p.min_ms for p in last.pauses)
         hint = (f"lower the minimum of the pause on line "
                 f"{max(loosen, key=lambda p: p.min_ms).place.line}"
-                if loosen else "shorten the steps, or ask for a longer length")
+                if loosen and length_ms >= steps_alone else "shorten the steps, or ask for a longer length")
         what = "too short"
     else:
         capped = [p for p in last.pauses if p.max_ms is not None]
@@ -606,9 +612,23 @@ def _length_error(segments: list[Segment], last: Segment, length_ms: int,
                 f"(or write it as `{format_human(capped[-1].min_ms)}..` with no maximum)"
                 if capped else "add a flexible pause, like `pause: 20s..2m`, after the last `at`")
         what = "too long"
-    return LengthError(f"length {format_human(length_ms)} is {what} for this script: it can be "
-                       f"{reach} long; {hint}")
+    return LengthError(length_ms, what, hint)
 
 
 class LengthError(InputError):
-    """A `length` the script cannot reach; the caller adds where the length was asked for."""
+    """A `length` the script cannot reach; the caller adds where the length was asked for.
+    `plan_timeline` adds the lengths it can reach (`length_ranges`, whose ends are planned:
+    with `only`, other lengths hear other steps, so this length's steps cannot tell)."""
+
+    def __init__(self, length_ms: int, what: str, hint: str, reach: list[LengthRange] | None = None):
+        self.length_ms, self.what, self.hint, self.reach = length_ms, what, hint, reach
+        can = ("no length fits it" if reach == [] else
+               f"it can be {describe_ranges(reach)} long" if reach else "")
+        super().__init__(f"length {format_human(length_ms)} is {what} for this script"
+                         + (f": {can}" if can else "") + f"; {hint}")
+
+    def reaching(self, reach: list[LengthRange]) -> LengthError:
+        return LengthError(self.length_ms, self.what, self.hint, reach)
+
+    def __reduce__(self):
+        return (self.__class__, (self.length_ms, self.what, self.hint, self.reach))

@@ -8,6 +8,7 @@ system's refusals, one located line that says how to fix it, no traceback, nothi
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import struct
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import run, use_tones, write
 
+from audio_builder.durations import parse_duration
 from audio_builder.files import HOST
 
 PODCAST = """\
@@ -307,3 +309,54 @@ def test_a_build_removes_the_half_written_pieces_a_killed_build_left_in_the_cach
     assert result.exit_code == 0 and "1 of 1 pieces from the cache" in result.stdout
     assert [name for name, path in left.items() if path.exists()] == list(left)[1:]
     assert not [p for p in cache.rglob("*.part") if HOST in p.name and dead in p.name]
+
+
+# --- lengths a script cannot reach -------------------------------------------------------------
+
+CLOCK = re.compile(r"\d+:\d\d(?:\.\d{3})?")
+
+UNREACHABLE = {
+    # with `only`, a length hears other steps: 40 s drops the 30 s pause, but no length
+    # that drops it is long enough, so only the lengths that keep it can be offered
+    "only": ("length: 40s\nsteps:\n  - Hi.\n  - pause: 1s..5s\n  - pause: 30s\n    only: ..35s\n",
+             "40s"),
+    "less than a second of room": ("steps:\n  - Hi there.\n  - pause: 500ms..700ms\n", "10s"),
+    "exactly one length": ("steps:\n  - Hi there.\n  - pause: 2s\n", "1s"),
+    "before an at from the end": ("steps:\n  - Hi.\n  - at: -3s\n  - Bye now.\n  - pause: 1s..5s\n", "3s"),
+    "too long after an at": ("steps:\n  - Hi.\n  - at: 5s\n  - Bye now.\n  - pause: 1s..3s\n", "20s"),
+}
+
+
+def offered_ends(message: str) -> list[str]:
+    [reach] = re.findall(r"it can be (.+?) long;", message)
+    return CLOCK.findall(reach)
+
+
+@pytest.mark.parametrize("case", UNREACHABLE)
+def test_the_lengths_an_impossible_length_error_offers_can_be_built(project, case):
+    steps, asked = UNREACHABLE[case]
+    write(project / "scripts" / "s.yaml", "title: S\n" + steps)
+    refused = run("build", "scripts/s.yaml", "--length", asked)
+    assert refused.exit_code == 2 and "Traceback" not in refused.output, refused.output
+    ends = offered_ends(refused.stderr)
+    assert ends, refused.stderr
+    low, high = (parse_duration(end) for end in (ends[0], ends[-1]))
+    assert low <= high, refused.stderr                   # never "from 0:21 to 0:20"
+    for end in ends:
+        result = run("build", "scripts/s.yaml", "--length", end)
+        assert result.exit_code == 0, (end, refused.stderr, result.output)
+        [audio] = (project / "output").glob("s*.mp3")
+        assert abs(audio_ms(audio) - parse_duration(end)) < 60, end
+        audio.unlink()
+    checked = run("check", "scripts/s.yaml", "--length", asked)        # speech estimated: its own ends
+    assert checked.exit_code == 2, checked.output
+    for end in offered_ends(checked.stderr):
+        result = run("check", "scripts/s.yaml", "--length", end)
+        assert result.exit_code == 0, (end, checked.stderr, result.output)
+        assert re.search(r"lengths it can reach: .*\d", result.stdout)
+
+
+def audio_ms(path: Path) -> float:
+    import mutagen
+
+    return mutagen.File(path).info.length * 1000 - 35       # ffmpeg's MP3s read ~35 ms long
