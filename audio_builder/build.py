@@ -163,6 +163,9 @@ class Builder:
 
     def _plan(self, script: Script, lengths: tuple[int, ...] | None, estimate: bool) -> list[TrackPlan]:
         script = self.with_voice(script)
+        background = script.background.sound if script.background else None
+        if background is not None and background.path is not None:
+            file_length_ms(background.path, background.place)   # read through now, as bells are
         measures = self._measures(estimate)
         plans = []
         for track in tracks_of(script, lengths):

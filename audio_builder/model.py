@@ -25,6 +25,7 @@ class SoundRef:
 
     name: str | None = None
     path: Path | None = None
+    place: Place | None = field(default=None, compare=False)     # the line naming the file
 
     @property
     def label(self) -> str:

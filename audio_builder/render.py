@@ -29,6 +29,7 @@ from audio_builder.sound.media import (
     faded_blocks,
     file_frames,
     is_long,
+    located,
     sound_samples,
 )
 from audio_builder.speech.synthesizer import Synthesizer
@@ -152,9 +153,10 @@ def layers_for(timeline: Timeline, synthesizer: Synthesizer, k_weighted: bool = 
         return prepare(leveled_bell(sound))
 
     def bell(sound: SoundRef) -> np.ndarray | Clip:
-        if sound.path is not None and is_long(sound.path):
-            return streamed_file(sound.path, k_weighted)
-        return held_bell(sound)
+        with located(sound.place):
+            if sound.path is not None and is_long(sound.path):
+                return streamed_file(sound.path, k_weighted)
+            return held_bell(sound)
 
     def recording(c: PlacedSound) -> np.ndarray | Clip:
         return streamed_file(c.file, k_weighted) if is_long(c.file) else prepare(decode_file(c.file))
@@ -202,15 +204,16 @@ class Bed:
         crossfade = ms_to_samples(LOOP_CROSSFADE_MS)
         path = background.sound.path
         self.source: InMemoryLoop | Sequential
-        if path is not None and is_long(path):
-            loop_rms, tail = _loop_measures(path, crossfade)
-            self.source = streamed_loop(path, crossfade, tail if k_weighted else None)
-        else:
-            loop = sound_samples(background.sound, "background")
-            if path is not None:
-                loop = seamless_loop(loop, crossfade)
-            loop_rms = float(np.sqrt(np.mean(loop.astype(np.float64) ** 2)))
-            self.source = InMemoryLoop(KWeighting.loop(loop) if k_weighted else loop)
+        with located(background.sound.place):
+            if path is not None and is_long(path):
+                loop_rms, tail = _loop_measures(path, crossfade)
+                self.source = streamed_loop(path, crossfade, tail if k_weighted else None)
+            else:
+                loop = sound_samples(background.sound, "background")
+                if path is not None:
+                    loop = seamless_loop(loop, crossfade)
+                loop_rms = float(np.sqrt(np.mean(loop.astype(np.float64) ** 2)))
+                self.source = InMemoryLoop(KWeighting.loop(loop) if k_weighted else loop)
         self.level = db_to_gain(VOICE_RMS_DB + background.volume_db) / (loop_rms or 1e-9)
         self.duck = db_to_gain(-background.duck_db)
         self.fade_in = ms_to_samples(background.fade_in_ms)

@@ -16,11 +16,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import run, use_tones, write
 
 from audio_builder.durations import parse_duration
 from audio_builder.files import HOST
+from audio_builder.sound.audio import SAMPLE_RATE
+from audio_builder.sound.media import ffmpeg_exe
 
 PODCAST = """\
 title: P
@@ -360,3 +363,43 @@ def audio_ms(path: Path) -> float:
     import mutagen
 
     return mutagen.File(path).info.length * 1000 - 35       # ffmpeg's MP3s read ~35 ms long
+
+
+# --- sound files that are not sound ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def damaged_sounds(tmp_path_factory) -> Path:
+    """`junk.wav` (text), `cut.flac` (a FLAC cut to a third: its last frame is broken),
+    `stub.flac` (its first 3,000 bytes: a header and hardly a frame) and `whole.flac`."""
+    folder = tmp_path_factory.mktemp("sounds")
+    (folder / "junk.wav").write_text("these are not the samples you are looking for\n")
+    tone = (0.3 * np.sin(np.arange(SAMPLE_RATE * 3) * 0.05)).astype("<f4")
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1",
+                    "-i", "pipe:0", str(folder / "whole.flac")], input=tone.tobytes(), check=True)
+    data = (folder / "whole.flac").read_bytes()
+    (folder / "cut.flac").write_bytes(data[:len(data) // 3])
+    (folder / "stub.flac").write_bytes(data[:3000])
+    return folder
+
+
+@pytest.mark.parametrize("file", ["junk.wav", "cut.flac", "stub.flac"])
+@pytest.mark.parametrize("where, line", [
+    ("bell: sounds/{file}\nsteps:\n  - Hi.\n  - bell: 1\n", 2),                  # the setting
+    ("steps:\n  - Hi.\n  - bell: {{sound: sounds/{file}, strikes: 2}}\n", 4),    # the step
+    ("background: sounds/{file}\nsteps:\n  - Hi.\n", 2),
+    ("background:\n  sound: sounds/{file}\n  volume: -20dB\nsteps:\n  - Hi.\n", 3),
+], ids=["bell setting", "bell step", "background", "background sound"])
+def test_a_bell_or_background_file_that_is_not_whole_audio_is_an_error_at_its_line(
+        project, damaged_sounds, file, where, line):
+    shutil.copytree(damaged_sounds, project / "scripts" / "sounds")
+    write(project / "scripts" / "s.yaml", "title: S\n" + where.format(file=file) + "  - pause: 1s\n")
+    for command in ("check", "build"):
+        result = run(command, "scripts/s.yaml")
+        assert_refused(result, f"scripts/s.yaml:{line}: ", f"cannot read audio from {file}",
+                       "export it again")
+        assert "file:" not in result.stderr and "@ 0x" not in result.stderr
+    assert_nothing_written(project)
+    if file == "junk.wav":                                     # the whole file, named there, builds
+        write(project / "scripts" / "s.yaml", "title: S\n" + where.format(file="whole.flac")
+              + "  - pause: 1s\n")
+        assert run("build", "scripts/s.yaml").exit_code == 0

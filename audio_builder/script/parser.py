@@ -221,7 +221,7 @@ def _sound_ref(value: object, builtins: sounds.Registry, context: Context, line:
         raise context.error(line, f"`{key}`: no built-in {builtins.kind} called "
                                   f"{excerpt(value)}; the built-ins are {names}, or give an "
                                   "audio file")
-    return SoundRef(path=context.named_file(value, line, key))
+    return SoundRef(path=context.named_file(value, line, key), place=context.place(line))
 
 
 # --- steps ----------------------------------------------------------------------------

@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -46,15 +48,31 @@ STREAM_BLOCK = 65_536                      # frames read from ffmpeg at a time
 
 
 def _decode_command(path: Path, sample_format: str = "f32le", into: Path | None = None) -> list[str]:
-    return [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-i", ffmpeg_file(path), "-f", sample_format,
+    # -xerror: a damaged or cut-short file is an error, not a track that plays on with a gap
+    return [ffmpeg_exe(), "-nostdin", "-v", "error", "-xerror", "-y", "-i", ffmpeg_file(path), "-f",
+            sample_format,
             "-ac", "2", "-ar", str(SAMPLE_RATE), ffmpeg_file(into) if into else "pipe:1"]
 
 
 def _unreadable(path: Path, stderr: bytes) -> InputError:
-    reason = stderr.decode(errors="replace").replace(ffmpeg_file(path) + ": ", "").strip().splitlines()
-    return InputError(f"cannot read audio from {path.name}: "
-                      f"{reason[-1] if reason else 'no audio in the file'}; "
-                      "use a WAV, MP3, FLAC or OGG file", path)
+    lines = stderr.decode(errors="replace").replace(ffmpeg_file(path) + ": ", "").strip().splitlines()
+    reason = _DECODER.sub("", lines[-1]) if lines else "no audio in the file"
+    return InputError(f"cannot read audio from {path.name}: {reason[:120]} (is it an audio file, "
+                      "whole, not cut short?); export it again as WAV, MP3, FLAC or OGG", path)
+
+
+_DECODER = re.compile(r"^\[[^\]]* @ 0x[0-9a-f]+\] ")         # `[flac @ 0x55...] `: ffmpeg's own
+
+
+@contextmanager
+def located(place: Place | None) -> Iterator[None]:
+    """A file's errors at the script line that names it (when known)."""
+    try:
+        yield
+    except InputError as error:
+        if place is None:
+            raise
+        raise InputError(error.message, place.file, place.line) from None
 
 
 def decode(path: Path, sample_format: str = "f32le", into: Path | None = None) -> bytes:
@@ -150,13 +168,8 @@ def faded_blocks(path: Path, frames: int) -> Generator[np.ndarray, None, None]:
 
 
 def file_length_ms(path: Path, place: Place | None = None) -> int:
-    try:
-        frames = file_frames(path)
-    except InputError as error:
-        if place:
-            raise InputError(error.message, place.file, place.line) from None
-        raise
-    return samples_to_ms(frames)
+    with located(place):
+        return samples_to_ms(file_frames(path))
 
 
 @functools.lru_cache(maxsize=16)
@@ -168,7 +181,7 @@ def builtin_samples(kind: str, name: str) -> np.ndarray:
 def bell_length_ms(ref: SoundRef, place: Place | None = None) -> int:
     """How long a bell rings, from its strike until it has died away."""
     if ref.path is not None:
-        return file_length_ms(ref.path, place)
+        return file_length_ms(ref.path, ref.place or place)
     return (builtin_samples("bell", ref.name).shape[0] * 1000 + SAMPLE_RATE // 2) // SAMPLE_RATE
 
 
@@ -176,4 +189,5 @@ def sound_samples(ref: SoundRef, kind: str) -> np.ndarray:
     """A bell or background, built-in or from a file, as stereo float32."""
     if ref.name is not None:
         return builtin_samples(kind, ref.name)
-    return decode_file(ref.path)
+    with located(ref.place):
+        return decode_file(ref.path)
