@@ -23,7 +23,12 @@ import numpy as np
 
 from audio_builder.model import Background, SoundRef
 from audio_builder.sound.audio import db_to_gain, ms_to_samples
-from audio_builder.sound.loudness import KWeighting, k_weighting_response, loudest_momentary
+from audio_builder.sound.loudness import (
+    KWeighting,
+    k_weighting_response,
+    loudest_momentary,
+    loudest_momentary_streamed,
+)
 from audio_builder.sound.media import (
     decode_file,
     faded_blocks,
@@ -135,10 +140,12 @@ def weighted_blocks(blocks: Iterator[np.ndarray], before: np.ndarray | None = No
         yield weighting.process(block).astype(np.float32)
 
 
-def streamed_file(path: Path, k_weighted: bool) -> Sequential:
+def streamed_file(path: Path, k_weighted: bool, gain: float = 1.0) -> Sequential:
     """A long file as a clip read from ffmpeg while it plays (memory stays flat)."""
     frames = file_frames(path)
-    blocks = faded_blocks(path, frames)
+    blocks: Iterator[np.ndarray] = faded_blocks(path, frames)
+    if gain != 1.0:
+        blocks = (block * np.float32(gain) for block in blocks)
     return Sequential(weighted_blocks(blocks) if k_weighted else blocks, frames)
 
 
@@ -152,10 +159,15 @@ def layers_for(timeline: Timeline, synthesizer: Synthesizer, k_weighted: bool = 
     def held_bell(sound: SoundRef) -> np.ndarray:
         return prepare(leveled_bell(sound))
 
+    @functools.cache
+    def streamed_bell_gain(path: Path) -> float:
+        frames = file_frames(path)
+        return bell_gain(loudest_momentary_streamed(lambda: faded_blocks(path, frames)))
+
     def bell(sound: SoundRef) -> np.ndarray | Clip:
         with located(sound.place):
             if sound.path is not None and is_long(sound.path):
-                return streamed_file(sound.path, k_weighted)
+                return streamed_file(sound.path, k_weighted, streamed_bell_gain(sound.path))
             return held_bell(sound)
 
     def recording(c: PlacedSound) -> np.ndarray | Clip:
@@ -175,10 +187,15 @@ def leveled_bell(sound: SoundRef, voice_lufs: float = VOICE_MEDIAN_LUFS) -> np.n
     momentary loudness is `voice_lufs`: by default the voice as clips are mixed here; the
     live player gives the voice of the track it plays."""
     samples = sound_samples(sound, "bell")
-    loudness = loudest_momentary(samples)
-    if not np.isfinite(loudness):
-        return samples
-    return samples * np.float32(db_to_gain(voice_lufs + BELL_OVER_VOICE_LU - loudness))
+    gain = bell_gain(loudest_momentary(samples), voice_lufs)
+    return samples if gain == 1.0 else samples * np.float32(gain)
+
+
+def bell_gain(loudness: float, voice_lufs: float = VOICE_MEDIAN_LUFS) -> float:
+    """What brings a bell heard at `loudness` (its loudest momentary) to `BELL_OVER_VOICE_LU`
+    over a voice at `voice_lufs`; the same for a held bell and a streamed one (longer than
+    `WHOLE_FILE_FRAMES`)."""
+    return db_to_gain(voice_lufs + BELL_OVER_VOICE_LU - loudness) if math.isfinite(loudness) else 1.0
 
 
 def seamless_loop(samples: np.ndarray, crossfade: int) -> np.ndarray:

@@ -403,3 +403,29 @@ def test_a_bell_or_background_file_that_is_not_whole_audio_is_an_error_at_its_li
         write(project / "scripts" / "s.yaml", "title: S\n" + where.format(file="whole.flac")
               + "  - pause: 1s\n")
         assert run("build", "scripts/s.yaml").exit_code == 0
+
+
+# --- a long bell file ------------------------------------------------------------------------------
+
+def test_a_bell_file_too_long_to_hold_is_levelled_as_a_held_one(project, monkeypatch):
+    """A bell file longer than two minutes is streamed; it is brought to the bells' loudness
+    all the same, from a streamed pass: force a 3-second (quiet) bell down each path and
+    compare the tracks sample for sample."""
+    from audio_builder.sound import media
+
+    rate = SAMPLE_RATE
+    t = np.arange(rate * 3) / rate
+    strike = (0.03 * np.sin(2 * np.pi * 440 * t) * np.exp(-t * 1.5)).astype("<f4")
+    strike[: rate // 10] = 0                               # a little silence before the strike
+    (project / "scripts" / "sounds").mkdir()
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "f32le", "-ar", str(rate), "-ac", "1", "-i",
+                    "pipe:0", str(project / "scripts" / "sounds" / "quiet.flac")], input=strike.tobytes(),
+                   check=True)
+    write(project / "scripts" / "b.yaml", "title: B\nbell: sounds/quiet.flac\nsteps:\n  - Hi.\n"
+                                          "  - bell: 2\n  - Bye.\n")
+    assert run("build", "-q", "--format", "wav", "--loudness", "off", "-o", "held").exit_code == 0
+    monkeypatch.setattr(media, "WHOLE_FILE_FRAMES", rate)
+    assert media.is_long(project / "scripts" / "sounds" / "quiet.flac")
+    assert run("build", "-q", "--format", "wav", "--loudness", "off", "-o", "streamed").exit_code == 0
+    held = (project / "held" / "b.wav").read_bytes()
+    assert held == (project / "streamed" / "b.wav").read_bytes()

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Generator, Iterable
+from contextlib import closing
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -139,6 +140,31 @@ def median_momentary(parts: Iterable[np.ndarray], rate: int = SAMPLE_RATE) -> fl
         levels.append(-0.691 + 10 * np.log10(power[power > 0]))
     heard = np.concatenate(levels) if levels else np.zeros(0)
     return float(np.median(heard)) if heard.size else -math.inf
+
+
+def loudest_momentary_streamed(blocks: Callable[[], Generator[np.ndarray, None, None]],
+                               rate: int = SAMPLE_RATE, within_ms: int = 1000) -> float:
+    """`loudest_momentary` of audio too long to hold, given as a way to read its blocks
+    (read twice: for the peak, then up to the onset and the second after it; at most that
+    second is held). The same figure as `loudest_momentary` of the whole."""
+    with closing(blocks()) as first:
+        peak = max((float(np.max(np.abs(block))) for block in first if block.size), default=0.0)
+    if peak == 0.0:
+        return -math.inf
+    threshold = peak * db_to_gain(-40.0)
+    need = max(rate * 4 // 10, rate * within_ms // 1000)
+    part: list[np.ndarray] = []
+    with closing(blocks()) as second:
+        for block in second:
+            if not part:
+                audible = np.max(np.abs(block), axis=1) > threshold
+                if not audible.any():
+                    continue
+                block = block[int(np.argmax(audible)):]
+            part.append(block)
+            if sum(piece.shape[0] for piece in part) >= need:
+                break
+    return loudest_momentary(np.concatenate(part)[:need], rate, within_ms)
 
 
 class LoudnessMeter:
