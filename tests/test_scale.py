@@ -357,6 +357,7 @@ def test_ctrl_c_stops_the_builds_tasks_on_the_cluster_even_the_running_ones(tmp_
                           stderr=subprocess.PIPE, text=True, preexec_fn=_ctrl_c_as_at_a_terminal) as builder:
         try:
             writer = _writing(cluster.workers, ".long.mp3.", deadline=time.monotonic() + 120)
+            built_before = len(list((root / "output").glob("*.mp3")))
             builder.send_signal(signal.SIGINT)
             pressed = time.monotonic()
             out, err = builder.communicate(timeout=120)
@@ -375,7 +376,8 @@ def test_ctrl_c_stops_the_builds_tasks_on_the_cluster_even_the_running_ones(tmp_
     assert not _encoders(writer)
     assert not list((root / "output").glob(".*.part"))
     assert not (root / "output" / "long.mp3").exists()
-    assert len(list((root / "output").glob("*.mp3"))) < 7    # the queued tracks were never built
+    # The queued tracks were never built (one may have been renaming its files into place).
+    assert len(list((root / "output").glob("*.mp3"))) <= built_before + 1
     with cluster.client() as client:                 # and the scheduler forgot them all
         deadline = time.monotonic() + 30
         while client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)):
