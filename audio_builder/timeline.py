@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from audio_builder.durations import format_human, format_ms
+from audio_builder.durations import MAX_MS, format_human, format_ms
 from audio_builder.errors import InputError
 from audio_builder.model import (
     At,
@@ -423,7 +423,7 @@ def length_ranges(script: Script, measures: Measures) -> list[LengthRange]:
         steps = steps_at(script.steps, start)
         segments = split_segments(build_items(replace(script, steps=steps), measures), has_length=True)
         low, high = reachable_lengths(segments)
-        low, high = max(low, start), min(high, end)
+        low, high = max(low, start), min(high, end, MAX_MS)      # no track lasts longer
         if low <= high and _fits(segments, low) and (high == math.inf or _fits(segments, int(high))):
             if found and found[-1][1] + 1 >= low:
                 found[-1] = (found[-1][0], high)
@@ -534,6 +534,10 @@ def plan_timeline(script: Script, measures: Measures, length_ms: int | None = No
             label = ("-" if segment.end_anchor.from_end else "") + format_human(segment.end_anchor.ms)
             placed.append(CueRow(clock, 0, "at", label))
     total = length_ms if length_ms is not None else clock
+    if total > MAX_MS:
+        raise InputError(f"the steps run to {format_ms(total, precise=False)}, longer than the "
+                         f"{MAX_MS // 3_600_000} hours a track may last; shorten them, or make several "
+                         "practices", script.path, script.line_of("steps") or 1)
     return Timeline(
         length_ms=total,
         speech=tuple(e for e in placed if isinstance(e, PlacedSpeech)),

@@ -316,7 +316,7 @@ def test_a_build_removes_the_half_written_pieces_a_killed_build_left_in_the_cach
 
 # --- lengths a script cannot reach -------------------------------------------------------------
 
-CLOCK = re.compile(r"\d+:\d\d(?:\.\d{3})?")
+CLOCK = re.compile(r"\d+(?::\d\d){1,2}(?:\.\d{3})?")
 
 UNREACHABLE = {
     # with `only`, a length hears other steps: 40 s drops the 30 s pause, but no length
@@ -429,3 +429,14 @@ def test_a_bell_file_too_long_to_hold_is_levelled_as_a_held_one(project, monkeyp
     assert run("build", "-q", "--format", "wav", "--loudness", "off", "-o", "streamed").exit_code == 0
     held = (project / "held" / "b.wav").read_bytes()
     assert held == (project / "streamed" / "b.wav").read_bytes()
+
+
+def test_steps_longer_than_a_track_may_last_are_refused_and_never_offered(project):
+    """Found by the long Hypothesis profile: 48 breaths of 15 minutes planned a 12:00:48 track,
+    and a length error offered exactly that length, which --length refuses."""
+    write(project / "scripts" / "s.yaml",
+          "title: S\nsteps:\n  - breathe: {in: 1s, out: 15m, cycles: 48}\n")
+    assert_refused(run("check", "scripts/s.yaml"), "scripts/s.yaml:2: ", "12:00:48", "12 hours")
+    write(project / "scripts" / "s.yaml", "title: S\nsteps:\n  - Hi.\n  - pause: 11h..\n")
+    refused = run("check", "scripts/s.yaml", "--length", "1s")
+    assert refused.exit_code == 2 and offered_ends(refused.stderr)[-1] == "12:00:00", refused.stderr
