@@ -124,6 +124,8 @@ force_option = click.option("--force", is_flag=True,
 def _output_settings(fmt: str, mono: bool, bitrate: str | None, loudness: str | None) -> OutputSettings:
     if bitrate is not None and not re.fullmatch(r"\d{2,3}k", bitrate):
         raise InputError(f"--bitrate {bitrate!r}: write it in kilobits, like 128k or 64k")
+    if bitrate is not None and (problem := FORMATS[fmt].bitrate_problem(bitrate)):
+        raise InputError(f"--bitrate {bitrate} with --format {fmt}: {problem}")
     if loudness is None or loudness == "off":
         return OutputSettings(fmt, 1 if mono else 2, bitrate, None, normalize=loudness != "off")
     try:

@@ -440,3 +440,32 @@ def test_steps_longer_than_a_track_may_last_are_refused_and_never_offered(projec
     write(project / "scripts" / "s.yaml", "title: S\nsteps:\n  - Hi.\n  - pause: 11h..\n")
     refused = run("check", "scripts/s.yaml", "--length", "1s")
     assert refused.exit_code == 2 and offered_ends(refused.stderr)[-1] == "12:00:00", refused.stderr
+
+
+# --- encoding ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt, bitrate, words", [
+    ("opus", "999k", ["Opus takes 16k to 510k"]),
+    ("mp3", "10k", ["MP3 takes 32k to 320k"]),
+    ("flac", "128k", ["FLAC is lossless", "leave --bitrate out"]),
+])
+def test_a_bitrate_the_encoder_would_refuse_is_refused_before_any_work(project, fmt, bitrate, words):
+    write(project / "scripts" / "e.yaml", "title: E\nsteps:\n  - Rest here.\n")
+    result = run("build", "--format", fmt, "--bitrate", bitrate)
+    assert_refused(result, f"--bitrate {bitrate} with --format {fmt}", *words)
+    assert_nothing_written(project)
+
+
+def test_an_encoder_error_names_the_track_not_its_hidden_temporary(project, monkeypatch):
+    from dataclasses import replace
+
+    from audio_builder.sound import encode
+
+    broken = replace(encode.FORMATS["opus"], codec_args=("-c:a", "libopus", "-b:a", "999k", "-f", "ogg"))
+    monkeypatch.setitem(encode.FORMATS, "opus", broken)
+    write(project / "scripts" / "e.yaml", "title: E\nsteps:\n  - Rest here.\n")
+    result = run("build", "--format", "opus")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "ffmpeg could not encode e.opus:" in result.stderr, result.stderr
+    assert ".part" not in result.stderr
+    assert_nothing_written(project)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from audio_builder.errors import BuildError
+from audio_builder.files import target_name
 from audio_builder.sound.audio import SAMPLE_RATE
 from audio_builder.sound.media import ffmpeg_exe, ffmpeg_file
 
@@ -25,6 +27,16 @@ class Format:
     loudness_shift: float = 0.0            # LU the encoder moves integrated loudness by
     title: str = ""                        # as a listener's app names it
     codecs: str | None = None              # RFC 6381 codec name, for feeds
+    bitrates_kbps: tuple[int, int] | None = None   # what the encoder takes; None: lossless
+
+    def bitrate_problem(self, bitrate: str) -> str | None:
+        """What is wrong with `bitrate` (like "128k") for this format, or None."""
+        if self.bitrates_kbps is None:
+            return f"{self.title} is lossless: leave --bitrate out"
+        low, high = self.bitrates_kbps
+        if not low <= int(bitrate.rstrip("k")) <= high:
+            return f"{self.title} takes {low}k to {high}k"
+        return None
 
     def pcm_frames(self, wanted: int) -> int:
         """How many samples to encode so that both the decoded audio and the duration
@@ -45,13 +57,15 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
            codec_args=("-c:a", "libmp3lame", "-b:a", "{bitrate}", "-f", "mp3"),
            default_bitrate={2: "128k", 1: "64k"}, frame_size=1152, reads_longer_by=1152,
            loudness_shift=-0.4,    # LAME's output is ~0.4 dB quieter than its input, at every frequency
-           title="MP3", codecs="mp3"),
+           title="MP3", codecs="mp3", bitrates_kbps=(32, 320)),
     Format(name="m4a", extension="m4a", mime_type="audio/mp4",
            codec_args=("-c:a", "aac", "-b:a", "{bitrate}", "-movflags", "+faststart", "-f", "mp4"),
-           default_bitrate={2: "128k", 1: "64k"}, title="AAC", codecs="mp4a.40.2"),
+           default_bitrate={2: "128k", 1: "64k"}, title="AAC", codecs="mp4a.40.2",
+           bitrates_kbps=(16, 320)),
     Format(name="opus", extension="opus", mime_type="audio/ogg",
            codec_args=("-c:a", "libopus", "-b:a", "{bitrate}", "-ar", "48000", "-f", "ogg"),
-           default_bitrate={2: "96k", 1: "48k"}, title="Opus", codecs="opus"),
+           default_bitrate={2: "96k", 1: "48k"}, title="Opus", codecs="opus",
+           bitrates_kbps=(16, 510)),
     Format(name="flac", extension="flac", mime_type="audio/flac",
            codec_args=("-c:a", "flac", "-f", "flac"), default_bitrate={}, title="FLAC", codecs="flac"),
     Format(name="wav", extension="wav", mime_type="audio/wav",
@@ -94,4 +108,5 @@ def encode(blocks: Iterable[np.ndarray], path, *, fmt: Format, channels: int,
         raise
     error = stderr.read().decode(errors="replace").strip()
     if process.wait() != 0:
-        raise BuildError(f"ffmpeg could not encode {path.name}: {error or 'no message'}")
+        raise BuildError(f"ffmpeg could not encode {target_name(Path(path).name)}: "
+                         f"{error or 'no message'}")
