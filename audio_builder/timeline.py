@@ -32,7 +32,7 @@ from audio_builder.model import (
     Utterance,
     steps_at,
 )
-from audio_builder.script.text import RUN_ON_PAUSE_MS, split_pieces, split_sentences
+from audio_builder.script.text import split_pieces, split_sentences
 
 BREATH_CUES = {"in": "Breathe in", "hold": "Hold", "out": "and out"}
 BELL_LEAD_IN_MS = 500          # silence before a bell that would otherwise strike at 0:00
@@ -172,8 +172,7 @@ def _say_block(step: Say, script: Script, measures: Measures) -> Block:
                 events.append(PlacedSpeech(clock, ms, utterance, step.place))
                 events.append(CueRow(clock, ms, "say", piece.text))
                 clock += ms
-                pause = (RUN_ON_PAUSE_MS if piece.run_on
-                         else measures.phrase_pause_ms(voice, step.place))
+                pause = piece.pause_after(measures.phrase_pause_ms(voice, step.place))
             previous_ms = clock - started
     return Block(clock, tuple(events))
 

@@ -112,6 +112,10 @@ class Phrase:
     def words(self) -> int:
         return len(self.text.split())
 
+    def pause_after(self, phrase_pause_ms: int) -> int:
+        """The silence between this phrase and the next one of its sentence."""
+        return RUN_ON_PAUSE_MS if self.run_on else phrase_pause_ms
+
 
 def split_phrases(text: str, max_words: int = MAX_PHRASE_WORDS) -> list[Phrase]:
     """The phrases of a sentence, as a teacher would pause between them: split after commas,

@@ -93,7 +93,7 @@ class VoiceBook:
         phrases = split_phrases(text) if engine_class.speaks_in_phrases else [Phrase(text)]
         words = max(1, sum(phrase.words for phrase in phrases))
         speaking = words * 60_000 / (engine_class.words_per_minute * self.effective_rate(utterance))
-        return round(speaking) + sum(_pause_after(phrase, profile.phrase_pause_ms)
+        return round(speaking) + sum(phrase.pause_after(profile.phrase_pause_ms)
                                      for phrase in phrases[:-1])
 
 
@@ -189,7 +189,7 @@ def speak_phrases(engine: SpeechEngine, text: str, rate: float, phrase_pause_ms:
     sample_rate = SAMPLE_RATE
     phrases = [(text, 0)]                   # text, and the pause after it
     if engine.speaks_in_phrases:
-        phrases = [(phrase.spoken, _pause_after(phrase, phrase_pause_ms))
+        phrases = [(phrase.spoken, phrase.pause_after(phrase_pause_ms))
                    for phrase in split_phrases(text)] or phrases
     pause_ms = 0
     for phrase, pause_after in phrases:
@@ -204,10 +204,6 @@ def speak_phrases(engine: SpeechEngine, text: str, rate: float, phrase_pause_ms:
             pause_ms = pause_after
     joined = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
     return level_speech(joined, sample_rate)
-
-
-def _pause_after(phrase: Phrase, phrase_pause_ms: int) -> int:
-    return RUN_ON_PAUSE_MS if phrase.run_on else phrase_pause_ms
 
 
 def finish_speech(samples: np.ndarray, sample_rate: int) -> np.ndarray:
