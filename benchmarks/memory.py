@@ -4,7 +4,8 @@ bigger than a usual practice. Every input is generated here; nothing is download
     python benchmarks/memory.py [--only NAME] [--engine tones]
 
 Cases and targets:
-- `sentence`: one sentence of 400 words in the default voice (target: under 600 MB);
+- `sentence`: one sentence of 400 words, no punctuation, in the default voice (target: under
+  600 MB; `speech_memory.py` measures other lengths and the system voice);
 - `background`: a one-hour FLAC as the background of a two-minute practice (under 400 MB);
 - `sound`: the same hour as a `sound` step, so the track is an hour long (no target in the
   issue; before streaming it took 4.9 GB);

@@ -34,6 +34,7 @@ from audio_builder.sound.audio import (
 from audio_builder.sound.loudness import PeakLimiter
 from audio_builder.speech.cache import SpeechCache, speech_key
 from audio_builder.speech.engines import ENGINES, EngineUnavailable, SpeechEngine
+from audio_builder.speech.engines.base import return_freed_memory
 from audio_builder.speech.engines.recorded_engine import MissingTake, RecordedEngine
 from audio_builder.speech.takes import TakeError
 
@@ -168,7 +169,9 @@ class Synthesizer:
             raise InputError(f"voice {speaker.voice!r} cannot say \"{utterance.text[:60]}\": "
                              f"{error}", place.file if place else None,
                              place.line if place else None) from None
-        return cache.put(key, samples) if cache is not None and key else samples
+        stored = cache.put(key, samples) if cache is not None and key else samples
+        return_freed_memory()
+        return stored
 
     def forget(self) -> None:
         """Drop what is held in memory (the cache on disk keeps the clips)."""

