@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import socket
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -186,3 +187,23 @@ def os_error(error: OSError) -> BuildError:
             path = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), path)
         return BuildError(advice, path)
     return BuildError(advice)
+
+
+# Per kind: the folder under ~/Library on macOS, and the XDG variable with its default under ~.
+_USER_FOLDERS = {
+    "cache": ("Caches", "XDG_CACHE_HOME", ".cache"),
+    "data": ("Application Support", "XDG_DATA_HOME", ".local/share"),
+}
+
+
+def user_folder(kind: str) -> Path:
+    """This program's folder of `kind` ("cache" or "data") for the user, where each system
+    keeps such folders."""
+    mac, xdg_variable, xdg_default = _USER_FOLDERS[kind]
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / mac
+    else:
+        base = Path(os.environ.get(xdg_variable) or Path.home() / xdg_default)
+    return base / "audio-builder"

@@ -18,7 +18,6 @@ import json
 import os
 import stat
 import struct
-import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import IO
 import numpy as np
 
 from audio_builder.errors import BuildError
-from audio_builder.files import remove_stale_temporaries, temporary_beside
+from audio_builder.files import remove_stale_temporaries, temporary_beside, user_folder
 
 try:
     import fcntl
@@ -45,13 +44,7 @@ HEADER_BYTES = len(MAGIC) + 8 + 32          # magic, payload size, SHA-256 of th
 def default_cache_dir() -> Path:
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR]).expanduser()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "audio-builder"
+    return user_folder("cache")
 
 
 def speech_key(**parts: object) -> str:

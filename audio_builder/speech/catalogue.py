@@ -14,7 +14,6 @@ import difflib
 import hashlib
 import json
 import os
-import sys
 import urllib.error
 import urllib.request
 from contextlib import ExitStack
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audio_builder.errors import AudioBuilderError, InputError
-from audio_builder.files import temporary_beside
+from audio_builder.files import temporary_beside, user_folder
 
 URL_VAR = "AUDIO_BUILDER_VOICES_URL"
 FOLDER_VAR = "AUDIO_BUILDER_VOICE_DIR"
@@ -69,13 +68,7 @@ def voice_folder() -> Path:
     """Where fetched voices live: $AUDIO_BUILDER_VOICE_DIR, or the user's data folder."""
     if os.environ.get(FOLDER_VAR):
         return Path(os.environ[FOLDER_VAR]).expanduser()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "audio-builder" / "voices"
+    return user_folder("data") / "voices"
 
 
 def _open(url: str):
