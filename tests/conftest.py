@@ -64,6 +64,23 @@ def run(*args: str):
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
+def project_once(tmp_path_factory, name: str, files: dict[str, str], *commands: tuple[str, ...]):
+    """A tones project for a module's tests to share: `files` (paths in the project: text)
+    written, then each command run in it, each required to succeed. Its root, and the results."""
+    root = tmp_path_factory.mktemp(name)
+    use_tones(root)
+    for relative, text in files.items():
+        write(root / relative, text)
+    results = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        for command in commands:
+            result = run(*command)
+            assert result.exit_code == 0, (command, result.output)
+            results.append(result)
+    return root, results
+
+
 def ffprobe_json(path: Path, *entries: str) -> dict:
     exe = shutil.which("ffprobe")
     if not exe:

@@ -12,8 +12,8 @@ from conftest import (
     espeak_available,
     ffprobe_duration,
     ffprobe_json,
+    project_once,
     run,
-    use_tones,
     write,
 )
 from mutagen.id3 import ID3
@@ -44,16 +44,10 @@ steps:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """One build of SCRIPT (tones voice), read by the tests below; none of them changes it."""
-    root = tmp_path_factory.mktemp("built")
-    use_tones(root)
-    write(root / "podcast.yaml", "title: Test Podcast\nauthor: Test Podcast\n")
-    write(root / "scripts" / "short.yaml", SCRIPT)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(root)
-        plan = run("plan", "scripts/short.yaml")
-        assert plan.exit_code == 0, plan.output
-        result = run("build", "scripts/short.yaml")
-        assert result.exit_code == 0, result.output
+    root, (plan, _) = project_once(
+        tmp_path_factory, "built", {"podcast.yaml": "title: Test Podcast\nauthor: Test Podcast\n",
+                                    "scripts/short.yaml": SCRIPT},
+        ("plan", "scripts/short.yaml"), ("build", "scripts/short.yaml"))
     return root / "output", plan.stdout
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run, use_tones, write
+from conftest import project_once, run, write
 
 from audio_builder.durations import parse_duration
 from audio_builder.files import HOST
@@ -167,18 +167,9 @@ def fingerprint(folder: Path) -> dict[str, bytes]:
 def published(tmp_path_factory) -> Path:
     """A project with one practice built and published (output/calm.*, feed.xml, index.html),
     made once; each test gets its own copy (`built`)."""
-    root = tmp_path_factory.mktemp("published")
-    use_tones(root)
-    write(root / "podcast.yaml", PODCAST)
-    write(root / "scripts" / "calm.yaml",
-          "title: Calm\ndate: 2026-11-01\nsteps:\n  - chapter: One\n  - Hi there.\n  - pause: 1s\n")
-    old = Path.cwd()
-    os.chdir(root)
-    try:
-        assert run("build").exit_code == 0
-        assert run("feed").exit_code == 0
-    finally:
-        os.chdir(old)
+    calm = "title: Calm\ndate: 2026-11-01\nsteps:\n  - chapter: One\n  - Hi there.\n  - pause: 1s\n"
+    root, _ = project_once(tmp_path_factory, "published",
+                           {"podcast.yaml": PODCAST, "scripts/calm.yaml": calm}, ("build",), ("feed",))
     return root
 
 

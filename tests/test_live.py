@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pyloudnorm
 import pytest
-from conftest import decode_mono, run, use_tones, write
+from conftest import decode_mono, project_once, run, use_tones, write
 
 from audio_builder.live.track import open_recording
 from audio_builder.publish.captions import read_vtt
@@ -36,15 +36,8 @@ steps:
 
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
-    root = tmp_path_factory.mktemp("live")
-    write(root / "scripts" / "live.yaml", SCRIPT)
-    use_tones(root)
-    old = Path.cwd()
-    os.chdir(root)
-    try:
-        assert run("build", "scripts/live.yaml").exit_code == 0
-    finally:
-        os.chdir(old)
+    root, _ = project_once(tmp_path_factory, "live", {"scripts/live.yaml": SCRIPT},
+                           ("build", "scripts/live.yaml"))
     track = decode_mono(root / "output" / "live.mp3")
     return root, track
 

@@ -7,7 +7,7 @@ import threading
 import urllib.request
 
 import pytest
-from conftest import run, write
+from conftest import project_once, run
 
 from audio_builder.publish.server import site_server
 
@@ -50,15 +50,9 @@ steps:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("site")
-    write(root / "voices" / "default.yaml", "engine: tones\n")
-    write(root / "podcast.yaml", PODCAST)
-    write(root / "scripts" / "not-because.yaml", SCRIPT)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(root)
-        assert run("build", "--quiet").exit_code == 0
-        result = run("feed")
-        assert result.exit_code == 0, result.output
+    root, _ = project_once(tmp_path_factory, "site",
+                           {"podcast.yaml": PODCAST, "scripts/not-because.yaml": SCRIPT},
+                           ("build", "--quiet"), ("feed",))
     return root / "output"
 
 

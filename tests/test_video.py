@@ -4,7 +4,7 @@ headless Chromium read, and a description whose chapter list video sites underst
 import threading
 
 import pytest
-from conftest import ffprobe_json, run, write
+from conftest import ffprobe_json, project_once, run, write
 
 from audio_builder.publish.server import site_server
 
@@ -30,14 +30,8 @@ steps:
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
-    root = tmp_path_factory.mktemp("video")
-    write(root / "voices" / "default.yaml", "engine: tones\n")
-    write(root / "scripts" / "v.yaml", SCRIPT)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(root)
-        assert run("build", "--quiet").exit_code == 0
-        result = run("video")
-        assert result.exit_code == 0, result.output
+    root, _ = project_once(tmp_path_factory, "video", {"scripts/v.yaml": SCRIPT},
+                           ("build", "--quiet"), ("video",))
     return root / "output"
 
 
