@@ -207,7 +207,8 @@ def test_a_damaged_mp3_in_output_is_one_line_for_every_command_that_reads_it(bui
     before = fingerprint(built)
     assert_refused(run("feed"), "output/calm.mp3: ", "build it again")
     assert_refused(run("video"), "output/calm.mp3: ", "build it again")
-    assert_refused(run("play", built / "calm.mp3", "--to-file", tmp_path / "s.wav"), "output/calm.mp3: ")
+    assert_refused(run("play", built / "calm.mp3", "--to-file", tmp_path / "s.wav"), "output/calm.mp3: ",
+                   "build it again")
     assert fingerprint(built) == before                  # the feed, page and all left as they were
     assert_refused(run("feed", "--check"), "output/feed.xml: ", "does not match the file", code=1)
 

@@ -36,7 +36,7 @@ def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool 
                              "into the recording and cannot be taken out. Play the script "
                              "instead, like `audio-builder play scripts/NAME.yaml --no-bells`",
                              path)
-        return open_recording(path, folder)
+        return open_recording(path, folder, built=_in_folder(path, project.output_dir))
     script = load_script(path)
     builder = Builder(project, cache=SpeechCache())
     if length_ms is None and len(script.lengths) > 1:
@@ -58,7 +58,7 @@ def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool 
             [Cue(start, end, text.replace("\n", " ")) for start, end, text in caption_cues(timeline)])
     if one_off:                        # not a track of the library: built here, for this session
         return open_recording(builder.build(script, folder, lengths)[0].audio, folder,
-                              title=script.title)
+                              title=script.title, built=True)
     track = next(t for t in tracks_of(script) if length_ms in (None, t.length_ms))
     fresh = [fmt for fmt in track.built_formats(project.output_dir)
              if track.audio(project.output_dir, fmt).stat().st_mtime >= path.stat().st_mtime]
@@ -67,7 +67,11 @@ def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool 
     else:
         audio = next(built.audio for built in builder.build(script)
                      if built.plan.length_ms == track.length_ms)
-    return open_recording(audio, folder, title=track.title)
+    return open_recording(audio, folder, title=track.title, built=True)
+
+
+def _in_folder(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 def bell_for(path: Path, project: Project, track: PlayableTrack) -> np.ndarray:

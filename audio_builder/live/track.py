@@ -53,9 +53,11 @@ def read_chapters(path: Path) -> list[ChapterStart]:
     return sorted(marks, key=lambda m: m.start_ms)
 
 
-def open_recording(path: Path, folder: Path, title: str | None = None) -> PlayableTrack:
-    """A built track (any format ffmpeg reads); chapters from its ID3 tags, captions from
-    the `.vtt` beside it."""
+def open_recording(path: Path, folder: Path, title: str | None = None, *,
+                   built: bool = False) -> PlayableTrack:
+    """A recording (any format ffmpeg reads); chapters from its ID3 tags, captions from
+    the `.vtt` beside it. A `built` track whose audio cannot be read is a damaged build, to
+    be built again (not exported again, as a user's own file would be)."""
     if not path.is_file():
         raise InputError("no such track; give a built track (output/NAME.mp3) or a script", path)
     if path.stat().st_size == 0:
@@ -65,7 +67,13 @@ def open_recording(path: Path, folder: Path, title: str | None = None) -> Playab
             title = str(ID3(path).get("TIT2") or path.stem)
         except Exception:
             title = path.stem
-    return PlayableTrack(title, decode_to_memmap(path, folder), read_chapters(path),
+    try:
+        samples = decode_to_memmap(path, folder)
+    except InputError as error:
+        if not built:
+            raise
+        raise damaged(path, "its audio cannot be read (damaged, or cut short)") from error
+    return PlayableTrack(title, samples, read_chapters(path),
                          read_captions(path.with_suffix(SIDECARS["vtt"])))
 
 
