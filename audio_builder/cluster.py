@@ -15,6 +15,10 @@ until none of its tasks runs anywhere, then exits.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
+import os
 import socket
 import time
 from pathlib import Path
@@ -23,6 +27,7 @@ from typing import Any
 from audio_builder.build import BuiltTrack, IsCancelled
 from audio_builder.errors import BuildError, InputError
 from audio_builder.pool import Schedule, run_task
+from audio_builder.speech.engines.base import return_freed_memory
 from audio_builder.tasks import Graph, Progress, SpeechTask, TrackTask, Work, leftovers
 
 CONNECT_SECONDS = 20
@@ -72,7 +77,38 @@ def run_on_cluster(address: str, graph: Graph, work: Work, progress: Progress) -
 def _remote(work: Work, task: SpeechTask | TrackTask, *after: object) -> int | BuiltTrack:
     """One task on a worker (`after`: the results of the tasks it waited for)."""
     check_shared_paths(work)
-    return run_task(work, task, _cancelled_here())
+    heap_as_at_home()
+    try:
+        return run_task(work, task, _cancelled_here())
+    finally:
+        return_freed_memory()          # what the worker's fixed trim threshold was there for
+
+
+# glibc's malloc gives a large block (over 128 KB at first) its own memory map, and raises that
+# threshold to the largest such block freed (up to 32 MB on 64 bits, trimming the heap at twice
+# that), so a program that allocates blocks of one size again and again soon reuses its heap.
+# Any of these variables turns that off for the life of the process; a Dask nanny starts its
+# worker with MALLOC_TRIM_THRESHOLD_ set (`distributed.nanny.pre-spawn-environ`), and then each
+# block of audio (1.5 s of stereo floats: 0.5 MB) was mapped, zero-filled by the kernel and
+# unmapped again: a track cost the worker 1.8 times the processor time it costs at home.
+FIXED_THRESHOLDS = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_",
+                    "MALLOC_MMAP_MAX_")
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3          # mallopt's parameters (malloc.h)
+
+
+@functools.cache
+def heap_as_at_home() -> bool:
+    """Where the environment fixed glibc's malloc thresholds, set them where glibc's own
+    adjustment would take them; returns whether it did (once per process; glibc only)."""
+    if not any(name in os.environ for name in FIXED_THRESHOLDS):
+        return False
+    ceiling = 4 * 1024 * 1024 * ctypes.sizeof(ctypes.c_long)      # glibc's largest threshold
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, ceiling) and
+                    libc.mallopt(M_TRIM_THRESHOLD, 2 * ceiling))
+    except (OSError, AttributeError, TypeError):
+        return False
 
 
 def _cancelled_here() -> IsCancelled:

@@ -17,7 +17,8 @@ cluster of one worker against two.
 Each round runs every contender in turn (a machine's load drifts); the ratio of each round
 is taken, then the median. For every run it prints the wall-clock time, the processor time
 of the contender's processes (user and system, the cluster's scheduler and workers and
-their encoders included), and the processor time the rest of the machine used meanwhile,
+their encoders included; the system part also alone: the kernel's work mapping memory,
+moving pipes and files), and the processor time the rest of the machine used meanwhile,
 with the load average before each round: a run is fair when the rest is near zero.
 `--scripts` picks a few practices by name (for a quick trial of the benchmark itself).
 """
@@ -48,17 +49,18 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 class Run:
     wall: float          # seconds
     cpu: float           # processor seconds of the contender's processes
+    system: float        # of which in the kernel (mapping memory, pipes, files)
     others: float        # processor seconds the rest of the machine used meanwhile
 
     def __str__(self) -> str:
-        return (f"{self.wall:7.1f} s wall {self.cpu:7.1f} s CPU   "
+        return (f"{self.wall:7.1f} s wall {self.cpu:7.1f} s CPU ({self.system:.1f} s system)   "
                 f"(rest of the machine {self.others:.1f} s CPU)")
 
 
-def children_cpu() -> float:
-    """Processor time of this process's finished children (and of theirs)."""
+def children_cpu() -> tuple[float, float]:
+    """Processor time (user, system) of this process's finished children (and of theirs)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return usage.ru_utime, usage.ru_stime
 
 
 def machine_cpu() -> float:
@@ -69,12 +71,13 @@ def machine_cpu() -> float:
     return sum(getattr(times, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq", "steal"))
 
 
-def measured(run: Callable[[], None], cpu: Callable[[], float] = children_cpu) -> Run:
-    busy, own, started = machine_cpu(), cpu(), time.perf_counter()
+def measured(run: Callable[[], None], cpu: Callable[[], tuple[float, float]] = children_cpu) -> Run:
+    busy, (user, system), started = machine_cpu(), cpu(), time.perf_counter()
     run()
     wall = time.perf_counter() - started
-    used = cpu() - own
-    return Run(wall, used, max(0.0, machine_cpu() - busy - used))
+    user_after, system_after = cpu()
+    used, in_kernel = user_after - user + system_after - system, system_after - system
+    return Run(wall, used, in_kernel, max(0.0, machine_cpu() - busy - used))
 
 
 def run_command(command: list[str], cwd: Path) -> Callable[[], None]:
@@ -175,11 +178,11 @@ class LocalCluster:
                                                start_new_session=True, stdout=subprocess.DEVNULL,
                                                stderr=subprocess.DEVNULL))
 
-    def cpu(self) -> float:
-        """Processor time of the scheduler, the workers and everything they started."""
+    def cpu(self) -> tuple[float, float]:
+        """Processor time (user, system) of the scheduler, the workers and all they started."""
         import psutil
 
-        total = 0.0
+        user = system = 0.0
         for started in self.processes:
             try:
                 family = [psutil.Process(started.pid), *psutil.Process(started.pid).children(recursive=True)]
@@ -190,8 +193,9 @@ class LocalCluster:
                     times = process.cpu_times()
                 except psutil.NoSuchProcess:
                     continue
-                total += times.user + times.system + times.children_user + times.children_system
-        return total
+                user += times.user + times.children_user
+                system += times.system + times.children_system
+        return user, system
 
     def close(self) -> None:
         for process in self.processes:
@@ -210,7 +214,11 @@ def on_cluster(workers: int, build: list[str], folder: Path) -> Run:
     cluster = LocalCluster(workers, folder)
     try:
         command = [*build, "--cluster", cluster.address, "-o", f"out-{workers}"]
-        return measured(run_command(command, folder), lambda: children_cpu() + cluster.cpu())
+        def cpu() -> tuple[float, float]:
+            (user, system), (theirs, in_kernel) = children_cpu(), cluster.cpu()
+            return user + theirs, system + in_kernel
+
+        return measured(run_command(command, folder), cpu)
     finally:
         cluster.close()
 
@@ -268,7 +276,8 @@ def main() -> None:
     for name, label in names.items():
         if runs[name]:
             print(f"  {label:<30} {statistics.median(r.wall for r in runs[name]):7.1f} s wall "
-                  f"{statistics.median(r.cpu for r in runs[name]):7.1f} s CPU")
+                  f"{statistics.median(r.cpu for r in runs[name]):7.1f} s CPU "
+                  f"({statistics.median(r.system for r in runs[name]):.1f} s system)")
     print(f"  build / bare = {median_ratio(runs['build'], runs['bare']):.2f} (target at most 1.15); "
           f"in processor time {median_ratio(runs['build'], runs['bare'], 'cpu'):.2f}")
     if not args.skip_cluster:

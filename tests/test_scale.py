@@ -4,6 +4,7 @@ no worker left behind."""
 from __future__ import annotations
 
 import os
+import platform
 import re
 import signal
 import socket
@@ -330,6 +331,36 @@ def test_a_worker_that_cannot_see_the_project_says_so(tmp_path):
     root.rename(tmp_path.with_name(tmp_path.name + "-moved"))
     with pytest.raises(BuildError, match=r"cannot see the folder .*docs/scale.md"):
         check_shared_paths(work)
+
+
+HEAP_PROBE = """
+import resource
+import numpy as np
+from audio_builder.cluster import heap_as_at_home
+
+def page_faults():
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(100):
+        block = np.ones((66150, 2), dtype=np.float32)     # a block of audio: 1.5 s of stereo
+        del block
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+print(page_faults(), heap_as_at_home(), page_faults())
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc thresholds")
+def test_a_dask_workers_fixed_malloc_threshold_no_longer_maps_every_block_afresh(tmp_path):
+    # A Dask nanny starts its worker with MALLOC_TRIM_THRESHOLD_ set, which fixes glibc's
+    # threshold for mapping a block on its own at 128 KB: every block of audio was mapped,
+    # zero-filled by the kernel page by page, and unmapped.
+    probe = subprocess.run([sys.executable, "-c", HEAP_PROBE], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": SOURCE, "MALLOC_TRIM_THRESHOLD_": "65536"},
+                           check=True, timeout=60)
+    fixed, changed, as_at_home = probe.stdout.split()
+    assert changed == "True"
+    assert int(fixed) > 100 * 100            # each block's 130 pages faulted in afresh
+    assert int(as_at_home) < int(fixed) / 20
 
 
 def _ctrl_c_as_at_a_terminal() -> None:
