@@ -58,3 +58,25 @@ def test_the_limiter_keeps_every_sample_under_the_ceiling_and_the_length(block):
 def test_the_limiter_leaves_quiet_audio_untouched():
     quiet = signal(2) * 0.5
     assert np.array_equal(run_limiter(quiet, 30_000), quiet)
+
+
+@pytest.mark.parametrize("gain_db", [0.0, 6.0, 12.0])
+def test_the_summary_knows_the_limited_loudness_without_rendering_again(gain_db):
+    from audio_builder.sound.loudness import KWeighting
+    from audio_builder.sound.master import PEAK_CEILING_DB, TrackSummary, _limited
+
+    x = signal(2) * 4
+    x[::RATE // 3] *= 3                                   # peaks, some past the ceiling at each gain
+    with TrackSummary(2) as summary:
+        for start in range(0, x.shape[0], 10_000):
+            summary.add(x[start:start + 10_000], KWeighting.clip(x[start:start + 10_000],
+                                                                 before=x[max(0, start - 4096):start]))
+        unlimited, limited = summary.loudness(gain_db), summary.loudness(gain_db, limited=True)
+    plain, heard = LoudnessMeter(2), LoudnessMeter(2)
+    plain.add(x * np.float32(10 ** (gain_db / 20)))
+    for block in _limited(iter([x[:70_000], x[70_000:]]), gain_db, 2):
+        heard.add(block)
+    assert unlimited == pytest.approx(plain.integrated(), abs=1e-4)
+    assert limited == pytest.approx(heard.integrated(), abs=0.01)
+    assert np.max(np.abs(x)) * 10 ** (gain_db / 20) > 10 ** (PEAK_CEILING_DB / 20)
+    assert heard.integrated() < plain.integrated() - 0.05            # the limiter did hold some back

@@ -195,18 +195,24 @@ class LoudnessMeter:
 
     def integrated(self) -> float:
         """Integrated loudness in LUFS; -inf for silence or less than 400 ms of audio."""
-        quarters = np.concatenate(self.quarters) if self.quarters else np.zeros(0)
-        if quarters.size < 4:
-            return -math.inf
-        power = (quarters[:-3] + quarters[1:-2] + quarters[2:-1] + quarters[3:]) / 4
-        with np.errstate(divide="ignore"):
-            level = -0.691 + 10 * np.log10(power)
-        above_absolute = power[level > -70]
-        if not above_absolute.size:
-            return -math.inf
-        relative_gate = -0.691 + 10 * np.log10(above_absolute.mean()) - 10
-        gated = power[(level > -70) & (level > relative_gate)]
-        return float(-0.691 + 10 * np.log10(gated.mean()))
+        return gated_loudness(np.concatenate(self.quarters) if self.quarters else np.zeros(0))
+
+
+def gated_loudness(quarters: np.ndarray) -> float:
+    """Integrated loudness (LUFS) from the mean square (channels summed) of each 100 ms of
+    K-weighted audio: 400 ms blocks gated as BS.1770 gates them; -inf for silence or less
+    than 400 ms."""
+    if quarters.size < 4:
+        return -math.inf
+    power = (quarters[:-3] + quarters[1:-2] + quarters[2:-1] + quarters[3:]) / 4
+    with np.errstate(divide="ignore"):
+        level = -0.691 + 10 * np.log10(power)
+    above_absolute = power[level > -70]
+    if not above_absolute.size:
+        return -math.inf
+    relative_gate = -0.691 + 10 * np.log10(above_absolute.mean()) - 10
+    gated = power[(level > -70) & (level > relative_gate)]
+    return float(-0.691 + 10 * np.log10(gated.mean()))
 
 
 class PeakLimiter:
@@ -214,8 +220,9 @@ class PeakLimiter:
     but `process` + `flush` return exactly as many samples as went in, in order."""
 
     CHUNK = 64          # the gain floor is found on 64-sample chunks: 60 times less work
+    WINDOW = 35 * 64    # samples (51 ms): how far ahead it looks, and how long it takes to turn
 
-    def __init__(self, ceiling_db: float, channels: int, window: int = 35 * 64):
+    def __init__(self, ceiling_db: float, channels: int, window: int = WINDOW):
         self.ceiling = db_to_gain(ceiling_db)
         self.window = window
         self.reach = -(-window // self.CHUNK)         # chunks that cover `window` samples
