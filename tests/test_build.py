@@ -222,15 +222,25 @@ def test_the_built_in_voices_speak_at_a_calm_pace(project, voice):
     assert 110 <= words_per_minute <= 140, words_per_minute
 
 
-def test_without_ffmpeg_on_path_the_packaged_one_is_used(project, monkeypatch):
+def test_the_packaged_ffmpeg_is_used_and_without_it_the_one_on_path(project, monkeypatch):
     import shutil
+
+    import imageio_ffmpeg
 
     import audio_builder.sound.media as media
 
-    monkeypatch.setattr(shutil, "which", lambda name, *args, **kwargs: None)
+    assert "imageio_ffmpeg" in media.ffmpeg_exe()
+    on_path = shutil.which("ffmpeg")
+    if on_path is None:
+        pytest.skip("no ffmpeg on PATH (Debian: apt-get install ffmpeg)")
+
+    def missing():
+        raise RuntimeError("no ffmpeg binary in this package")
+
+    monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", missing)
     media.ffmpeg_exe.cache_clear()
     try:
-        assert "imageio_ffmpeg" in media.ffmpeg_exe()
+        assert media.ffmpeg_exe() == on_path
         write(project / "scripts" / "plain.yaml", "title: Plain\nlength: 5s\nsteps:\n  - Hello.\n"
                                                   "  - pause: 1s..\n")
         assert run("build", "scripts/plain.yaml").exit_code == 0

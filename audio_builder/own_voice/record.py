@@ -168,11 +168,11 @@ CAPTURE = {
 
 def microphone_input() -> Iterator[np.ndarray]:
     """The default input device through ffmpeg, in 100 ms blocks, in real time."""
-    from audio_builder.sound.media import ffmpeg_exe
+    from audio_builder.sound.media import device_ffmpeg_exe
 
     tried = []
     for device in CAPTURE.get(sys.platform, CAPTURE["linux"]):
-        command = [ffmpeg_exe(), "-nostdin", "-v", "error", *device, "-ac", "1", "-ar", str(RATE),
+        command = [device_ffmpeg_exe(), "-nostdin", "-v", "error", *device, "-ac", "1", "-ar", str(RATE),
                    "-f", "f32le", "pipe:1"]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert process.stdout is not None and process.stderr is not None
