@@ -13,7 +13,7 @@ from audio_builder.batch import BatchOptions, build_scripts
 from audio_builder.build import Builder, OutputSettings
 from audio_builder.durations import DurationError, format_ms, parse_duration
 from audio_builder.errors import AudioBuilderError, ErrorGroup, InputError
-from audio_builder.files import os_error
+from audio_builder.files import CACHE_VARIABLE, os_error
 from audio_builder.own_voice import commands as own_voice
 from audio_builder.own_voice.pieces import (
     check_takes,
@@ -32,7 +32,7 @@ from audio_builder.script.project import find_scripts, open_project
 from audio_builder.serve import serve
 from audio_builder.sound import sounds
 from audio_builder.sound.encode import FORMATS
-from audio_builder.speech.cache import ENV_VAR, SpeechCache
+from audio_builder.speech.cache import SpeechCache
 from audio_builder.speech.engines import ENGINES
 from audio_builder.timeline import describe_ranges
 from audio_builder.video import video
@@ -116,7 +116,7 @@ length_option = click.option("--length", "lengths", multiple=True, metavar="DURA
 voice_option = click.option("--voice", help="Speak every line in this voice profile.")
 cache_option = click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
                             help=f"Where spoken pieces are kept between builds "
-                                 f"(default: the user cache folder, or ${ENV_VAR}).")
+                                 f"(default: the user cache folder, or ${CACHE_VARIABLE}).")
 force_option = click.option("--force", is_flag=True,
                             help="Speak every piece anew instead of using the cache.")
 
@@ -402,24 +402,29 @@ def play(track, no_bells, hold, start, to_file, length, keys):
 
 @main.group()
 def cache():
-    """The speech cache: spoken pieces kept between builds."""
+    """The cache: spoken pieces kept between builds, and the built-in sounds once generated."""
 
 
 @cache.command("info")
 @cache_option
 def cache_info(cache_dir):
-    """Where the cache is, how many pieces it holds and its size."""
+    """Where the cache is, how many pieces and built-in sounds it holds and its size."""
     store = SpeechCache(cache_dir)
-    click.echo(f"{store.directory}: {len(store.entries())} pieces, "
-               f"{store.size_bytes() / 1e6:.1f} MB")
+    stored = sounds.stored_sounds(store.directory)
+    size = store.size_bytes() + sum(path.stat().st_size for path in stored)
+    click.echo(f"{store.directory}: {len(store.entries())} pieces, {len(stored)} built-in sounds, "
+               f"{size / 1e6:.1f} MB")
 
 
 @cache.command("clear")
 @cache_option
 def cache_clear(cache_dir):
-    """Remove every piece from the cache (the next build speaks everything again)."""
+    """Remove every piece and built-in sound from the cache (the next build speaks everything
+    again, and generates the sounds it uses)."""
     store = SpeechCache(cache_dir)
-    click.echo(f"removed {store.clear()} pieces from {store.directory}")
+    pieces = store.clear()
+    click.echo(f"removed {pieces} pieces and {sounds.clear_stored_sounds(store.directory)} "
+               f"built-in sounds from {store.directory}")
 
 
 @main.command("sounds")

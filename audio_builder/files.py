@@ -14,6 +14,8 @@ import hashlib
 import os
 import re
 import socket
+import stat
+import struct
 import sys
 import tempfile
 import time
@@ -196,6 +198,16 @@ _USER_FOLDERS = {
 }
 
 
+CACHE_VARIABLE = "AUDIO_BUILDER_CACHE"
+
+
+def cache_folder() -> Path:
+    """Where this program keeps what it can make again (spoken pieces, the built-in sounds):
+    the folder `$AUDIO_BUILDER_CACHE` names, or else the user's cache folder."""
+    value = os.environ.get(CACHE_VARIABLE)
+    return Path(value).expanduser() if value else user_folder("cache")
+
+
 def user_folder(kind: str) -> Path:
     """This program's folder of `kind` ("cache" or "data") for the user, where each system
     keeps such folders."""
@@ -207,3 +219,41 @@ def user_folder(kind: str) -> Path:
     else:
         base = Path(os.environ.get(xdg_variable) or Path.home() / xdg_default)
     return base / "audio-builder"
+
+
+# --- checked files: bytes kept between runs, read back only when whole ------------------
+
+def checked_bytes(magic: bytes, payload: bytes) -> bytes:
+    """`payload` behind a header (`magic`, the payload's size, its SHA-256), to be read
+    back with `read_checked`."""
+    return magic + struct.pack("<Q", len(payload)) + hashlib.sha256(payload).digest() + payload
+
+
+def checked_header_bytes(magic: bytes) -> int:
+    return len(magic) + 8 + 32
+
+
+def read_checked(path: Path, magic: bytes, max_bytes: int, *, payload: bool = True) -> bytes | None:
+    """The payload of a file written with `checked_bytes`, read no further than its header
+    says; None when it is not a plain file of that size with that checksum (a link, a device,
+    a pipe, a file over `max_bytes`, cut short or changed: damaged). Without `payload`, only
+    the header is read and checked against the file's size (b"" when it fits). Raises OSError
+    when the file cannot be opened (ELOOP: a symbolic link)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    header_bytes = checked_header_bytes(magic)
+    with open(os.open(path, flags), "rb") as file:     # opening a pipe does not wait
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode) or not header_bytes <= status.st_size <= max_bytes:
+            return None
+        header = file.read(header_bytes)
+        if len(header) < header_bytes or not header.startswith(magic):
+            return None
+        (size,) = struct.unpack("<Q", header[len(magic):len(magic) + 8])
+        if header_bytes + size != status.st_size:
+            return None
+        if not payload:
+            return b""
+        data = file.read(size)
+    if len(data) != size or hashlib.sha256(data).digest() != header[len(magic) + 8:]:
+        return None
+    return data

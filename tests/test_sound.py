@@ -1,8 +1,10 @@
 """Sound measured on the files produced: loudness, the bed under the voice, seams, fades."""
 
+import os
 import re
 import subprocess
 import wave
+from dataclasses import replace
 
 import numpy as np
 import pyloudnorm
@@ -10,7 +12,8 @@ import pytest
 from conftest import decode_mono, ebur128, ffprobe_duration, ffprobe_json, run, write
 from mutagen import File as MutagenFile
 
-from audio_builder.sound import sounds
+from audio_builder.files import read_checked
+from audio_builder.sound import media, sounds
 from audio_builder.sound.media import builtin_samples, ffmpeg_exe
 
 PRACTICE = """
@@ -140,21 +143,107 @@ def test_the_bed_fades_in_and_out_where_the_script_says(project):
     assert abs(before_out - middle) < 1.5 and late_out < middle - 3 and end < middle - 30
 
 
+def stored_and_read_back(sound: sounds.BuiltinSound, samples: np.ndarray, cache) -> np.ndarray:
+    """`samples` kept in the store of generated sounds as `sound`, and read back from it."""
+    replace(sound, generate=lambda rate: samples).samples(44_100, cache)
+
+    def unreachable(rate):
+        raise AssertionError("generated again instead of read from the store")
+
+    return replace(sound, generate=unreachable).samples(44_100, cache)
+
+
 @pytest.mark.parametrize("name", list(sounds.BACKGROUNDS))
-def test_built_in_backgrounds_loop_without_a_seam_and_never_change(name):
+def test_built_in_backgrounds_loop_without_a_seam_and_never_change(name, tmp_path):
     loop = sounds.BACKGROUNDS[name].generate(44_100)
     steps = np.abs(np.diff(loop, axis=0))
     seam = np.abs(loop[0] - loop[-1])
     assert np.all(seam <= np.percentile(steps, 99.9, axis=0))
     assert np.array_equal(loop, builtin_samples("background", name))   # what builds use, the same
+    read_back = stored_and_read_back(sounds.BACKGROUNDS[name], loop, tmp_path)
+    assert read_back.dtype == loop.dtype and read_back.tobytes() == loop.tobytes()
 
 
 @pytest.mark.parametrize("name", list(sounds.BELLS))
-def test_built_in_bells_ring_and_fade_to_silence(name):
+def test_built_in_bells_ring_and_fade_to_silence(name, tmp_path):
     bell = sounds.BELLS[name].generate(44_100)
     assert np.max(np.abs(bell[:4410])) > 0.3                       # struck at once
     assert np.max(np.abs(bell[-441:])) < 1e-3                      # and gone at the end
     assert np.array_equal(bell, builtin_samples("bell", name))
+    read_back = stored_and_read_back(sounds.BELLS[name], bell, tmp_path)
+    assert read_back.shape == bell.shape and read_back.tobytes() == bell.tobytes()
+
+
+def test_a_built_in_sound_is_generated_once_then_read_from_the_cache_folder(tmp_path, monkeypatch):
+    calls = []
+    chime = sounds.BELLS["chime"]
+    counted = replace(chime, generate=lambda rate: calls.append(rate) or chime.generate(rate))
+    first = counted.samples(44_100, tmp_path)
+    again = counted.samples(44_100, tmp_path)
+    assert calls == [44_100] and again.tobytes() == first.tobytes()
+    assert sounds.stored_sounds(tmp_path) == [counted.stored_path(44_100, tmp_path)]
+    assert counted.samples(22_050, tmp_path).shape[0] == first.shape[0] // 2 and calls == [44_100, 22_050]
+
+    # What builds use comes from the cache folder a user (or $AUDIO_BUILDER_CACHE) chose.
+    monkeypatch.setenv("AUDIO_BUILDER_CACHE", str(tmp_path / "elsewhere"))
+    media.builtin_samples.cache_clear()
+    try:
+        assert builtin_samples("bell", "chime").tobytes() == first.tobytes()
+    finally:
+        media.builtin_samples.cache_clear()
+    stored = sounds.stored_sounds(tmp_path / "elsewhere")
+    assert [path.name.split("-")[:2] for path in stored] == [["bell", "chime"]]
+
+    # A new version of the generators (their module's source) or of numpy is a new entry.
+    monkeypatch.setattr(sounds, "_source_digest", lambda: "changed")
+    assert counted.stored_path(44_100, tmp_path) != sounds.stored_sounds(tmp_path)[0]
+
+    cleared = run("cache", "clear", "--cache-dir", tmp_path)
+    assert cleared.exit_code == 0 and "and 2 built-in sounds" in cleared.output
+    assert sounds.stored_sounds(tmp_path) == []
+
+
+def _cut_short(path):
+    os.truncate(path, path.stat().st_size - 8)
+
+
+def _changed(path):
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0x40
+    path.write_bytes(bytes(data))
+
+
+def _claims_more(path):
+    data = bytearray(path.read_bytes())
+    data[len(sounds.STORE_MAGIC)] ^= 0x01              # the size in the header, one byte more
+    path.write_bytes(bytes(data))
+
+
+def _a_link_to_a_device(path):
+    path.unlink()
+    path.symlink_to("/dev/zero")
+
+
+def _a_pipe(path):
+    path.unlink()
+    os.mkfifo(path)
+
+
+def _huge(path):
+    os.truncate(path, sounds.MAX_STORED_BYTES + 1)
+
+
+@pytest.mark.parametrize("damage", [_cut_short, _changed, _claims_more, _a_link_to_a_device, _a_pipe,
+                                    _huge])
+def test_a_damaged_stored_sound_is_generated_again_and_replaced(tmp_path, damage):
+    chime = sounds.BELLS["chime"]
+    whole = chime.samples(44_100, tmp_path)
+    path = chime.stored_path(44_100, tmp_path)
+    damage(path)
+    again = chime.samples(44_100, tmp_path)
+    assert again.tobytes() == whole.tobytes()
+    assert path.is_file() and not path.is_symlink()
+    assert read_checked(path, sounds.STORE_MAGIC, sounds.MAX_STORED_BYTES) == whole.tobytes()
 
 
 def test_a_users_recording_loops_with_a_crossfade_not_a_gap(project):

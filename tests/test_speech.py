@@ -172,7 +172,7 @@ def test_voice_samples_and_the_cache_commands(project, tmp_path):
     info = run("cache", "info", "--cache-dir", cache).stdout
     assert re.search(r": [12] pieces", info)
     assert "removed" in run("cache", "clear", "--cache-dir", cache).stdout
-    assert ": 0 pieces" in run("cache", "info", "--cache-dir", cache).stdout
+    assert ": 0 pieces, 0 built-in sounds" in run("cache", "info", "--cache-dir", cache).stdout
 
 
 def transcribe(path: Path) -> str:

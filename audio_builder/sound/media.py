@@ -190,7 +190,7 @@ def file_length_ms(path: Path, place: Place | None = None) -> int:
 @functools.lru_cache(maxsize=16)
 def builtin_samples(kind: str, name: str) -> np.ndarray:
     registry = sounds.BELLS if kind == "bell" else sounds.BACKGROUNDS
-    return registry[name].generate(SAMPLE_RATE)
+    return registry[name].samples(SAMPLE_RATE)
 
 
 def bell_length_ms(ref: SoundRef, place: Place | None = None) -> int:

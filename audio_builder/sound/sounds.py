@@ -4,23 +4,125 @@ Two registries, `BELLS` and `BACKGROUNDS`, map a name to a generator that return
 float32 samples at the given rate. Bells are one strike with its full ring; backgrounds are
 loops whose last sample runs straight into the first (they are built from whole periods, so
 they repeat without a seam). Every generator is deterministic.
+
+Generating them takes a while (a 30-second background: up to half a second of processor
+time), and every process that builds a track needs them: `BuiltinSound.samples` keeps each one
+in the cache folder (`sounds/`, beside the spoken pieces), under a name that changes with
+everything its samples depend on: the sound, the sample rate, this module's source and numpy's
+version. An entry is written whole or not at all, carries its size and checksum, and is read
+back only when it is whole; anything else there is generated again.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+import os
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from audio_builder.files import (
+    cache_folder,
+    checked_bytes,
+    checked_header_bytes,
+    read_checked,
+    remove_stale_temporaries,
+    write_file_atomically,
+)
+
 Generator = Callable[[int], np.ndarray]
+
+STORE_FOLDER = "sounds"
+STORE_MAGIC = b"ABSOUND1"
+# No built-in sound lasts a minute: an entry that claims more is damaged, and is not read.
+MAX_STORED_BYTES = checked_header_bytes(STORE_MAGIC) + 60 * 48_000 * 2 * 4
 
 
 @dataclass(frozen=True)
 class BuiltinSound:
+    kind: str
     name: str
     description: str
     generate: Generator
+
+    def samples(self, sample_rate: int, cache: Path | None = None) -> np.ndarray:
+        """The sound's samples, as `generate` gives them: from the store in `cache` (default:
+        the cache folder) when a whole entry is there, else generated and stored."""
+        path = self.stored_path(sample_rate, cache)
+        if path is None:
+            return self.generate(sample_rate)
+        samples = _read_stored(path)
+        if samples is None:
+            samples = self.generate(sample_rate)
+            _store(path, samples)
+        return samples
+
+    def stored_path(self, sample_rate: int, cache: Path | None = None) -> Path | None:
+        """Where the store keeps this sound at this rate (None when this module's source
+        cannot be read, so its version cannot be told: then nothing is stored)."""
+        source = _source_digest()
+        if source is None:
+            return None
+        key = json.dumps({"kind": self.kind, "name": self.name, "rate": sample_rate,
+                          "source": source, "numpy": np.__version__}, sort_keys=True)
+        name = f"{self.kind}-{self.name}-{sample_rate}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.f32"
+        return (cache or cache_folder()) / STORE_FOLDER / name
+
+
+@functools.cache
+def _source_digest() -> str | None:
+    """This module's source, as a version of every generator in it."""
+    try:
+        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _read_stored(path: Path) -> np.ndarray | None:
+    """A stored sound (stereo float32), or None when there is no whole entry at `path`; a
+    damaged one (cut short, changed, a link, a device) is removed."""
+    try:
+        payload = read_checked(path, STORE_MAGIC, MAX_STORED_BYTES)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        payload = None                     # unreadable, or a symbolic link: not an entry we wrote
+    if payload is None or len(payload) % 8:
+        with suppress(OSError):
+            path.unlink(missing_ok=True)
+        return None
+    return np.frombuffer(payload, dtype="<f4").reshape(-1, 2).copy()
+
+
+def _store(path: Path, samples: np.ndarray) -> None:
+    """Keep `samples` at `path` for the next process; where that cannot be done (a read-only
+    or full disk) the sound is simply generated again next time."""
+    data = checked_bytes(STORE_MAGIC, np.ascontiguousarray(samples, dtype="<f4").tobytes())
+    with suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(path.parent)
+        write_file_atomically(path, lambda temporary: temporary.write_bytes(data))
+
+
+def stored_sounds(cache: Path | None = None) -> list[Path]:
+    """The built-in sounds kept in the store."""
+    folder = (cache or cache_folder()) / STORE_FOLDER
+    return sorted(folder.glob("*.f32")) if folder.is_dir() else []
+
+
+def clear_stored_sounds(cache: Path | None = None) -> int:
+    """Remove every stored sound (each is generated again when next needed); how many."""
+    removed = 0
+    for path in stored_sounds(cache):
+        with suppress(OSError):
+            os.unlink(path)
+            removed += 1
+    return removed
 
 
 class Registry:
@@ -32,7 +134,7 @@ class Registry:
 
     def register(self, name: str, description: str) -> Callable[[Generator], Generator]:
         def add(generate: Generator) -> Generator:
-            self._sounds[name] = BuiltinSound(name, description, generate)
+            self._sounds[name] = BuiltinSound(self.kind, name, description, generate)
             return generate
         return add
 

@@ -16,8 +16,6 @@ import errno
 import hashlib
 import json
 import os
-import stat
-import struct
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
@@ -26,25 +24,24 @@ from typing import IO
 import numpy as np
 
 from audio_builder.errors import BuildError
-from audio_builder.files import remove_stale_temporaries, temporary_beside, user_folder
+from audio_builder.files import (
+    cache_folder,
+    checked_bytes,
+    checked_header_bytes,
+    read_checked,
+    remove_stale_temporaries,
+    temporary_beside,
+)
 
 try:
     import fcntl
 except ImportError:        # Windows: no file locks here; clear and builds are not kept apart
     fcntl = None  # type: ignore[assignment]
 
-ENV_VAR = "AUDIO_BUILDER_CACHE"
 MAGIC = b"ABSPEECH1"
 # Bump when anything in speech.finish_speech changes how stored clips sound.
 SYNTHESIS_VERSION = 3
 LOCK_NAME = ".lock"
-HEADER_BYTES = len(MAGIC) + 8 + 32          # magic, payload size, SHA-256 of the payload
-
-
-def default_cache_dir() -> Path:
-    if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR]).expanduser()
-    return user_folder("cache")
 
 
 def speech_key(**parts: object) -> str:
@@ -59,7 +56,7 @@ class CacheInUse(BuildError):
 
 class SpeechCache:
     def __init__(self, directory: Path | None = None):
-        self.directory = Path(directory) if directory else default_cache_dir()
+        self.directory = Path(directory) if directory else cache_folder()
         self._users = 0
         self._lock: IO[bytes] | None = None
 
@@ -115,17 +112,16 @@ class SpeechCache:
     def get(self, key: str) -> np.ndarray | None:
         path = self._path(key)
         try:
-            data = _read_entry(path)
+            payload = read_checked(path, MAGIC, MAX_ENTRY_BYTES)
         except OSError as error:
             if error.errno != errno.ELOOP:         # missing, or unreadable: not there for us
                 return None
-            data = None                            # a symbolic link: not an entry we wrote
-        samples = _decode(data) if data is not None else None
-        if samples is None:
+            payload = None                         # a symbolic link: not an entry we wrote
+        if payload is None:
             with suppress(OSError):
                 path.unlink(missing_ok=True)
             return None
-        return samples
+        return np.frombuffer(payload, dtype="<f4").copy()
 
     def has(self, key: str) -> bool:
         """Whether a whole entry is stored under `key`: judged by its size against the size
@@ -133,7 +129,7 @@ class SpeechCache:
         catalogue before building it). The checksum is checked by `get`, which treats a
         damaged entry as missing."""
         try:
-            return _read_entry(self._path(key), samples=False) is not None
+            return read_checked(self._path(key), MAGIC, MAX_ENTRY_BYTES, payload=False) is not None
         except OSError:
             return False
 
@@ -143,7 +139,7 @@ class SpeechCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         with ExitStack() as cleanup:
             temporary = temporary_beside(path, cleanup)
-            temporary.write_bytes(_encode(samples))
+            temporary.write_bytes(checked_bytes(MAGIC, np.ascontiguousarray(samples, dtype="<f4").tobytes()))
             try:
                 os.link(temporary, path)
             except FileExistsError:
@@ -178,39 +174,5 @@ def _open_lock(directory: Path) -> IO[bytes] | None:
         return None
 
 
-def _encode(samples: np.ndarray) -> bytes:
-    payload = np.ascontiguousarray(samples, dtype="<f4").tobytes()
-    return MAGIC + struct.pack("<Q", len(payload)) + hashlib.sha256(payload).digest() + payload
-
-
 # No spoken piece lasts an hour: an entry that claims more is damaged, and is not read.
-MAX_ENTRY_BYTES = HEADER_BYTES + 3600 * 48_000 * 4
-
-
-def _read_entry(path: Path, *, samples: bool = True) -> bytes | None:
-    """An entry's bytes (without `samples`, its header only), read no further than its header
-    says; None when it is not a plain file of that size (a link, a device, a pipe, a huge or
-    cut-short file: damaged)."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    with open(os.open(path, flags), "rb") as file:     # opening a pipe does not wait
-        status = os.fstat(file.fileno())
-        if not stat.S_ISREG(status.st_mode) or not HEADER_BYTES <= status.st_size <= MAX_ENTRY_BYTES:
-            return None
-        header = file.read(HEADER_BYTES)
-        if len(header) < HEADER_BYTES or not header.startswith(MAGIC):
-            return None
-        (size,) = struct.unpack("<Q", header[len(MAGIC):len(MAGIC) + 8])
-        if HEADER_BYTES + size != status.st_size:
-            return None
-        return header + file.read(size) if samples else header
-
-
-def _decode(data: bytes) -> np.ndarray | None:
-    header = HEADER_BYTES
-    if len(data) < header or not data.startswith(MAGIC):
-        return None
-    (size,) = struct.unpack("<Q", data[len(MAGIC):len(MAGIC) + 8])
-    digest, payload = data[len(MAGIC) + 8:header], data[header:]
-    if len(payload) != size or hashlib.sha256(payload).digest() != digest:
-        return None
-    return np.frombuffer(payload, dtype="<f4").copy()
+MAX_ENTRY_BYTES = checked_header_bytes(MAGIC) + 3600 * 48_000 * 4
