@@ -98,7 +98,7 @@ def encode(blocks: Iterable[np.ndarray], path, *, fmt: Format, channels: int,
     _widen_pipe(stdin)
     try:
         for block in blocks:
-            stdin.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+            stdin.write(np.ascontiguousarray(block, dtype="<f4").data)     # no copy
         stdin.close()
     except BrokenPipeError:
         pass

@@ -81,29 +81,30 @@ def master(render_pass: Callable[[bool], Iterator[np.ndarray]],
 def gain_through_limiter(summary: TrackSummary, gain_db: float, target_lufs: float) -> float:
     """The gain that brings the track to `target_lufs` as it leaves the limiter, from
     `gain_db`, which would bring it there without one (and never more than
-    `MAX_CORRECTION_DB` above it). The limited loudness grows with the gain, a little less
-    than 1 LU a dB: found by the secant method, kept inside the bracket it narrows."""
+    `MAX_CORRECTION_DB` above it). The limited loudness grows with the gain, smoothly and a
+    little less than 1 LU a dB: found by the secant method, kept inside the bracket it
+    narrows (three to four sums)."""
     low, high = gain_db, gain_db + MAX_CORRECTION_DB
-    short_low = target_lufs - summary.loudness(low, limited=True)
-    if not math.isfinite(short_low) or short_low <= TOLERANCE_LU:
+    shortfall = target_lufs - summary.loudness(low, limited=True)
+    if not math.isfinite(shortfall) or shortfall <= TOLERANCE_LU:
         return low
-    short_high: float | None = None         # not measured yet
-    guess = low + short_low                  # as if 1 LU a dB
+    last, bracketed = (low, shortfall), False
+    guess = low + shortfall                  # as if 1 LU a dB
     for _ in range(12):
-        guess = min(max(guess, low), high)
         shortfall = target_lufs - summary.loudness(guess, limited=True)
         if abs(shortfall) <= TOLERANCE_LU:
             return guess
-        if shortfall > 0:
-            if guess == high:
-                return high                  # the most it may have
-            low, short_low = guess, shortfall
+        if shortfall < 0:
+            high, bracketed = guess, True
+        elif guess == high:
+            return high                      # the most it may have
         else:
-            high, short_high = guess, shortfall
-        if short_high is None:
-            guess = low + short_low / 0.8    # a little more than the line gives, to bracket it
-        else:
-            guess = low + (high - low) * short_low / (short_low - short_high)
+            low = guess
+        (before, short_before), last = last, (guess, shortfall)
+        if short_before != shortfall:
+            guess += shortfall * (guess - before) / (short_before - shortfall)
+        if not low < guess < high:
+            guess = (low + high) / 2 if bracketed or guess <= low else high
     return low
 
 
@@ -149,8 +150,14 @@ class TrackSummary:
     def add(self, plain: np.ndarray, weighted: np.ndarray) -> None:
         """The next block of the track, plain and K-weighted (frames × channels)."""
         self.frames += plain.shape[0]
-        plain = np.concatenate([self.carry_plain, plain])
-        weighted = np.concatenate([self.carry_weighted, weighted])
+        if self.carry_plain.shape[0]:         # complete the unit begun in the last block
+            need = self.UNIT - self.carry_plain.shape[0]
+            self.carry_plain = np.concatenate([self.carry_plain, plain[:need]])
+            self.carry_weighted = np.concatenate([self.carry_weighted, weighted[:need]])
+            plain, weighted = plain[need:], weighted[need:]
+            if self.carry_plain.shape[0] < self.UNIT:
+                return
+            self._write(self.carry_plain, self.carry_weighted)
         whole = plain.shape[0] // self.UNIT * self.UNIT
         self._write(plain[:whole], weighted[:whole])
         self.carry_plain, self.carry_weighted = plain[whole:], weighted[whole:]
@@ -160,10 +167,10 @@ class TrackSummary:
         if not units:
             return
         records = np.empty(units, self.RECORD)
-        peaks = np.abs(plain).reshape(units, -1).max(axis=1)
-        squares = np.square(weighted, dtype=np.float64) @ np.ones(self.channels)
-        records["peak"] = peaks
-        records["energy"] = squares.reshape(units, self.UNIT).sum(axis=1)
+        by_unit = plain.reshape(units, -1)
+        records["peak"] = np.maximum(by_unit.max(axis=1), -by_unit.min(axis=1))
+        by_unit = weighted.reshape(units, -1)
+        records["energy"] = np.einsum("ij,ij->i", by_unit, by_unit)
         self.file.write(records.tobytes())
         self.units += units
 
