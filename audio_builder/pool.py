@@ -1,6 +1,10 @@
 """Running a build's tasks on this machine: in this process for one job, else in worker
 processes, never more tasks at once than jobs, the longest ready track first.
 
+Speech is spoken by one worker of its own, one task at a time, while the others build
+tracks: each process that speaks loads the voice (the default one: about 150 MB, and
+300 MB while it speaks), and one voice already uses every core (onnxruntime's own threads).
+
 Workers die with the build: each watches its parent and stops when it is gone (a killed
 build leaves no worker behind), and a worker told to stop in the middle of a track first
 removes its temporary files and its encoder.
@@ -47,12 +51,13 @@ class Schedule:
         progress("speech", 0, self.total_pieces)
         progress("tracks", 0, self.total_tracks)
 
-    def next(self) -> Task | None:
-        """The longest track whose speech is ready; else the next few pieces to speak."""
+    def next(self, speech: bool = True) -> Task | None:
+        """The longest track whose speech is ready; else (unless not `speech`) the next few
+        pieces to speak."""
         for index, track in enumerate(self.tracks):
             if all(key in self.done for key in track.needs):
                 return self.tracks.pop(index)
-        return self.speech.pop(0) if self.speech else None
+        return self.speech.pop(0) if self.speech and speech else None
 
     def finished(self, task: Task, result: int | BuiltTrack) -> None:
         self.done.add(task.key)
@@ -86,24 +91,30 @@ def run_here(graph: Graph, work: Work, progress: Progress) -> dict[str, BuiltTra
 def _run_in_workers(schedule: Schedule, work: Work, jobs: int) -> None:
     # spawn, not fork: the parent may run a progress thread, and speech engines load native
     # libraries that do not survive a fork well.
-    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker, initargs=(os.getpid(),))
+    pools = [ProcessPoolExecutor(size, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_start_worker, initargs=(os.getpid(),))
+             for size in (jobs, 1)]
+    tracks, voice = pools          # workers start when first needed: none for cached speech
     running: dict[Future, Task] = {}
     try:
         while True:
-            while len(running) < jobs and (task := schedule.next()) is not None:
-                running[pool.submit(_worker_task, work, task)] = task
+            while len(running) < jobs and (task := schedule.next(speech=not any(
+                    isinstance(busy, SpeechTask) for busy in running.values()))) is not None:
+                lane = voice if isinstance(task, SpeechTask) else tracks
+                running[lane.submit(_worker_task, work, task)] = task
             if not running:
                 break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 schedule.finished(running.pop(future), future.result())
     except BaseException:
-        _stop(pool)
+        for pool in pools:
+            _stop(pool)
         for stray in leftovers(work):
             stray.unlink(missing_ok=True)
         raise
-    pool.shutdown()
+    for pool in pools:
+        pool.shutdown()
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

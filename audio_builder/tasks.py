@@ -23,7 +23,7 @@ from audio_builder.speech.cache import SpeechCache
 from audio_builder.speech.synthesizer import Synthesizer, VoiceBook
 from audio_builder.timeline import spoken_pieces
 
-PIECES_PER_TASK = 4        # small enough that every core helps speak the first track
+PIECES_PER_TASK = 4        # small, so that a track starts soon after its own pieces are spoken
 
 
 @dataclass(frozen=True, kw_only=True)

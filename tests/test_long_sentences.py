@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import espeak_available, write
 from hypothesis import given, settings
@@ -179,3 +180,38 @@ def test_the_default_voice_decoded_in_windows_gives_the_same_samples(monkeypatch
     monkeypatch.setattr(SeededSession, "DECODE_FRAMES", 10**9)
     assert in_windows.size > 3 * SeededSession.CONTEXT_FRAMES * 256
     assert (engine.synthesize(text, 0.6).samples == in_windows).all()
+
+
+@pytest.mark.voice
+def test_the_default_voice_is_cut_once_and_then_loaded_light_from_its_parts(tmp_path, monkeypatch):
+    from audio_builder.speech.engines.piper_engine import PiperEngine
+
+    def speak() -> np.ndarray:
+        monkeypatch.setattr(PiperEngine, "_loaded", {})      # load the voice again
+        return PiperEngine(None, None).synthesize("Rest here, just as you are.", 0.9).samples
+
+    cached = speak()                     # parts of the run's own cache, made by an earlier test
+    monkeypatch.setenv("AUDIO_BUILDER_CACHE", str(tmp_path))
+    made = speak()
+    [folder] = (tmp_path / "voices").iterdir()
+    decoder = folder / "decoder.onnx"
+    assert sorted(path.name for path in folder.iterdir()) == ["decoder.onnx", "text-to-frames.onnx"]
+    whole = decoder.read_bytes()
+    decoder.write_bytes(whole[:len(whole) // 2])           # damaged: made again
+    again = speak()
+    assert decoder.read_bytes() == whole
+    assert (made == cached).all() and (again == cached).all()
+
+    # A later process loads the parts without onnx, and without the copies cutting makes
+    # (the load had peaked at 380 MB).
+    load = ("import pathlib, sys; from audio_builder.speech.engines.piper_engine import "
+            "PiperEngine; PiperEngine(None, None)._voice(); print('onnx' in sys.modules); "
+            "status = pathlib.Path('/proc/self/status'); "
+            "print(*[line for line in status.read_text().splitlines() if 'VmHWM' in line] "
+            "if status.exists() else [])")
+    result = subprocess.run([sys.executable, "-c", load], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+    imported, *peak = result.stdout.split()
+    assert imported == "False"
+    if peak:                                               # Linux: "VmHWM: 154000 kB"
+        assert int(peak[1]) < 250 * 1024

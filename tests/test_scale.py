@@ -22,10 +22,11 @@ import audio_builder
 from audio_builder.batch import build_scripts
 from audio_builder.build import Builder
 from audio_builder.errors import BuildError, Cancelled
+from audio_builder.pool import Schedule
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import open_project
 from audio_builder.speech.cache import SpeechCache
-from audio_builder.tasks import BatchOptions, Work, plan_graph
+from audio_builder.tasks import BatchOptions, SpeechTask, TrackTask, Work, plan_graph
 
 SOURCE = str(Path(audio_builder.__file__).resolve().parent.parent)   # workers import this tree
 
@@ -78,6 +79,25 @@ def test_longest_tracks_first_and_each_waits_only_for_its_own_speech(tmp_path):
         mine = {u.text for u, _ in _pieces(track.script)}
         assert mine <= set().union(*(by_key[key] for key in track.needs))
         assert all(by_key[key] & mine for key in track.needs)
+
+
+def test_one_task_speaks_at_a_time_while_ready_tracks_take_the_other_lanes(tmp_path):
+    # Each process that speaks loads the voice: the pool keeps speech to one worker.
+    root = tones_library(tmp_path)
+    scripts = [load_script(root / "scripts" / f"{name}.yaml") for name in ("short", "long", "open")]
+    graph = plan_graph(Builder(open_project(root)), scripts, BatchOptions(cache_dir=tmp_path / "c"))
+    schedule = Schedule(graph, lambda stage, done, total: None)
+    assert len(graph.speech) >= 2
+
+    first = schedule.next()
+    assert isinstance(first, SpeechTask)
+    assert schedule.next(speech=False) is None            # the voice is busy, no track ready
+    schedule.finished(first, len(first.pieces))
+    ready = schedule.next(speech=False)
+    assert isinstance(ready, TrackTask) and set(ready.needs) <= {first.key}
+    while schedule.next(speech=False) is not None:       # the other tracks ready by now
+        pass
+    assert schedule.next() == graph.speech[1]
 
 
 def _pieces(script):

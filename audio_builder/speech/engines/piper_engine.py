@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
+from audio_builder.files import cache_folder, remove_stale_temporaries, write_file_atomically
 from audio_builder.speech.catalogue import installed_voices, voice_folder
 from audio_builder.speech.engines.base import (
     EngineUnavailable,
@@ -113,6 +118,10 @@ class SeededSession:
     a long phrase needs no more memory than a short one. The decoder sees only a few frames
     either side of each sample, so the windows give the very same samples as one pass
     (measured on the bundled voice: identical to the last bit).
+
+    The prepared parts are kept as files in the cache folder, named by the model's checksum,
+    and loaded from there: a voice process then holds the weights once (about 150 MB with
+    the libraries, was 285) and its load peaks at 150 MB, not 380 (the cut copies the graph).
     """
 
     VERSION = 3
@@ -123,24 +132,31 @@ class SeededSession:
     def __init__(self, model_path: Path):
         import onnxruntime
 
-        model, self.noise_inputs = _model_with_noise_inputs(model_path)
         options = onnxruntime.SessionOptions()
         # No memory arena: it keeps the largest blocks any call needed, and with inputs of
         # varying length it grew with the text (400 words: 1.2 GB instead of 0.4).
         options.enable_cpu_mem_arena = False
 
-        def session(part):
-            return onnxruntime.InferenceSession(part.SerializeToString(), sess_options=options,
+        def session(path: Path):
+            # From the file, not its bytes: onnxruntime keeps the bytes it is given as long as
+            # the session lives (another 63 MB per voice process).
+            return onnxruntime.InferenceSession(str(path), sess_options=options,
                                                 providers=["CPUExecutionProvider"])
 
-        parts = _split_at_decoder(model)
-        if parts is None:                # not the usual piper graph: one pass, as piper does
-            self.session, self.decoder, self.frames = session(model), None, ""
-        else:
-            (text_to_frames, decoder, self.frames) = parts
-            self.session, self.decoder = session(text_to_frames), session(decoder)
-        del model, parts
-        return_freed_memory()           # the copies of the model made while cutting it
+        folder = _parts_folder(model_path)
+        try:
+            sessions = [session(path) for path in _stored_parts(folder)] if folder else []
+        except Exception:  # noqa: BLE001 - damaged parts are made again
+            sessions = []
+        if not sessions:
+            with _made_parts(model_path, folder) as paths:
+                sessions = [session(path) for path in paths]
+        self.session = sessions[0]
+        self.decoder = sessions[1] if len(sessions) > 1 else None
+        self.frames = self.decoder.get_inputs()[0].name if self.decoder else ""
+        given = {put.name for put in self.session.get_inputs()}
+        self.noise_inputs = [name for name in NOISE_INPUTS if name in given]   # drawn in this order
+        return_freed_memory()
         self.rng = np.random.default_rng(0)
 
     def reseed(self, key: str) -> None:
@@ -160,6 +176,8 @@ class SeededSession:
         if self.decoder is None:
             return self.session.run(output_names, inputs)
         [frames] = self.session.run(None, inputs)
+        for name in self.noise_inputs:      # not kept while decoding (long phrases: 10s of MB)
+            del inputs[name]
         return [self._decode(frames)]
 
     def _decode(self, frames: np.ndarray) -> np.ndarray:
@@ -176,8 +194,77 @@ class SeededSession:
         return np.concatenate(windows, axis=-1)
 
 
+TEXT_PART, DECODER_PART = "text-to-frames.onnx", "decoder.onnx"
+WHOLE_PART = "whole.onnx"                # a model that cannot be cut
+NOISE_INPUTS = ("noise_durations", "noise_flow")
+
+
+def _parts_folder(model_path: Path) -> Path | None:
+    """Where the prepared parts of this model are kept: in the cache folder, under the
+    model's checksum and the version of the preparation (None: cannot be read)."""
+    import hashlib
+
+    try:
+        with open(model_path, "rb") as model:
+            digest = hashlib.file_digest(model, "sha256").hexdigest()[:32]
+    except OSError:
+        return None
+    return cache_folder() / "voices" / f"{digest}-{SeededSession.VERSION}"
+
+
+@contextmanager
+def _made_parts(model_path: Path, folder: Path | None) -> Iterator[list[Path]]:
+    """The parts made from the model, kept in `folder` for the next loads; where that cannot
+    be written, in a temporary folder that is gone once they are loaded."""
+    if folder is not None:
+        try:
+            _store_parts(model_path, folder)
+            made = _stored_parts(folder)
+        except OSError:
+            made = []
+        if made:
+            yield made
+            return
+    with tempfile.TemporaryDirectory() as scratch:
+        _store_parts(model_path, Path(scratch))
+        yield _stored_parts(Path(scratch))
+
+
+def _store_parts(model_path: Path, folder: Path) -> None:
+    """Prepare the model (noise inputs, nearest frames), cut it at its decoder and write the
+    parts to `folder`, each whole or not at all (the decoder first: a loader wants both)."""
+    model = _model_with_noise_inputs(model_path)
+    cut = _split_at_decoder(model)
+    parts = {WHOLE_PART: model} if cut is None else {DECODER_PART: cut[1], TEXT_PART: cut[0]}
+    folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(folder)
+    for name, part in parts.items():
+        write_file_atomically(folder / name, partial(_write_part, part))
+    del model, cut, parts
+    return_freed_memory()           # the copies of the model made while cutting it
+
+
+def _write_part(part, path: Path) -> None:
+    path.write_bytes(part.SerializeToString())
+
+
+def _stored_parts(folder: Path) -> list[Path]:
+    """The parts kept in `folder` (plain files only, never a link), or [] when incomplete."""
+    import stat
+
+    def plain(name: str) -> bool:
+        try:
+            return stat.S_ISREG((folder / name).lstat().st_mode)
+        except OSError:
+            return False
+
+    if plain(TEXT_PART) and plain(DECODER_PART):
+        return [folder / TEXT_PART, folder / DECODER_PART]
+    return [folder / WHOLE_PART] if plain(WHOLE_PART) else []
+
+
 def _split_at_decoder(model):
-    """(text to frames, frames to sound, the name of the frames) of a piper model, or None
+    """(text to frames, frames to sound) of a piper model, or None
     when its graph is not the usual one (a decoder fed by one tensor, the only output)."""
     import onnx.utils
 
@@ -192,7 +279,7 @@ def _split_at_decoder(model):
     try:
         extractor = onnx.utils.Extractor(model)
         return (extractor.extract_model([tensor.name for tensor in graph.input], fed_by),
-                extractor.extract_model(fed_by, [graph.output[0].name]), fed_by[0])
+                extractor.extract_model(fed_by, [graph.output[0].name]))
     except Exception:  # noqa: BLE001 - any graph onnx cannot cut is run whole instead
         return None
 
@@ -228,7 +315,7 @@ def _model_with_noise_inputs(model_path: Path):
             helper.make_node("Slice", [name, "noise_start", size], [flat]),
             helper.make_node("Reshape", [flat, shape], [node.output[0]]),
         ])
-    return model, names
+    return model
 
 
 def _nearest_frame(ceil_node) -> list:
