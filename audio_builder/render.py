@@ -305,8 +305,19 @@ def _ramp(depth: np.ndarray, start: int, zero_at: int, one_at: int) -> None:
     lo, hi = (zero_at, one_at) if zero_at < one_at else (one_at + 1, zero_at)
     lo, hi = max(lo, start), min(hi, start + depth.size)
     if lo < hi:
-        ramp = _smooth((np.arange(lo, hi, dtype=np.float64) - zero_at) / (one_at - zero_at))
+        shape = _ramp_shape(abs(one_at - zero_at))
+        ramp = (shape[lo - zero_at:hi - zero_at] if zero_at < one_at
+                else shape[zero_at - hi + 1:zero_at - lo + 1][::-1])
         np.maximum(depth[lo - start:hi - start], ramp, out=depth[lo - start:hi - start])
+
+
+@functools.lru_cache(maxsize=8)
+def _ramp_shape(length: int) -> np.ndarray:
+    """`_smooth(k / length)` for k from 0 to `length`: a ramp by the distance from its zero
+    end, worked out once rather than for every block under every piece of speech."""
+    shape = _smooth(np.arange(length + 1, dtype=np.float64) / length)
+    shape.flags.writeable = False
+    return shape
 
 
 def _product(*envelopes: np.ndarray | None) -> np.ndarray | None:
