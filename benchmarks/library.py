@@ -157,8 +157,8 @@ class LocalCluster:
         self.address = f"tcp://127.0.0.1:{free_port()}"
         self.processes: list[subprocess.Popen] = []
         self._start(dask, "scheduler", "--host", "127.0.0.1", "--port", self.address.rsplit(":", 1)[1],
-                    cwd=cwd)
-        for _ in range(workers):
+                    "--no-dashboard", cwd=cwd)
+        for _ in range(workers):     # as docs/scale.md tells users to start them
             self._start(dask, "worker", self.address, "--nworkers", "1", "--nthreads", "1", cwd=cwd)
         deadline = time.monotonic() + 120
         while True:
@@ -174,7 +174,7 @@ class LocalCluster:
                 time.sleep(0.5)
 
     def _start(self, *command: str, cwd: Path) -> None:
-        self.processes.append(subprocess.Popen([*command, "--no-dashboard"], cwd=cwd, env=ENV,
+        self.processes.append(subprocess.Popen(list(command), cwd=cwd, env=ENV,
                                                start_new_session=True, stdout=subprocess.DEVNULL,
                                                stderr=subprocess.DEVNULL))
 
