@@ -156,20 +156,26 @@ class LocalCluster:
         dask = str(Path(sys.executable).parent / "dask")
         self.address = f"tcp://127.0.0.1:{free_port()}"
         self.processes: list[subprocess.Popen] = []
-        self._start(dask, "scheduler", "--host", "127.0.0.1", "--port", self.address.rsplit(":", 1)[1],
-                    "--no-dashboard", cwd=cwd)
-        for _ in range(workers):     # as docs/scale.md tells users to start them
-            self._start(dask, "worker", self.address, "--nworkers", "1", "--nthreads", "1", cwd=cwd)
+        try:                         # whatever goes wrong, no scheduler or worker is left behind
+            self._start(dask, "scheduler", "--host", "127.0.0.1", "--port",
+                        self.address.rsplit(":", 1)[1], "--no-dashboard", cwd=cwd)
+            for _ in range(workers):     # as docs/scale.md tells users to start them
+                self._start(dask, "worker", self.address, "--nworkers", "1", "--nthreads", "1", cwd=cwd)
+            self._warm_up(Client, workers)
+        except BaseException:
+            self.close()
+            raise
+
+    def _warm_up(self, client_class, workers: int) -> None:
         deadline = time.monotonic() + 120
         while True:
             try:
-                with Client(self.address, timeout="30s", set_as_default=False) as client:
+                with client_class(self.address, timeout="30s", set_as_default=False) as client:
                     client.wait_for_workers(workers, timeout=120)
                     client.run(_import_the_package)
                 return
             except OSError:
                 if time.monotonic() > deadline:
-                    self.close()
                     raise
                 time.sleep(0.5)
 
