@@ -10,8 +10,9 @@ cluster of one worker against two.
    ffmpeg (the tracks shared out longest first, read from raw files). Target: the build at
    most 1.15 times the bare encodes.
 2. Cluster: `build --cluster` on a scheduler with one worker against one with two workers
-   (`dask worker ADDRESS --nworkers 1 --nthreads 1`), both on 127.0.0.1, each started for
-   its run and stopped after it (start-up not timed). Target: two workers at least 1.7
+   (`dask worker ADDRESS --nworkers 1 --nthreads 1` with Dask's profiler off, the command
+   docs/scale.md gives), both on 127.0.0.1, each started for its run and stopped after it
+   (start-up not timed). Target: two workers at least 1.7
    times as fast as one.
 
 Each round runs every contender in turn (a machine's load drifts); the ratio of each round
@@ -160,7 +161,8 @@ class LocalCluster:
             self._start(dask, "scheduler", "--host", "127.0.0.1", "--port",
                         self.address.rsplit(":", 1)[1], "--no-dashboard", cwd=cwd)
             for _ in range(workers):     # as docs/scale.md tells users to start them
-                self._start(dask, "worker", self.address, "--nworkers", "1", "--nthreads", "1", cwd=cwd)
+                self._start(dask, "worker", self.address, "--nworkers", "1", "--nthreads", "1",
+                            cwd=cwd, env={"DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"})
             self._warm_up(Client, workers)
         except BaseException:
             self.close()
@@ -179,8 +181,8 @@ class LocalCluster:
                     raise
                 time.sleep(0.5)
 
-    def _start(self, *command: str, cwd: Path) -> None:
-        self.processes.append(subprocess.Popen(list(command), cwd=cwd, env=ENV,
+    def _start(self, *command: str, cwd: Path, env: dict[str, str] | None = None) -> None:
+        self.processes.append(subprocess.Popen(list(command), cwd=cwd, env={**ENV, **(env or {})},
                                                start_new_session=True, stdout=subprocess.DEVNULL,
                                                stderr=subprocess.DEVNULL))
 
