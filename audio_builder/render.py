@@ -183,8 +183,9 @@ def layers_for(timeline: Timeline, synthesizer: Synthesizer, k_weighted: bool = 
     return sorted(layers, key=lambda layer: layer.start)
 
 
-# The built-in sounds never change: weighted once in a process, not in every measuring pass
-# of every track (the weighting is an FFT convolution: a tenth of a cached build's time).
+# The built-in sounds never change: weighted (and a loop's level measured) once in a process,
+# not in every pass of every track (the weighting is an FFT convolution: a tenth of a cached
+# build's time; the level, 50 ms for a loop).
 @functools.lru_cache(maxsize=8)
 def weighted_builtin_bell(sound: SoundRef) -> np.ndarray:
     return KWeighting.clip(leveled_bell(sound))
@@ -193,6 +194,15 @@ def weighted_builtin_bell(sound: SoundRef) -> np.ndarray:
 @functools.lru_cache(maxsize=8)
 def weighted_builtin_loop(name: str) -> np.ndarray:
     return KWeighting.loop(sound_samples(SoundRef(name=name), "background"))
+
+
+@functools.lru_cache(maxsize=8)
+def builtin_loop_rms(name: str) -> float:
+    return _rms(sound_samples(SoundRef(name=name), "background"))
+
+
+def _rms(samples: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
 
 
 @functools.lru_cache(maxsize=8)
@@ -243,7 +253,8 @@ class Bed:
                 loop = sound_samples(background.sound, "background")
                 if path is not None:
                     loop = seamless_loop(loop, crossfade)
-                loop_rms = float(np.sqrt(np.mean(loop.astype(np.float64) ** 2)))
+                loop_rms = (builtin_loop_rms(background.sound.name)
+                            if background.sound.name is not None else _rms(loop))
                 if k_weighted:
                     loop = (weighted_builtin_loop(background.sound.name)
                             if background.sound.name is not None else KWeighting.loop(loop))
