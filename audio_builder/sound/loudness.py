@@ -251,8 +251,8 @@ class PeakLimiter:
             # it falls smoothly before a peak and rises smoothly after, low enough at it.
             floor = self._floor(gains)
             running = np.concatenate([[0.0], np.cumsum(floor)])
-            centre = np.arange(ready) + 2 * w
-            smooth = (running[centre + 1] - running[centre - w]) / (w + 1)
+            # sample i's gain is the mean of the floor from i + w to i + 2w of `gains`
+            smooth = (running[2 * w + 1:2 * w + 1 + ready] - running[w:w + ready]) / (w + 1)
         used = 2 * w + ready
         self.history = gains[used - 2 * w:used]
         self.pending_gain = gains[used:]
