@@ -471,7 +471,9 @@ def _mix(bed: Bed | None, waiting: Iterator[Layer], upcoming: Layer | None, acti
             lo, hi = max(start, layer.start), min(end, layer.end)
             if lo < hi and layer.clip is not None:
                 samples = layer.clip.read(lo - layer.start, hi - layer.start)
-                out[lo - start:hi - start] += samples * np.float32(layer.gain)
+                if layer.gain != 1.0:          # speech: added as it is, not copied times one
+                    samples = samples * np.float32(layer.gain)
+                out[lo - start:hi - start] += samples
         for layer in active:
             if layer.end <= end:
                 layer.close()
