@@ -124,7 +124,7 @@ class TrackSummary:
     at the gain set."""
 
     UNIT = 63                        # samples; 70 to the loudness meter's step of 4410
-    SLICE = 70 * 8192                # units worked on at once when summing (a whole number of steps)
+    SLICE = 70 * 1024                # units summed at once (1.7 minutes, a whole number of steps): about 5 MB
     RECORD = np.dtype([("peak", "<f4"), ("energy", "<f8")])
 
     def __init__(self, channels: int, window: int = PeakLimiter.WINDOW,
@@ -203,7 +203,7 @@ class TrackSummary:
             peaks[lo - (first - margin):hi - (first - margin)] = records["peak"]
             loudest = _sliding_max(peaks, 2 * self.reach + 1) * np.float32(gain)
             floor = np.minimum(1.0, self.ceiling / np.maximum(loudest, 1e-12))
-            running = np.concatenate([[0.0], np.cumsum(floor)])
+            running = np.concatenate([[0.0], np.cumsum(floor, dtype=np.float64)])   # float32 sums drift
             # floor[i] is unit first - span + i; each unit takes the mean of the `span` ending at it
             end = np.arange(count) + self.span + 1
             limiter_gain = (running[end] - running[end - self.span]) / self.span
