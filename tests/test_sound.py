@@ -41,6 +41,16 @@ def decode_stereo(path, rate=44_100):
     return np.frombuffer(result.stdout, dtype="<f4").reshape(-1, 2)
 
 
+def assert_mastered(track, target, mono=False):
+    """The track reads `target` LUFS within 0.3 LU by two meters (ffmpeg's and pyloudnorm),
+    with its true peak under -1 dBTP."""
+    loudness, true_peak = ebur128(track)
+    assert abs(loudness - target) <= 0.3, loudness
+    assert true_peak <= -1.0
+    audio = decode_mono(track) if mono else decode_stereo(track)
+    assert abs(pyloudnorm.Meter(44_100).integrated_loudness(audio.astype(np.float64)) - target) <= 0.3
+
+
 # Stereo MP3 at -16 and mono at -19 are measured with a voice that reaches the limiter below.
 @pytest.mark.parametrize("options, target", [(("--loudness", "-20", "--format", "m4a"), -20.0)])
 def test_tracks_reach_their_loudness_with_true_peak_under_minus_1(project, options, target):
@@ -48,11 +58,7 @@ def test_tracks_reach_their_loudness_with_true_peak_under_minus_1(project, optio
     result = run("build", "scripts/loud.yaml", *options)
     assert result.exit_code == 0, result.output
     track = next((project / "output").glob("loud.*[a34]"))
-    loudness, true_peak = ebur128(track)
-    assert abs(loudness - target) <= 0.3, loudness
-    assert true_peak <= -1.0
-    audio = decode_stereo(track) if "--mono" not in options else decode_mono(track)
-    assert abs(pyloudnorm.Meter(44_100).integrated_loudness(audio.astype(np.float64)) - target) <= 0.3
+    assert_mastered(track, target, mono="--mono" in options)
 
 
 def voice_like_wav(path, seconds=24, rate=22_050):
@@ -92,11 +98,7 @@ steps:
     result = run("build", "scripts/peaks.yaml", *options)
     assert result.exit_code == 0, result.output
     track = next((project / "output").glob("peaks.*"))
-    loudness, true_peak = ebur128(track)
-    assert abs(loudness - target) <= 0.3, loudness
-    assert true_peak <= -1.0
-    audio = decode_stereo(track) if "--mono" not in options else decode_mono(track)
-    assert abs(pyloudnorm.Meter(44_100).integrated_loudness(audio.astype(np.float64)) - target) <= 0.3
+    assert_mastered(track, target, mono="--mono" in options)
 
 
 def levels_db(samples, spans, rate=44_100):
