@@ -16,7 +16,6 @@ until none of its tasks runs anywhere, then exits.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import os
 import socket
@@ -27,7 +26,7 @@ from typing import Any
 from audio_builder.build import BuiltTrack, IsCancelled
 from audio_builder.errors import BuildError, InputError
 from audio_builder.pool import Schedule, run_task
-from audio_builder.speech.engines.base import return_freed_memory
+from audio_builder.speech.engines.base import c_library, return_freed_memory
 from audio_builder.tasks import Graph, Progress, SpeechTask, TrackTask, Work, leftovers
 
 CONNECT_SECONDS = 20
@@ -102,13 +101,11 @@ def heap_as_at_home() -> bool:
     adjustment would take them; returns whether it did (once per process; glibc only)."""
     if not any(name in os.environ for name in FIXED_THRESHOLDS):
         return False
-    ceiling = 4 * 1024 * 1024 * ctypes.sizeof(ctypes.c_long)      # glibc's largest threshold
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        return bool(libc.mallopt(M_MMAP_THRESHOLD, ceiling) and
-                    libc.mallopt(M_TRIM_THRESHOLD, 2 * ceiling))
-    except (OSError, AttributeError, TypeError):
+    mallopt = getattr(c_library(), "mallopt", None)            # glibc's own
+    if mallopt is None:
         return False
+    ceiling = 4 * 1024 * 1024 * ctypes.sizeof(ctypes.c_long)      # glibc's largest threshold
+    return bool(mallopt(M_MMAP_THRESHOLD, ceiling) and mallopt(M_TRIM_THRESHOLD, 2 * ceiling))
 
 
 def _cancelled_here() -> IsCancelled:

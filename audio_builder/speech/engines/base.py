@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,14 +66,19 @@ class SpeechEngine(ABC):
         """Everything about this voice that changes its sound: engine, model, version."""
 
 
+@functools.cache
+def c_library() -> ctypes.CDLL | None:
+    """The C library, loaded once (finding it runs `ldconfig`); None where it cannot be."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c"))
+    except (OSError, TypeError):
+        return None
+
+
 def return_freed_memory() -> None:
     """Hand back to the system the memory the C library keeps after large frees (glibc only;
     elsewhere nothing). Speaking frees large working arrays; kept, they added up to about
     100 MB over a 10,000-word text."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
-    except (OSError, AttributeError, TypeError):
-        pass
+    trim = getattr(c_library(), "malloc_trim", None)        # glibc's own
+    if trim is not None:
+        trim(0)
