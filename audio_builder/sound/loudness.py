@@ -231,12 +231,6 @@ class PeakLimiter:
         self.pending = np.zeros((0, channels), dtype=np.float32)
 
     def process(self, block: np.ndarray) -> np.ndarray:
-        ready, gain = self.step(block)
-        return ready if gain is None else ready * gain[:, None].astype(np.float32)
-
-    def step(self, block: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Take `block` in; give the samples now ready to leave, as they came in, and the
-        gain each must be multiplied by (None: all 1)."""
         peaks = np.abs(block[:, 0])
         for channel in range(1, block.shape[1]):
             peaks = np.maximum(peaks, np.abs(block[:, channel]))
@@ -245,7 +239,7 @@ class PeakLimiter:
         gains = np.concatenate([self.history, self.pending_gain, required])
         w = self.window
         ready = max(0, samples.shape[0] - w)
-        smooth = None
+        out = samples[:ready]
         if gains.min() < 1.0:
             # A gain never above what any sample within `w` of it needs, averaged over `w`:
             # it falls smoothly before a peak and rises smoothly after, low enough at it.
@@ -253,11 +247,12 @@ class PeakLimiter:
             running = np.concatenate([[0.0], np.cumsum(floor)])
             # sample i's gain is the mean of the floor from i + w to i + 2w of `gains`
             smooth = (running[2 * w + 1:2 * w + 1 + ready] - running[w:w + ready]) / (w + 1)
+            out = out * smooth[:, None].astype(np.float32)
         used = 2 * w + ready
         self.history = gains[used - 2 * w:used]
         self.pending_gain = gains[used:]
         self.pending = samples[ready:]
-        return samples[:ready], smooth
+        return out
 
     def _floor(self, gains: np.ndarray) -> np.ndarray:
         """For each sample, a value no higher than the least gain within `window` of it."""
@@ -269,11 +264,6 @@ class PeakLimiter:
         return np.repeat(spread, self.CHUNK)[:gains.size]
 
     def flush(self) -> np.ndarray:
-        ready, gain = self.flush_step()
-        return ready if gain is None else ready * gain[:, None].astype(np.float32)
-
-    def flush_step(self) -> tuple[np.ndarray, np.ndarray | None]:
-        """`step` for the samples still inside."""
         remaining = self.pending.shape[0]
-        ready, gain = self.step(np.zeros((self.window, self.pending.shape[1]), dtype=np.float32))
-        return ready[:remaining], None if gain is None else gain[:remaining]
+        tail = self.process(np.zeros((self.window, self.pending.shape[1]), dtype=np.float32))
+        return tail[:remaining]
