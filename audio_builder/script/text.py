@@ -141,9 +141,9 @@ def split_pieces(sentence: str, max_words: int = MAX_PIECE_WORDS) -> list[Phrase
     [60, 40]
     """
     sentence = " ".join(sentence.split())
-    if len(sentence.split()) <= max_words:
-        return [Phrase(sentence)] if sentence else []
     total = len(sentence.split())
+    if total <= max_words:
+        return [Phrase(sentence)] if sentence else []
     target = -(-total // -(-total // max_words))
     pieces: list[Phrase] = []
     start = end = words = 0
