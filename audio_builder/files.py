@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
+from typing import BinaryIO
 
 from audio_builder.errors import BuildError
 
@@ -239,21 +240,66 @@ def read_checked(path: Path, magic: bytes, max_bytes: int, *, payload: bool = Tr
     a pipe, a file over `max_bytes`, cut short or changed: damaged). Without `payload`, only
     the header is read and checked against the file's size (b"" when it fits). Raises OSError
     when the file cannot be opened (ELOOP: a symbolic link)."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    header_bytes = checked_header_bytes(magic)
-    with open(os.open(path, flags), "rb") as file:     # opening a pipe does not wait
-        status = os.fstat(file.fileno())
-        if not stat.S_ISREG(status.st_mode) or not header_bytes <= status.st_size <= max_bytes:
+    with _open_plain(path) as file:
+        header = _checked_header(file, magic, max_bytes)
+        if header is None:
             return None
-        header = file.read(header_bytes)
-        if len(header) < header_bytes or not header.startswith(magic):
-            return None
-        (size,) = struct.unpack("<Q", header[len(magic):len(magic) + 8])
-        if header_bytes + size != status.st_size:
-            return None
+        status, size, digest = header
         if not payload:
             return b""
         data = file.read(size)
-    if len(data) != size or hashlib.sha256(data).digest() != header[len(magic) + 8:]:
+    if len(data) != size or not _checksum_holds(status, data, digest):
         return None
     return data
+
+
+def stored_size(path: Path, magic: bytes, max_bytes: int) -> int | None:
+    """The size of the payload in a file written with `checked_bytes`, when its header fits
+    the file (as `read_checked` without `payload` judges it); else None."""
+    with _open_plain(path) as file:
+        header = _checked_header(file, magic, max_bytes)
+    return None if header is None else header[1]
+
+
+def _open_plain(path: Path) -> BinaryIO:
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    return open(os.open(path, flags), "rb")            # opening a pipe does not wait
+
+
+def _checked_header(file: BinaryIO, magic: bytes, max_bytes: int) -> tuple[os.stat_result, int, bytes] | None:
+    """The file's status, payload size and checksum, from a header that fits the file."""
+    header_bytes = checked_header_bytes(magic)
+    status = os.fstat(file.fileno())
+    if not stat.S_ISREG(status.st_mode) or not header_bytes <= status.st_size <= max_bytes:
+        return None
+    header = file.read(header_bytes)
+    if len(header) < header_bytes or not header.startswith(magic):
+        return None
+    (size,) = struct.unpack("<Q", header[len(magic):len(magic) + 8])
+    if header_bytes + size != status.st_size:
+        return None
+    return status, size, header[len(magic) + 8:]
+
+
+# Files whose checksum held, by identity: a file read again unchanged (the same inode, size,
+# modification and change times) is not hashed again in this process. A build reads each
+# spoken piece twice a track; hashing it every time was a tenth of the program's own work.
+# Only files last changed a while ago: file times move in clock ticks (up to 2 s on some
+# file systems), so a change within the tick of the last one would leave them as they were.
+_VERIFIED: set[tuple[int, ...]] = set()
+_VERIFIED_MOST = 100_000
+TRUSTED_AFTER_S = 5.0
+
+
+def _checksum_holds(status: os.stat_result, data: bytes, digest: bytes) -> bool:
+    identity = (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns,
+                status.st_ctime_ns, hash(digest))
+    if identity in _VERIFIED:
+        return True
+    if hashlib.sha256(data).digest() != digest:
+        return False
+    if time.time() - max(status.st_mtime, status.st_ctime) >= TRUSTED_AFTER_S:
+        if len(_VERIFIED) >= _VERIFIED_MOST:
+            _VERIFIED.clear()
+        _VERIFIED.add(identity)
+    return True

@@ -30,6 +30,7 @@ from audio_builder.files import (
     checked_header_bytes,
     read_checked,
     remove_stale_temporaries,
+    stored_size,
     temporary_beside,
 )
 
@@ -128,10 +129,16 @@ class SpeechCache:
         its header gives, without reading the samples (cheap enough to ask of a whole
         catalogue before building it). The checksum is checked by `get`, which treats a
         damaged entry as missing."""
+        return self.frames(key) is not None
+
+    def frames(self, key: str) -> int | None:
+        """How many samples the entry under `key` holds, judged as `has` judges it (None:
+        no whole entry)."""
         try:
-            return read_checked(self._path(key), MAGIC, MAX_ENTRY_BYTES, payload=False) is not None
+            size = stored_size(self._path(key), MAGIC, MAX_ENTRY_BYTES)
         except OSError:
-            return False
+            return None
+        return None if size is None else size // 4
 
     def put(self, key: str, samples: np.ndarray) -> np.ndarray:
         """Store `samples` unless another build stored this key first; return what is stored."""

@@ -130,11 +130,20 @@ class Synthesizer:
 
     def length_ms(self, utterance: Utterance, place: Place | None = None) -> int:
         if utterance not in self._lengths:
-            samples = self._obtain(utterance, place, fresh=self.refresh)
-            self._lengths[utterance] = samples_to_ms(samples.shape[0])
-            if self.cache is None:
-                self._clips[utterance] = samples
+            self._lengths[utterance] = samples_to_ms(self._frames(utterance, place))
         return self._lengths[utterance]
+
+    def _frames(self, utterance: Utterance, place: Place | None) -> int:
+        """How long the piece is, spoken if it must be. A piece in the cache is measured by
+        its entry's header, not read: rendering reads it (and checks it) when it plays."""
+        if self.cache is not None and not self.refresh:
+            stored = self.cache.frames(self.key(utterance, place))
+            if stored is not None:
+                return stored
+        samples = self._obtain(utterance, place, fresh=self.refresh)
+        if self.cache is None:
+            self._clips[utterance] = samples
+        return samples.shape[0]
 
     def samples(self, utterance: Utterance, place: Place | None = None) -> np.ndarray:
         """The clip (mono float32, 44.1 kHz), as long as planning measured it."""
