@@ -23,7 +23,7 @@ from audio_builder.publish.captions import to_chapters_json, to_srt, to_vtt
 from audio_builder.publish.lock import read_lock
 from audio_builder.publish.tags import TrackTags, write_tags
 from audio_builder.publish.tracks import Track, cover_bytes, track_guid, tracks_of
-from audio_builder.render import render
+from audio_builder.render import render, render_with_weighting
 from audio_builder.script.project import Project
 from audio_builder.script.text import fold_paragraphs
 from audio_builder.sound.audio import ms_to_samples
@@ -267,8 +267,9 @@ def mastered_audio(timeline: Timeline, synthesizer: Synthesizer, settings: Outpu
     codec = settings.codec
     total = codec.pcm_frames(ms_to_samples(timeline.length_ms))
 
-    def render_pass(k_weighted: bool) -> Iterator[np.ndarray]:
-        with closing(render(timeline, synthesizer, total=total, k_weighted=k_weighted)) as blocks:
+    def render_pass(with_weighting: bool) -> Iterator[np.ndarray]:
+        mix = render_with_weighting if with_weighting else render
+        with closing(mix(timeline, synthesizer, total=total)) as blocks:
             for block in blocks:        # closed at once if stopped: no decoder left reading
                 stop_if(cancelled)
                 yield block

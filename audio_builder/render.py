@@ -5,10 +5,13 @@ overlap it; a clip is loaded when the first block reaches it and let go after it
 memory stays flat and time grows linearly with the track's length. Blocks are stereo
 float32 at 44.1 kHz.
 
-With `k_weighted`, every source is K-weighted before it is mixed: the mix is then the
-K-weighted track (the filter is linear, and the bed's gain moves far more slowly than the
-filter's 93 ms response), which is what a loudness meter measures, at a fraction of the cost
-of weighting the whole mix.
+Mastering measures the track K-weighted, as a loudness meter hears it: every source is
+K-weighted before it is mixed, and the mix is then the K-weighted track (the filter is
+linear, and the bed's gain moves far more slowly than the filter's 93 ms response), at a
+fraction of the cost of weighting the whole mix. `render_with_weighting` mixes the plain
+track and the K-weighted one together: each source is held as its *sides*, one array
+(sides × frames × channels) of its samples and their weighting, so the clips are read, and
+the scheduling, ducking and fades worked out, once for both.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,49 +59,50 @@ LOOP_CROSSFADE_MS = 2000       # where a user's background file joins its own st
 
 
 class ArrayClip:
-    """A clip held in memory."""
+    """A clip held in memory, as its sides (see `_sides`)."""
 
-    def __init__(self, samples: np.ndarray):
-        self.samples = samples[:, None] if samples.ndim == 1 else samples
-        self.frames = self.samples.shape[0]
+    def __init__(self, sides: np.ndarray):
+        self.samples = sides
+        self.frames = sides.shape[1]
 
     def read(self, lo: int, hi: int) -> np.ndarray:
-        return self.samples[lo:hi]
+        return self.samples[:, lo:hi]
 
     def close(self) -> None:
         self.samples = self.samples[:0]
 
 
 class Sequential:
-    """Frames from an iterator of blocks, read in order: `read(lo, hi)` continues where the
-    last read ended (a gap is skipped); past the end, silence."""
+    """Frames from an iterator of stereo blocks (as sides: see `_sides`), read in order:
+    `read(lo, hi)` continues where the last read ended (a gap is skipped); past the end,
+    silence."""
 
-    def __init__(self, blocks: Iterator[np.ndarray], frames: int | None = None):
+    def __init__(self, blocks: Iterator[np.ndarray], sides: int, frames: int | None = None):
         self.blocks = blocks
         self.frames = frames if frames is not None else 1 << 62
         self.position = 0
-        self.pending = np.zeros((0, 2), np.float32)
+        self.pending = np.zeros((sides, 0, 2), np.float32)
 
     def read(self, lo: int, hi: int) -> np.ndarray:
         if lo < self.position:
             raise ValueError("a streamed clip is read in order")
         self._fill(hi - self.position)
-        out = self.pending[lo - self.position:hi - self.position]
-        self.pending = self.pending[hi - self.position:]
+        out = self.pending[:, lo - self.position:hi - self.position]
+        self.pending = self.pending[:, hi - self.position:]
         self.position = hi
         return out
 
     def _fill(self, wanted: int) -> None:
-        pieces, have = [self.pending], self.pending.shape[0]
+        pieces, have = [self.pending], self.pending.shape[1]
         while have < wanted:
             block = next(self.blocks, None)
             if block is None:
-                pieces.append(np.zeros((wanted - have, 2), np.float32))
+                pieces.append(np.zeros((self.pending.shape[0], wanted - have, 2), np.float32))
                 break
             pieces.append(block)
-            have += block.shape[0]
+            have += block.shape[1]
         if len(pieces) > 1:
-            self.pending = np.concatenate(pieces)
+            self.pending = np.concatenate(pieces, axis=1)
 
     def close(self) -> None:
         close = getattr(self.blocks, "close", None)
@@ -113,7 +118,7 @@ class Layer:
     """A clip placed on the track from `start` (samples), loaded only while it plays."""
 
     start: int
-    load: Callable[[], np.ndarray | Clip]      # samples (frames × 1 or 2) or a clip
+    load: Callable[[], np.ndarray | Clip]      # sides (see `_sides`) or a clip
     gain: float = 1.0
     clip: Clip | None = field(default=None, repr=False)
     end: int = 0
@@ -129,37 +134,50 @@ class Layer:
         self.clip = None
 
 
-def _unchanged(samples: np.ndarray) -> np.ndarray:
-    return samples
+def _sides(samples: np.ndarray, weighted: bool,
+           weigh: Callable[[np.ndarray], np.ndarray] = KWeighting.clip) -> np.ndarray:
+    """A clip as the mix takes it: its sides, one array (sides × frames × channels) of the
+    samples and, when `weighted`, their K-weighting (`weigh`) beside them."""
+    shaped = samples[:, None] if samples.ndim == 1 else samples
+    return np.stack([shaped, weigh(shaped).reshape(shaped.shape)]) if weighted else shaped[None]
 
 
-def weighted_blocks(blocks: Iterator[np.ndarray], before: np.ndarray | None = None) -> Iterator[np.ndarray]:
-    """K-weighted blocks of a stream, as `KWeighting.clip` weights a whole clip."""
-    weighting = KWeighting(2, before=before)
-    for block in blocks:
-        yield weighting.process(block).astype(np.float32)
+def _stream_sides(blocks: Iterator[np.ndarray], weighted: bool, *, gain: float = 1.0,
+                  before: np.ndarray | None = None) -> Iterator[np.ndarray]:
+    """A stream's blocks times `gain`, as sides: K-weighted as `KWeighting.clip` weights a
+    whole clip (after `before`, when given)."""
+    weighting = KWeighting(2, before=before) if weighted else None
+    try:
+        for block in blocks:
+            if gain != 1.0:
+                block = block * np.float32(gain)
+            yield (block[None] if weighting is None
+                   else np.stack([block, weighting.process(block).astype(np.float32)]))
+    finally:
+        close = getattr(blocks, "close", None)
+        if close:
+            close()                             # stops the decoder
 
 
-def streamed_file(path: Path, k_weighted: bool, gain: float = 1.0) -> Sequential:
+def streamed_file(path: Path, weighted: bool, gain: float = 1.0) -> Sequential:
     """A long file as a clip read from ffmpeg while it plays (memory stays flat)."""
     frames = file_frames(path)
-    blocks: Iterator[np.ndarray] = faded_blocks(path, frames)
-    if gain != 1.0:
-        blocks = (block * np.float32(gain) for block in blocks)
-    return Sequential(weighted_blocks(blocks) if k_weighted else blocks, frames)
+    return Sequential(_stream_sides(faded_blocks(path, frames), weighted, gain=gain),
+                      _side_count(weighted), frames)
 
 
-def layers_for(timeline: Timeline, synthesizer: Synthesizer, k_weighted: bool = False) -> list[Layer]:
-    prepare = KWeighting.clip if k_weighted else _unchanged
+def _side_count(weighted: bool) -> int:
+    return 2 if weighted else 1
 
+
+def layers_for(timeline: Timeline, synthesizer: Synthesizer, weighted: bool = False) -> list[Layer]:
     def speech(s: PlacedSpeech) -> np.ndarray:
-        return prepare(synthesizer.samples(s.utterance, s.place))
+        return _sides(synthesizer.samples(s.utterance, s.place), weighted)
 
     @functools.cache                                    # a bell is rung again and again
     def held_bell(sound: SoundRef) -> np.ndarray:
-        if k_weighted and sound.path is None:
-            return weighted_builtin_bell(sound)
-        return prepare(leveled_bell(sound))
+        weigh = KWeighting.clip if sound.path else lambda _: weighted_builtin_bell(sound)
+        return _sides(leveled_bell(sound), weighted, weigh)
 
     @functools.cache
     def streamed_bell_gain(path: Path) -> float:
@@ -169,11 +187,11 @@ def layers_for(timeline: Timeline, synthesizer: Synthesizer, k_weighted: bool = 
     def bell(sound: SoundRef) -> np.ndarray | Clip:
         with located(sound.place):
             if sound.path is not None and is_long(sound.path):
-                return streamed_file(sound.path, k_weighted, streamed_bell_gain(sound.path))
+                return streamed_file(sound.path, weighted, streamed_bell_gain(sound.path))
             return held_bell(sound)
 
     def recording(c: PlacedSound) -> np.ndarray | Clip:
-        return streamed_file(c.file, k_weighted) if is_long(c.file) else prepare(decode_file(c.file))
+        return streamed_file(c.file, weighted) if is_long(c.file) else _sides(decode_file(c.file), weighted)
 
     layers = [Layer(ms_to_samples(s.start_ms), functools.partial(speech, s)) for s in timeline.speech]
     layers += [Layer(ms_to_samples(b.start_ms), functools.partial(bell, b.sound),
@@ -241,24 +259,23 @@ class Bed:
     file is streamed from ffmpeg (see `streamed_loop`), so memory does not grow with it."""
 
     def __init__(self, background: Background, timeline: Timeline, total: int,
-                 k_weighted: bool = False):
+                 weighted: bool = False):
         crossfade = ms_to_samples(LOOP_CROSSFADE_MS)
-        path = background.sound.path
+        name, path = background.sound.name, background.sound.path
         self.source: InMemoryLoop | Sequential
         with located(background.sound.place):
-            if path is not None and is_long(path):
+            if name is not None:
+                loop_rms = builtin_loop_rms(name)
+                self.source = InMemoryLoop(_sides(sound_samples(background.sound, "background"), weighted,
+                                                  lambda _: weighted_builtin_loop(name)))
+            elif path is not None and is_long(path):
                 loop_rms, tail = _loop_measures(path, crossfade)
-                self.source = streamed_loop(path, crossfade, tail if k_weighted else None)
+                self.source = Sequential(_stream_sides(_loop_blocks(path, crossfade), weighted, before=tail),
+                                         _side_count(weighted))
             else:
-                loop = sound_samples(background.sound, "background")
-                if path is not None:
-                    loop = seamless_loop(loop, crossfade)
-                loop_rms = (builtin_loop_rms(background.sound.name)
-                            if background.sound.name is not None else _rms(loop))
-                if k_weighted:
-                    loop = (weighted_builtin_loop(background.sound.name)
-                            if background.sound.name is not None else KWeighting.loop(loop))
-                self.source = InMemoryLoop(loop)
+                loop = seamless_loop(sound_samples(background.sound, "background"), crossfade)
+                loop_rms = _rms(loop)
+                self.source = InMemoryLoop(_sides(loop, weighted, KWeighting.loop))
         self.level = db_to_gain(VOICE_RMS_DB + background.volume_db) / (loop_rms or 1e-9)
         self.duck = db_to_gain(-background.duck_db)
         self.fade_in = ms_to_samples(background.fade_in_ms)
@@ -273,11 +290,13 @@ class Bed:
         self.source.close()
 
     def block(self, start: int, n: int) -> np.ndarray:
+        """The bed from `start`, `n` frames, as sides (see `_sides`)."""
         sound = self.source.read(start, start + n)
         envelope = _product(self._fades(start, n), self._ducking(start, n))
         if envelope is None:                 # most of a long track: the bed at its level
             return sound * np.float32(self.level)
-        return sound * (envelope * self.level).astype(np.float32)[:, None]
+        envelope *= self.level
+        return sound * envelope.astype(np.float32)[:, None]
 
     def _fades(self, start: int, n: int) -> np.ndarray | None:
         first = max(start, self.total - self.fade_out)
@@ -307,7 +326,8 @@ class Bed:
             _ramp(depth, start, speech_start - self.attack, speech_start)
             depth[max(0, speech_start - start):max(0, min(n, speech_end + 1 - start))] = 1.0
             _ramp(depth, start, speech_end + self.release, speech_end)
-        return 1.0 - depth * (1.0 - self.duck)
+        depth *= 1.0 - self.duck
+        return np.subtract(1.0, depth, out=depth)
 
 
 def _ramp(depth: np.ndarray, start: int, zero_at: int, one_at: int) -> None:
@@ -338,12 +358,12 @@ def _product(*envelopes: np.ndarray | None) -> np.ndarray | None:
         return None
     result = present[0]
     for envelope in present[1:]:
-        result = result * envelope
+        result *= envelope                   # each is a new array, made for this block
     return result
 
 
 class InMemoryLoop:
-    """A loop held in memory, repeated forever."""
+    """A loop held in memory (as sides: see `_sides`), repeated forever."""
 
     def __init__(self, loop: np.ndarray):
         self.loop = loop
@@ -356,17 +376,18 @@ class InMemoryLoop:
 
 
 def _looped(loop: np.ndarray, start: int, n: int) -> np.ndarray:
-    """`n` frames of `loop` repeated forever, from frame `start`."""
-    offset = start % loop.shape[0]
-    if offset + n <= loop.shape[0]:
-        return loop[offset:offset + n]
+    """`n` frames of `loop` (sides × frames × channels) repeated forever, from frame `start`."""
+    frames = loop.shape[1]
+    offset = start % frames
+    if offset + n <= frames:
+        return loop[:, offset:offset + n]
     pieces, needed = [], n
     while needed:
-        piece = loop[offset:offset + needed]
+        piece = loop[:, offset:offset + needed]
         pieces.append(piece)
-        needed -= piece.shape[0]
+        needed -= piece.shape[1]
         offset = 0
-    return np.concatenate(pieces)
+    return np.concatenate(pieces, axis=1)
 
 
 def _loop_blocks(path: Path, crossfade: int) -> Iterator[np.ndarray]:
@@ -425,15 +446,6 @@ def _loop_measures(path: Path, crossfade: int) -> tuple[float, np.ndarray]:
     return math.sqrt(squares / max(1, 2 * body)), tail
 
 
-def streamed_loop(path: Path, crossfade: int, weighted_after: np.ndarray | None) -> Sequential:
-    """A long background file as an endless loop read while it plays; K-weighted (as
-    `KWeighting.loop` weights a loop) when given the loop's end to weight after."""
-    blocks = _loop_blocks(path, crossfade)
-    if weighted_after is not None:
-        blocks = weighted_blocks(blocks, before=weighted_after)
-    return Sequential(blocks)
-
-
 def _smooth(x: np.ndarray) -> np.ndarray:
     """A raised-cosine ramp: no corner where a fade starts or ends."""
     return 0.5 - 0.5 * np.cos(np.pi * x)
@@ -443,13 +455,27 @@ def render(timeline: Timeline, synthesizer: Synthesizer, *, total: int | None = 
            block: int = BLOCK, k_weighted: bool = False) -> Generator[np.ndarray, None, None]:
     """Yield the track as consecutive stereo float32 blocks, `total` samples in all
     (default: the timeline's length); K-weighted if `k_weighted`."""
+    side = 1 if k_weighted else 0
+    with closing(_render(timeline, synthesizer, total, block, k_weighted)) as blocks:
+        for sides in blocks:
+            yield sides[side]
+
+
+def render_with_weighting(timeline: Timeline, synthesizer: Synthesizer, *, total: int | None = None,
+                          block: int = BLOCK) -> Generator[np.ndarray, None, None]:
+    """As `render`, each block (2 × frames × 2) holding the plain mix and its K-weighting."""
+    yield from _render(timeline, synthesizer, total, block, weighted=True)
+
+
+def _render(timeline: Timeline, synthesizer: Synthesizer, total: int | None, block: int,
+            weighted: bool) -> Generator[np.ndarray, None, None]:
     total = ms_to_samples(timeline.length_ms) if total is None else total
-    bed = Bed(timeline.background, timeline, total, k_weighted) if timeline.background else None
-    waiting = iter(layers_for(timeline, synthesizer, k_weighted))
+    bed = Bed(timeline.background, timeline, total, weighted) if timeline.background else None
+    waiting = iter(layers_for(timeline, synthesizer, weighted))
     upcoming = next(waiting, None)
     active: list[Layer] = []
     try:
-        yield from _mix(bed, waiting, upcoming, active, total, block)
+        yield from _mix(bed, waiting, upcoming, active, total, block, _side_count(weighted))
     finally:                       # stop any decoder still reading a file
         for layer in active:
             layer.close()
@@ -458,7 +484,7 @@ def render(timeline: Timeline, synthesizer: Synthesizer, *, total: int | None = 
 
 
 def _mix(bed: Bed | None, waiting: Iterator[Layer], upcoming: Layer | None, active: list[Layer],
-         total: int, block: int) -> Iterator[np.ndarray]:
+         total: int, block: int, sides: int) -> Iterator[np.ndarray]:
     for start in range(0, total, block):
         n = min(block, total - start)
         end = start + n
@@ -466,14 +492,14 @@ def _mix(bed: Bed | None, waiting: Iterator[Layer], upcoming: Layer | None, acti
             upcoming.open()
             active.append(upcoming)
             upcoming = next(waiting, None)
-        out = bed.block(start, n) if bed else np.zeros((n, 2), dtype=np.float32)
+        out = bed.block(start, n) if bed else np.zeros((sides, n, 2), dtype=np.float32)
         for layer in active:
             lo, hi = max(start, layer.start), min(end, layer.end)
             if lo < hi and layer.clip is not None:
                 samples = layer.clip.read(lo - layer.start, hi - layer.start)
                 if layer.gain != 1.0:          # speech: added as it is, not copied times one
                     samples = samples * np.float32(layer.gain)
-                out[lo - start:hi - start] += samples
+                out[:, lo - start:hi - start] += samples
         for layer in active:
             if layer.end <= end:
                 layer.close()
@@ -486,6 +512,6 @@ def _fade_track_end(out: np.ndarray, start: int, total: int) -> None:
     """The last moment of a track fades to silence, so a ringing tail never stops dead."""
     fade = ms_to_samples(END_FADE_MS)
     first = max(start, total - fade)
-    if first < start + out.shape[0]:
-        position = np.arange(first, start + out.shape[0], dtype=np.float64)
-        out[first - start:] *= _smooth((total - position) / fade)[:, None].astype(np.float32)
+    if first < start + out.shape[1]:
+        position = np.arange(first, start + out.shape[1], dtype=np.float64)
+        out[:, first - start:] *= _smooth((total - position) / fade)[:, None].astype(np.float32)

@@ -60,13 +60,13 @@ def to_channels(block: np.ndarray, channels: int) -> np.ndarray:
 def master(render_pass: Callable[[bool], Iterator[np.ndarray]],
            settings: Mastering) -> tuple[Iterator[np.ndarray], MasterReport | None]:
     """The mastered track's blocks, and what was measured to master it (None when the
-    level is left as mixed). `render_pass(k_weighted)` gives the track's blocks, the same
-    each time, K-weighted when asked; the measuring pass runs here, the writing pass as the
-    blocks are taken."""
+    level is left as mixed). `render_pass(with_weighting)` gives the track's blocks, the
+    same each time: frames × 2, or with the weighting 2 × frames × 2, the plain block and
+    its K-weighting; the measuring pass runs here, the writing pass as the blocks are taken."""
     report = None
     if settings.loudness_lufs is not None:
         with TrackSummary(settings.channels) as summary:
-            for plain, weighted in zip(render_pass(False), render_pass(True), strict=True):
+            for plain, weighted in render_pass(True):
                 summary.add(to_channels(plain, settings.channels),
                             to_channels(weighted, settings.channels))
             measured = summary.loudness()
