@@ -26,6 +26,7 @@ CASES = {
     "missing include": ("title: T\nsteps:\n  - include: parts/nothing.yaml\n", 3, "no file"),
     "empty script": ("", 1, "empty"),
     "no steps": ("title: T\n", 1, "no steps"),
+    "tab indentation": ("title: T\nsteps:\n\t- Hi.\n", 3, "indent with spaces"),
     "python tag": ("title: !!python/object/apply:os.system [echo hi]\nsteps:\n  - Hi.\n", 1,
                    "remove the `!!` tag"),
     "unknown voice": ("title: T\nvoice: nobody\nsteps:\n  - Hi.\n", 2, "no voice profile"),

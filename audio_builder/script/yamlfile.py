@@ -5,6 +5,11 @@ item stands. Only the safe YAML types are built; a Python tag is an error. Times
 `1:30` stay text (YAML 1.1 would read them as base-60 numbers), so the duration parser
 sees what the author wrote.
 
+libyaml (PyYAML's C parser) reads the text into events, about five times faster than the
+pure-Python reader; the nodes are composed in Python, so that a document nested too deeply
+is a RecursionError, not a crash of the C composer's stack. Without libyaml the pure-Python
+parser is used, with the same rules.
+
 Aliases (`*name`) may repeat values, but only up to `ALIAS_BUDGET` more values than the file
 itself holds: a few hundred bytes of nested aliases ("billion laughs") would otherwise
 expand to gigabytes the moment anything prints them.
@@ -52,8 +57,14 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 
 
-class _Loader(yaml.SafeLoader):
-    pass
+if yaml.__with_libyaml__:
+    class _Loader(yaml.composer.Composer, yaml.CSafeLoader):
+        def __init__(self, stream: str):
+            yaml.CSafeLoader.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+else:
+    class _Loader(yaml.SafeLoader):                         # type: ignore[no-redef]
+        pass
 
 
 def _without_base60(resolvers: dict) -> dict:
@@ -193,15 +204,44 @@ def parse_yaml(text: str, file: str | Path) -> Any:
         ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        problem = error.problem or "this is not valid YAML"
         raise InputError(
-            f"not valid YAML: {problem}; check the indentation and that text with `: ` "
-            "or `#` in it is in quotes",
+            f"not valid YAML: {_problem(error, text)}; check the indentation and that text "
+            "with `: ` or `#` in it is in quotes",
             file,
-            mark.line + 1 if mark else None,
+            _line(mark, text),
         ) from None
     except yaml.YAMLError as error:
         raise InputError(f"not valid YAML: {error}", file) from None
+    except UnicodeEncodeError:           # a lone surrogate: only a str made in code holds one
+        raise InputError("not valid YAML: it holds a character that is not text (a lone "
+                         "surrogate); save the file as UTF-8", file) from None
+
+
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+def _lines(text: str) -> list[str]:
+    return _LINE_BREAK.split(text)
+
+
+def _line(mark: yaml.Mark | None, text: str) -> int | None:
+    """The 1-based line of `mark`; the end of a text without a final line break is its last
+    line (libyaml counts one more)."""
+    return min(mark.line + 1, len(_lines(text))) if mark else None
+
+
+def _problem(error: yaml.MarkedYAMLError, text: str) -> str:
+    """libyaml's problem, naming the character it stopped at where it does not."""
+    problem = error.problem or "this is not valid YAML"
+    mark = error.problem_mark
+    if problem == "found character that cannot start any token" and mark is not None:
+        line = _lines(text)[mark.line] if mark.line < len(_lines(text)) else ""
+        found = line[mark.column:mark.column + 1]
+        if found == "\t":
+            return "found a tab, where YAML allows only spaces (indent with spaces)"
+        if found:
+            return f"found character {found!r} that cannot start any token"
+    return problem
 
 
 MAX_FILE_BYTES = 1_000_000      # about 170,000 words: far more than hours of speech
