@@ -27,6 +27,8 @@ CASES = {
     "empty script": ("", 1, "empty"),
     "no steps": ("title: T\n", 1, "no steps"),
     "tab indentation": ("title: T\nsteps:\n\t- Hi.\n", 3, "indent with spaces"),
+    "value its tag does not fit": ("title: T\nepisode: !!int five\nsteps:\n  - Hi.\n", 2,
+                                   "remove the `!!` tag"),
     "python tag": ("title: !!python/object/apply:os.system [echo hi]\nsteps:\n  - Hi.\n", 1,
                    "remove the `!!` tag"),
     "unknown voice": ("title: T\nvoice: nobody\nsteps:\n  - Hi.\n", 2, "no voice profile"),

@@ -57,13 +57,26 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 
 
+class _LocatedValues:
+    """A value its `!!` tag does not fit (`!!int five`, `!!map` on a word) is a located
+    error: PyYAML's constructors would raise a bare ValueError or TypeError."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)  # type: ignore[misc]
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError):
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            raise InputError(f"this value cannot be read as `{kind}`; remove the `!!` tag",
+                             line=node.start_mark.line + 1) from None
+
+
 if yaml.__with_libyaml__:
-    class _Loader(yaml.composer.Composer, yaml.CSafeLoader):
+    class _Loader(_LocatedValues, yaml.composer.Composer, yaml.CSafeLoader):
         def __init__(self, stream: str):
             yaml.CSafeLoader.__init__(self, stream)
             yaml.composer.Composer.__init__(self)
 else:
-    class _Loader(yaml.SafeLoader):                         # type: ignore[no-redef]
+    class _Loader(_LocatedValues, yaml.SafeLoader):         # type: ignore[no-redef]
         pass
 
 
