@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import textwrap
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +80,13 @@ def project_once(tmp_path_factory, name: str, files: dict[str, str], *commands: 
             assert result.exit_code == 0, (command, result.output)
             results.append(result)
     return root, results
+
+
+def serve_in_background(server):
+    """`server` serving from a daemon thread. It looks for `shutdown()` every 10 ms: at the
+    default half second, every test that stopped a server waited idle for it."""
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
+    return server
 
 
 def ffprobe_json(path: Path, *entries: str) -> dict:

@@ -4,11 +4,10 @@ a changed or lost guid fails the check, and episodes dated later wait for their 
 import os
 import shutil
 import subprocess
-import threading
 
 import pytest
 import yaml
-from conftest import run, write
+from conftest import run, serve_in_background, write
 from mutagen.id3 import ID3
 
 from audio_builder.publish.server import site_server
@@ -177,7 +176,7 @@ def test_gpodder_sees_no_duplicate_when_the_site_moves(podcast, tmp_path):
     output.mkdir()
     servers = [site_server(output, port=0) for _ in range(2)]
     for server in servers:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        serve_in_background(server)
     old, new = (f"http://127.0.0.1:{s.server_address[1]}/" for s in servers)
     env = {**os.environ, "GPODDER_HOME": str(tmp_path / "home"),
            "GPODDER_DOWNLOAD_DIR": str(tmp_path / "downloads")}

@@ -6,11 +6,10 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
-from conftest import chromium_path, run, use_tones, write
+from conftest import chromium_path, run, serve_in_background, use_tones, write
 from mutagen.id3 import ID3
 
 from audio_builder.publish.feed import podcast_guid
@@ -226,8 +225,7 @@ def test_a_bad_podcast_yaml_is_a_located_error(project):
 @pytest.fixture
 def served(site):
     server = site_server(output(site), port=0)       # answers Range, as web hosts do
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_background(server)
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
 

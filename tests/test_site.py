@@ -3,11 +3,10 @@ that answers HTTP Range), checked with feedparser, urllib and headless Chromium.
 
 import functools
 import http.server
-import threading
 import urllib.request
 
 import pytest
-from conftest import project_once, run
+from conftest import project_once, run, serve_in_background
 
 from audio_builder.publish.server import site_server
 
@@ -97,7 +96,7 @@ def test_the_generated_cover_keeps_its_title_inside_the_circle(site):
 @pytest.fixture
 def served(site):
     server = site_server(site, port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
@@ -147,7 +146,7 @@ class NoRangeHandler(http.server.SimpleHTTPRequestHandler):
 def test_the_page_says_so_when_a_chapter_cannot_seek(site, browser):
     handler = functools.partial(NoRangeHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     try:
         page = browser.new_page()
         page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")

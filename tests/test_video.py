@@ -1,10 +1,9 @@
 """`audio-builder video`: the cover, the audio and the captions in an MP4 that ffprobe and
 headless Chromium read, and a description whose chapter list video sites understand."""
 
-import threading
 
 import pytest
-from conftest import ffprobe_json, project_once, run, write
+from conftest import ffprobe_json, project_once, run, serve_in_background, write
 
 from audio_builder.publish.server import site_server
 
@@ -66,7 +65,7 @@ def test_the_video_plays_in_chromium_with_its_captions(made, browser):
         '<video id="v" src="v.mp4" muted controls><track kind="captions" srclang="en" '
         'src="v.vtt" default></video>')
     server = site_server(made, port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     try:
         page = browser.new_page()
         page.goto(f"http://127.0.0.1:{server.server_address[1]}/video.html")

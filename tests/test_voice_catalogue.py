@@ -6,11 +6,10 @@ import hashlib
 import http.server
 import json
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from conftest import run, write
+from conftest import run, serve_in_background, write
 
 NAME = "en_US-test-medium"
 FOLDER = "en/en_US/test/medium"
@@ -35,7 +34,7 @@ def serve(root: Path):
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return server
 
 
