@@ -116,10 +116,10 @@ def test_two_builds_at_once_sharing_a_cache_both_succeed_alike(tmp_path):
 def test_a_rebuild_after_one_changed_line_speaks_one_piece(project):
     for name, text in SEASON.items():
         write(project / "scripts" / f"{name}.yaml", text)
-    first = run("build", "-j", "1")
+    first = run("build", "-j", "1", "--format", "wav")     # the speech is tested, not the MP3
     assert first.exit_code == 0
     write(project / "scripts" / "one.yaml", SEASON["one"].replace("Let it be.", "Let it be, gently."))
-    again = run("build", "-j", "1")
+    again = run("build", "-j", "1", "--format", "wav")
     assert re.search(r"speech: \d+ of \d+ pieces from the cache, 1 spoken", again.stdout), again.stdout
     assert "built 3 tracks" in again.stdout
 
