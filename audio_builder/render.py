@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from audio_builder.model import Background, SoundRef
-from audio_builder.sound.audio import db_to_gain, ms_to_samples
+from audio_builder.sound.audio import add_per_frame, db_to_gain, ms_to_samples, times_per_frame
 from audio_builder.sound.loudness import (
     KWeighting,
     k_weighting_response,
@@ -296,7 +296,7 @@ class Bed:
         if envelope is None:                 # most of a long track: the bed at its level
             return sound * np.float32(self.level)
         envelope *= self.level
-        return sound * envelope.astype(np.float32)[:, None]
+        return times_per_frame(sound, envelope.astype(np.float32))
 
     def _fades(self, start: int, n: int) -> np.ndarray | None:
         first = max(start, self.total - self.fade_out)
@@ -499,7 +499,7 @@ def _mix(bed: Bed | None, waiting: Iterator[Layer], upcoming: Layer | None, acti
                 samples = layer.clip.read(lo - layer.start, hi - layer.start)
                 if layer.gain != 1.0:          # speech: added as it is, not copied times one
                     samples = samples * np.float32(layer.gain)
-                out[:, lo - start:hi - start] += samples
+                add_per_frame(out[:, lo - start:hi - start], samples)
         for layer in active:
             if layer.end <= end:
                 layer.close()
@@ -514,4 +514,5 @@ def _fade_track_end(out: np.ndarray, start: int, total: int) -> None:
     first = max(start, total - fade)
     if first < start + out.shape[1]:
         position = np.arange(first, start + out.shape[1], dtype=np.float64)
-        out[:, first - start:] *= _smooth((total - position) / fade)[:, None].astype(np.float32)
+        out[:, first - start:] = times_per_frame(out[:, first - start:],
+                                                 _smooth((total - position) / fade).astype(np.float32))

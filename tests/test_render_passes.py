@@ -13,6 +13,7 @@ from audio_builder import files as files_module
 from audio_builder.files import checked_bytes, read_checked
 from audio_builder.render import render, render_with_weighting
 from audio_builder.sound import media
+from audio_builder.sound.audio import add_per_frame, times_per_frame
 from audio_builder.sound.loudness import KWeighting, LoudnessMeter
 from audio_builder.sound.media import ffmpeg_exe
 
@@ -73,3 +74,15 @@ def test_a_checked_file_changed_in_place_is_caught_after_it_was_read_and_trusted
         file.seek(-1, 2)
         file.write(bytes([payload[-1] ^ 0xFF]))
     assert read_checked(path, b"TEST", 1 << 20) is None
+
+
+def test_per_frame_gains_and_mono_clips_give_what_numpy_broadcasting_gives():
+    rng = np.random.default_rng(7)
+    sides = rng.standard_normal((2, 1000, 2)).astype(np.float32)
+    gains = rng.random(1000).astype(np.float32)
+    assert np.array_equal(times_per_frame(sides, gains), sides * gains[:, None])
+    assert np.array_equal(times_per_frame(sides[0], gains), sides[0] * gains[:, None])
+    mono = rng.standard_normal((2, 1000, 1)).astype(np.float32)
+    mixed = sides.copy()
+    add_per_frame(mixed, mono)
+    assert np.array_equal(mixed, sides + mono)

@@ -19,7 +19,7 @@ from contextlib import closing
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from audio_builder.sound.audio import SAMPLE_RATE, db_to_gain
+from audio_builder.sound.audio import SAMPLE_RATE, db_to_gain, times_per_frame
 
 
 def _k_weighting_biquads(rate: int) -> list[tuple[tuple[float, ...], tuple[float, ...]]]:
@@ -247,7 +247,7 @@ class PeakLimiter:
             running = np.concatenate([[0.0], np.cumsum(floor)])
             # sample i's gain is the mean of the floor from i + w to i + 2w of `gains`
             smooth = (running[2 * w + 1:2 * w + 1 + ready] - running[w:w + ready]) / (w + 1)
-            out = out * smooth[:, None].astype(np.float32)
+            out = times_per_frame(out, smooth.astype(np.float32))
         used = 2 * w + ready
         self.history = gains[used - 2 * w:used]
         self.pending_gain = gains[used:]
