@@ -209,9 +209,10 @@ def weighted_builtin_bell(sound: SoundRef) -> np.ndarray:
     return KWeighting.clip(leveled_bell(sound))
 
 
-@functools.lru_cache(maxsize=8)
-def weighted_builtin_loop(name: str) -> np.ndarray:
-    return KWeighting.loop(sound_samples(SoundRef(name=name), "background"))
+@functools.lru_cache(maxsize=4)
+def builtin_loop_sides(name: str) -> np.ndarray:
+    """A built-in loop beside its K-weighting, as sides (see `_sides`)."""
+    return _sides(sound_samples(SoundRef(name=name), "background"), True, KWeighting.loop)
 
 
 @functools.lru_cache(maxsize=8)
@@ -266,8 +267,8 @@ class Bed:
         with located(background.sound.place):
             if name is not None:
                 loop_rms = builtin_loop_rms(name)
-                self.source = InMemoryLoop(_sides(sound_samples(background.sound, "background"), weighted,
-                                                  lambda _: weighted_builtin_loop(name)))
+                self.source = InMemoryLoop(builtin_loop_sides(name) if weighted
+                                           else _sides(sound_samples(background.sound, "background"), False))
             elif path is not None and is_long(path):
                 loop_rms, tail = _loop_measures(path, crossfade)
                 self.source = Sequential(_stream_sides(_loop_blocks(path, crossfade), weighted, before=tail),

@@ -14,7 +14,8 @@ from audio_builder.files import checked_bytes, read_checked
 from audio_builder.render import render, render_with_weighting
 from audio_builder.sound import media
 from audio_builder.sound.audio import add_per_frame, times_per_frame
-from audio_builder.sound.loudness import KWeighting, LoudnessMeter
+from audio_builder.sound.loudness import KWeighting, LoudnessMeter, PeakLimiter
+from audio_builder.sound.master import _loudest_by_row
 from audio_builder.sound.media import ffmpeg_exe
 
 SCRIPT = """
@@ -86,3 +87,23 @@ def test_per_frame_gains_and_mono_clips_give_what_numpy_broadcasting_gives():
     mixed = sides.copy()
     add_per_frame(mixed, mono)
     assert np.array_equal(mixed, sides + mono)
+
+
+def test_the_limiter_passing_quiet_blocks_through_gives_what_working_every_gain_gives(monkeypatch):
+    rng = np.random.default_rng(3)
+    blocks = [(rng.standard_normal((5000, 2)) * level).astype(np.float32)
+              for level in (0.01, 0.02, 0.9, 0.01, 0.01, 0.01, 1.5, 0.02)]
+
+    def limited() -> np.ndarray:
+        limiter = PeakLimiter(-1.5, 2)
+        return np.concatenate([*(limiter.process(block) for block in blocks), limiter.flush()])
+
+    quick = limited()
+    monkeypatch.setattr(PeakLimiter, "_under_ceiling", lambda self, block: False)
+    assert np.array_equal(quick, limited())
+    assert np.abs(quick).max() <= 10 ** (-1.5 / 20)
+
+
+def test_the_loudest_sample_of_each_unit_is_its_largest_magnitude():
+    rows = np.array([[0.5, -0.75, 0.25], [-0.0, 0.0, 0.0], [-1e-30, 2e-30, -3e-30]], np.float32)
+    assert _loudest_by_row(rows).tolist() == np.abs(rows).max(axis=1).tolist()

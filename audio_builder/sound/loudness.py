@@ -229,16 +229,21 @@ class PeakLimiter:
         self.history = np.ones(2 * window)            # required gains already used, for context
         self.pending_gain = np.zeros(0)
         self.pending = np.zeros((0, channels), dtype=np.float32)
+        self.clear = True         # whether every gain in history and pending_gain is 1
 
     def process(self, block: np.ndarray) -> np.ndarray:
+        samples = np.concatenate([self.pending, block])
+        w = self.window
+        ready = max(0, samples.shape[0] - w)
+        if self.clear and self._under_ceiling(block):
+            # Nothing within reach needs holding back (most of a track): every gain is 1.
+            self.pending = samples[ready:]
+            self.pending_gain = np.ones(self.pending.shape[0])
+            return samples[:ready]
         peaks = np.abs(block[:, 0])
         for channel in range(1, block.shape[1]):
             peaks = np.maximum(peaks, np.abs(block[:, channel]))
-        required = np.minimum(1.0, self.ceiling / np.maximum(peaks, 1e-12))
-        samples = np.concatenate([self.pending, block])
-        gains = np.concatenate([self.history, self.pending_gain, required])
-        w = self.window
-        ready = max(0, samples.shape[0] - w)
+        gains = np.concatenate([self.history, self.pending_gain, self._required(peaks)])
         out = samples[:ready]
         if gains.min() < 1.0:
             # A gain never above what any sample within `w` of it needs, averaged over `w`:
@@ -252,7 +257,20 @@ class PeakLimiter:
         self.history = gains[used - 2 * w:used]
         self.pending_gain = gains[used:]
         self.pending = samples[ready:]
+        self.clear = bool(gains[used - 2 * w:].min() >= 1.0)
         return out
+
+    def _required(self, peaks: np.ndarray) -> np.ndarray:
+        """The gain each sample needs to stay under the ceiling (1 where it is under)."""
+        return np.minimum(1.0, self.ceiling / np.maximum(peaks, 1e-12))
+
+    def _under_ceiling(self, block: np.ndarray) -> bool:
+        """Whether every sample of `block` needs a gain of 1: its loudest does (the gain
+        needed falls as the peak rises, so the loudest needs the least)."""
+        if not block.size:
+            return True
+        loudest = np.maximum(block.max(), -block.min())
+        return bool(self._required(np.array([loudest], block.dtype))[0] == 1.0)
 
     def _floor(self, gains: np.ndarray) -> np.ndarray:
         """For each sample, a value no higher than the least gain within `window` of it."""
