@@ -10,9 +10,9 @@ cluster of one worker against two.
    ffmpeg (the tracks shared out longest first, read from raw files). Target: the build at
    most 1.15 times the bare encodes.
 2. Cluster: `build --cluster` on a scheduler with one worker against one with two workers
-   (`dask worker ADDRESS --nworkers 1 --nthreads 1` with Dask's profiler off, the command
-   docs/scale.md gives), both on 127.0.0.1, each started for its run and stopped after it
-   (start-up not timed). Target: two workers at least 1.7
+   (`dask worker ADDRESS --nworkers 1 --nthreads 1` with the Dask configuration for batch
+   builds, the commands and file docs/scale.md gives), both on 127.0.0.1, each started for
+   its run and stopped after it (start-up not timed). Target: two workers at least 1.7
    times as fast as one.
 
 Each round runs every contender in turn (a machine's load drifts); the ratio of each round
@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import resource
 import shutil
 import socket
@@ -147,9 +148,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def dask_configuration() -> str:
+    """The Dask configuration for batch builds, as docs/scale.md gives it."""
+    docs = (ROOT / "docs" / "scale.md").read_text(encoding="utf-8")
+    [block] = re.findall(r"```yaml\n(# dask configuration.*?)```", docs, re.DOTALL)
+    return block
+
+
 class LocalCluster:
-    """A Dask scheduler and `workers` one-thread workers on 127.0.0.1, warmed up (our
-    package imported in each worker) before anything is timed."""
+    """A Dask scheduler and `workers` one-thread workers on 127.0.0.1, configured and
+    started as docs/scale.md tells users to, warmed up (our package imported in each worker)
+    before anything is timed."""
 
     def __init__(self, workers: int, cwd: Path):
         from distributed import Client
@@ -157,12 +166,15 @@ class LocalCluster:
         dask = str(Path(sys.executable).parent / "dask")
         self.address = f"tcp://127.0.0.1:{free_port()}"
         self.processes: list[subprocess.Popen] = []
+        self.configuration = tempfile.TemporaryDirectory()
+        Path(self.configuration.name, "audio-builder.yaml").write_text(dask_configuration())
+        environment = {"DASK_CONFIG": self.configuration.name}
         try:                         # whatever goes wrong, no scheduler or worker is left behind
             self._start(dask, "scheduler", "--host", "127.0.0.1", "--port",
-                        self.address.rsplit(":", 1)[1], "--no-dashboard", cwd=cwd)
-            for _ in range(workers):     # as docs/scale.md tells users to start them
+                        self.address.rsplit(":", 1)[1], "--no-dashboard", cwd=cwd, env=environment)
+            for _ in range(workers):
                 self._start(dask, "worker", self.address, "--nworkers", "1", "--nthreads", "1",
-                            cwd=cwd, env={"DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"})
+                            cwd=cwd, env=environment)
             self._warm_up(Client, workers)
         except BaseException:
             self.close()
@@ -212,6 +224,7 @@ class LocalCluster:
             except ProcessLookupError:
                 pass
             process.wait()
+        self.configuration.cleanup()
 
 
 def _import_the_package() -> None:

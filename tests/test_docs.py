@@ -1,7 +1,8 @@
 """Every YAML example in the README and docs/ is built, so the docs cannot drift from the code.
 
 A block that starts with `# file: PATH` is written to PATH in a fresh project (an included
-part, a voice profile); every other block is a practice script and must build."""
+part, a voice profile); a block that starts with `# dask configuration` is checked against
+Dask's own settings; every other block is a practice script and must build."""
 
 import re
 import shutil
@@ -16,6 +17,7 @@ from conftest import ffprobe_duration, run
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"```yaml\n(.*?)^\s*```", re.DOTALL | re.MULTILINE)
+DASK_CONFIGURATION = "# dask configuration"
 
 
 def examples():
@@ -35,7 +37,32 @@ def write_tone(path: Path, seconds: float = 2.0) -> None:
 
 def test_every_block_is_a_script_or_a_named_file():
     for doc, number, block in examples():
-        assert block.startswith("# file: ") or re.search(r"^title:", block, re.M), (doc, number)
+        assert (block.startswith(("# file: ", DASK_CONFIGURATION))
+                or re.search(r"^title:", block, re.M)), (doc, number)
+
+
+def test_the_dask_configuration_names_only_settings_dask_has():
+    """A misspelt key would be ignored by Dask without a word: each one must be among
+    distributed's own settings, with a value of the kind it has there."""
+    import dask.config
+    import distributed  # noqa: F401 (its settings are Dask's defaults once imported)
+    import yaml
+    from dask.utils import parse_timedelta
+
+    [block] = [b for _, _, b in examples() if b.startswith(DASK_CONFIGURATION)]
+
+    def leaves(tree, path=()):
+        for key, value in tree.items():
+            yield from leaves(value, (*path, key)) if isinstance(value, dict) else [((*path, key), value)]
+
+    found = list(leaves(yaml.safe_load(block)))
+    assert found
+    for path, value in found:
+        default = dask.config.get(".".join(path))
+        if isinstance(default, bool):
+            assert isinstance(value, bool), path
+        else:
+            assert parse_timedelta(value) > parse_timedelta(default), path   # less often, not more
 
 
 def test_the_podcast_yaml_example_is_valid(tmp_path):
@@ -70,8 +97,8 @@ def write_examples(project: Path) -> list[Path]:
     scripts = []
     for doc, number, block in examples():
         first = block.splitlines()[0]
-        if first == "# file: podcast.yaml":
-            continue                                  # checked on its own, above
+        if first == "# file: podcast.yaml" or first.startswith(DASK_CONFIGURATION):
+            continue                                  # checked on their own, above
         if first.startswith("# file: "):
             target = project / first.removeprefix("# file: ").strip()
             target.parent.mkdir(parents=True, exist_ok=True)
