@@ -1,3 +1,7 @@
+"""Fixtures and helpers shared by the tests. numpy and the program are imported inside the
+helpers that use them: pytest-xdist's controller process loads this file as well, and runs
+no test (at the top, they cost it 0.35 s of start-up)."""
+
 from __future__ import annotations
 
 import json
@@ -8,13 +12,12 @@ import subprocess
 import textwrap
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from audio_builder.cli import main
-from audio_builder.sound.media import ffmpeg_exe
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -62,6 +65,10 @@ def write(path: Path, text: str) -> Path:
 
 
 def run(*args: str):
+    from click.testing import CliRunner
+
+    from audio_builder.cli import main
+
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
@@ -104,6 +111,8 @@ def ffprobe_duration(path: Path) -> float:
 
 def ebur128(path: Path) -> tuple[float, float]:
     """Integrated loudness (LUFS) and true peak (dBTP), by ffmpeg's own meter."""
+    from audio_builder.sound.media import ffmpeg_exe
+
     result = subprocess.run([ffmpeg_exe(), "-nostats", "-i", str(path), "-af", "ebur128=peak=true",
                              "-f", "null", "-"], capture_output=True, text=True)
     summary = result.stderr[result.stderr.rindex("Summary:"):]
@@ -114,6 +123,10 @@ def ebur128(path: Path) -> tuple[float, float]:
 
 def decode_mono(path: Path, rate: int = 44_100) -> np.ndarray:
     """The audio of a file as mono float32, decoded by ffmpeg."""
+    import numpy as np
+
+    from audio_builder.sound.media import ffmpeg_exe
+
     result = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "1",
                              "-ar", str(rate), "pipe:1"], capture_output=True, check=True)
     return np.frombuffer(result.stdout, dtype="<f4")
