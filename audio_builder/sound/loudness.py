@@ -17,7 +17,6 @@ from collections.abc import Callable, Generator, Iterable
 from contextlib import closing
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from audio_builder.sound.audio import SAMPLE_RATE, db_to_gain, times_per_frame
 
@@ -246,19 +245,36 @@ class PeakLimiter:
         gains = np.concatenate([self.history, self.pending_gain, self._required(peaks)])
         out = samples[:ready]
         if gains.min() < 1.0:
-            # A gain never above what any sample within `w` of it needs, averaged over `w`:
-            # it falls smoothly before a peak and rises smoothly after, low enough at it.
-            floor = self._floor(gains)
-            running = np.concatenate([[0.0], np.cumsum(floor)])
-            # sample i's gain is the mean of the floor from i + w to i + 2w of `gains`
-            smooth = (running[2 * w + 1:2 * w + 1 + ready] - running[w:w + ready]) / (w + 1)
-            out = times_per_frame(out, smooth.astype(np.float32))
+            self._hold_back(out, self._floor(gains))
         used = 2 * w + ready
         self.history = gains[used - 2 * w:used]
         self.pending_gain = gains[used:]
         self.pending = samples[ready:]
         self.clear = bool(gains[used - 2 * w:].min() >= 1.0)
         return out
+
+    def _hold_back(self, out: np.ndarray, floor: np.ndarray) -> None:
+        """Multiply `out` (in place) by a gain never above what any sample within `window`
+        of it needs (`floor`, which runs `window` ahead of `out`), averaged over `window`:
+        it falls smoothly before a peak and rises smoothly after, low enough at it.
+
+        Only the samples within reach of a floor under 1 are worked out: elsewhere the mean
+        is of ones, exactly 1. The floors are float32 values summed in float64, exactly while
+        they are over 2^-13 (78 dB of limiting): so the sums over that stretch alone give the
+        very gains a sum from the block's start gives."""
+        w = self.window
+        lowered = np.flatnonzero(floor[w:] < 1.0)        # floor[w + j] is under 1
+        if not lowered.size:
+            return
+        # sample i's gain is the mean of floor[i + w] .. floor[i + 2w]
+        first = max(0, lowered[0] - w)
+        end = min(out.shape[0], lowered[-1] + 1)
+        if first >= end:
+            return
+        running = np.concatenate([[0.0], np.cumsum(floor[w + first:2 * w + end])])
+        count = end - first
+        smooth = (running[w + 1:w + 1 + count] - running[:count]) / (w + 1)
+        out[first:end] = times_per_frame(out[first:end], smooth.astype(np.float32))
 
     def _required(self, peaks: np.ndarray) -> np.ndarray:
         """The gain each sample needs to stay under the ceiling (1 where it is under)."""
@@ -278,10 +294,23 @@ class PeakLimiter:
         padded = np.pad(gains, (0, chunks * self.CHUNK - gains.size), constant_values=1.0)
         least = padded.reshape(chunks, self.CHUNK).min(axis=1)
         edged = np.pad(least, self.reach, mode="edge")
-        spread = sliding_window_view(edged, 2 * self.reach + 1).min(axis=1)
+        spread = sliding_extreme(np.minimum, edged, 2 * self.reach + 1)
         return np.repeat(spread, self.CHUNK)[:gains.size]
 
     def flush(self) -> np.ndarray:
         remaining = self.pending.shape[0]
         tail = self.process(np.zeros((self.window, self.pending.shape[1]), dtype=np.float32))
         return tail[:remaining]
+
+
+def sliding_extreme(pick: Callable[[np.ndarray, np.ndarray], np.ndarray], values: np.ndarray,
+                    width: int) -> np.ndarray:
+    """`pick` (np.maximum or np.minimum) of every `width` consecutive values
+    (len(values) - width + 1 of them), by doubling spans: a few passes rather than `width`."""
+    out, span = values, 1
+    while span * 2 <= width:
+        out = pick(out[:-span], out[span:])
+        span *= 2
+    if span < width:
+        out = pick(out[:-(width - span)], out[width - span:])
+    return out

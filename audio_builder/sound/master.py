@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from audio_builder.sound.audio import db_to_gain
-from audio_builder.sound.loudness import PeakLimiter, gated_loudness
+from audio_builder.sound.loudness import PeakLimiter, gated_loudness, sliding_extreme
 
 # Sample peaks stay under -1.5 dBFS, which keeps the true peak of the encoded file under
 # -1 dBTP (measured on MP3, AAC and Opus: see docs/sound.md).
@@ -200,7 +200,7 @@ class TrackSummary:
         if limited:
             peaks = np.zeros(count + 2 * margin, np.float32)      # silence beyond the track
             peaks[lo - (first - margin):hi - (first - margin)] = records["peak"]
-            loudest = _sliding_max(peaks, 2 * self.reach + 1) * np.float32(gain)
+            loudest = sliding_extreme(np.maximum, peaks, 2 * self.reach + 1) * np.float32(gain)
             floor = np.minimum(1.0, self.ceiling / np.maximum(loudest, 1e-12))
             running = np.concatenate([[0.0], np.cumsum(floor, dtype=np.float64)])   # float32 sums drift
             # floor[i] is unit first - span + i; each unit takes the mean of the `span` ending at it
@@ -220,18 +220,6 @@ def _loudest_by_row(rows: np.ndarray) -> np.ndarray:
     than a float maximum and minimum."""
     magnitudes = rows.view(np.uint32) & np.uint32(0x7FFF_FFFF)
     return magnitudes.max(axis=1).view(np.float32)
-
-
-def _sliding_max(values: np.ndarray, width: int) -> np.ndarray:
-    """The maximum of every `width` consecutive values (len(values) - width + 1 of them),
-    by doubling spans: a few passes rather than `width`."""
-    out, span = values, 1
-    while span * 2 <= width:
-        out = np.maximum(out[:-span], out[span:])
-        span *= 2
-    if span < width:
-        out = np.maximum(out[:-(width - span)], out[width - span:])
-    return out
 
 
 def _limited(blocks: Iterator[np.ndarray], gain_db: float, channels: int) -> Iterator[np.ndarray]:
