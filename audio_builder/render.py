@@ -306,11 +306,10 @@ class Bed:
             return None
         gain = np.ones(n)
         if start < self.fade_in:
-            position = start + np.arange(min(n, self.fade_in - start), dtype=np.float64)
-            gain[:position.size] *= _smooth(position / self.fade_in)
-        if fading_out:
-            position = np.arange(first, start + n, dtype=np.float64)
-            gain[first - start:] *= _smooth(np.clip((self.total - position) / self.fade_out, 0, 1))
+            gain[:self.fade_in - start] *= _ramp_part(self.fade_in, start, min(start + n, self.fade_in))
+        if fading_out:           # by the distance from the track's end, the ramp backwards
+            gain[first - start:] *= _ramp_part(self.fade_out, self.total - (start + n) + 1,
+                                               self.total - first + 1)[::-1]
         return gain
 
     def _ducking(self, start: int, n: int) -> np.ndarray | None:
@@ -341,6 +340,17 @@ def _ramp(depth: np.ndarray, start: int, zero_at: int, one_at: int) -> None:
         ramp = (shape[lo - zero_at:hi - zero_at] if zero_at < one_at
                 else shape[zero_at - hi + 1:zero_at - lo + 1][::-1])
         np.maximum(depth[lo - start:hi - start], ramp, out=depth[lo - start:hi - start])
+
+
+def _ramp_part(length: int, lo: int, hi: int) -> np.ndarray:
+    """`_smooth(k / length)` for k from `lo` to `hi` - 1: from the whole ramp worked out once,
+    when it is no longer than `RAMP_HELD_MOST` (the default fades are), else worked out here."""
+    if length <= RAMP_HELD_MOST:
+        return _ramp_shape(length)[lo:hi]
+    return _smooth(np.arange(lo, hi, dtype=np.float64) / length)
+
+
+RAMP_HELD_MOST = ms_to_samples(12_000)        # 4 MB of ramp; eight held at most
 
 
 @functools.lru_cache(maxsize=8)
@@ -513,7 +523,7 @@ def _fade_track_end(out: np.ndarray, start: int, total: int) -> None:
     """The last moment of a track fades to silence, so a ringing tail never stops dead."""
     fade = ms_to_samples(END_FADE_MS)
     first = max(start, total - fade)
-    if first < start + out.shape[1]:
-        position = np.arange(first, start + out.shape[1], dtype=np.float64)
-        out[:, first - start:] = times_per_frame(out[:, first - start:],
-                                                 _smooth((total - position) / fade).astype(np.float32))
+    end = start + out.shape[1]
+    if first < end:
+        ramp = _ramp_part(fade, total - end + 1, total - first + 1)[::-1]
+        out[:, first - start:] = times_per_frame(out[:, first - start:], ramp.astype(np.float32))

@@ -107,3 +107,12 @@ def test_the_limiter_passing_quiet_blocks_through_gives_what_working_every_gain_
 def test_the_loudest_sample_of_each_unit_is_its_largest_magnitude():
     rows = np.array([[0.5, -0.75, 0.25], [-0.0, 0.0, 0.0], [-1e-30, 2e-30, -3e-30]], np.float32)
     assert _loudest_by_row(rows).tolist() == np.abs(rows).max(axis=1).tolist()
+
+
+def test_a_ramp_held_whole_and_one_worked_out_in_parts_are_the_same(monkeypatch):
+    from audio_builder import render as render_module
+
+    held = render_module._ramp_part(5000, 1200, 3400)
+    monkeypatch.setattr(render_module, "RAMP_HELD_MOST", 100)
+    assert np.array_equal(render_module._ramp_part(5000, 1200, 3400), held)
+    assert held[0] == render_module._smooth(np.array([1200 / 5000]))[0]
