@@ -221,7 +221,7 @@ def builtin_loop_rms(name: str) -> float:
 
 
 def _rms(samples: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
+    return float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
 
 
 @functools.lru_cache(maxsize=8)
