@@ -4,25 +4,22 @@ Loudness is read with pyloudnorm (not the project's own meter): a bell's loudest
 the first second after its strike, against the median momentary loudness of the speech."""
 
 import statistics
-import subprocess
 
 import numpy as np
 import pyloudnorm
 import pytest
-from conftest import run, write
+from conftest import decode, run, write
 
 from audio_builder.sound import sounds
 from audio_builder.sound.loudness import loudest_momentary
-from audio_builder.sound.media import builtin_samples, ffmpeg_exe
+from audio_builder.sound.media import builtin_samples
 
 RATE = 44_100
 WINDOW = int(0.4 * RATE)
 
 
-def decode(path):
-    result = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "2",
-                             "-ar", str(RATE), "pipe:1"], capture_output=True, check=True)
-    return np.frombuffer(result.stdout, dtype="<f4").reshape(-1, 2).astype(np.float64)
+def stereo(path):
+    return decode(path, 2, RATE).astype(np.float64)
 
 
 def momentary(audio, start):
@@ -82,7 +79,7 @@ def test_every_bell_at_volume_0_sits_within_3_lu_of_real_speech(project):
           - When you are ready, gently open your eyes.
         """)
     assert run("build", "scripts/bells.yaml").exit_code == 0
-    audio = decode(project / "output" / "bells.mp3")
+    audio = stereo(project / "output" / "bells.mp3")
     voice = speech_median(audio, [(a, a + n) for a, n in planned("bells", "say")])
     strikes = [a for a, _ in planned("bells", "bell")]
     over = [bell_loudness(audio, s) - voice for s in strikes]
@@ -98,7 +95,7 @@ def test_bell_volume_moves_every_bell_and_adds_to_a_steps_volume(tones):
     levels = {}
     for name in ("plain", "soft"):
         assert run("build", f"scripts/{name}.yaml", "--format", "wav", "--loudness", "off").exit_code == 0
-        audio = decode(tones / "output" / f"{name}.wav")
+        audio = stereo(tones / "output" / f"{name}.wav")
         levels[name] = [bell_loudness(audio, a) for a, _ in planned(name, "bell")]
     assert levels["plain"][0] - levels["soft"][0] == pytest.approx(6.0, abs=0.2)
     assert levels["plain"][0] - levels["soft"][1] == pytest.approx(9.0, abs=0.2)
@@ -108,7 +105,7 @@ def test_a_bell_at_the_start_comes_after_half_a_second_of_silence(tones):
     write(tones / "scripts" / "start.yaml", "title: Start\nsteps:\n  - chapter: One\n  - bell: 1\n"
                                              "  - Hello there.\n")
     assert run("build", "scripts/start.yaml", "--format", "wav").exit_code == 0
-    audio = decode(tones / "output" / "start.wav")[:, 0]
+    audio = stereo(tones / "output" / "start.wav")[:, 0]
     assert planned("start", "bell")[0][0] == 0.5
     assert rms_db(audio[:int(0.49 * RATE)]) < -80
     assert rms_db(audio[int(0.5 * RATE):int(0.6 * RATE)]) > -40
@@ -118,7 +115,7 @@ def test_the_last_bell_rings_out_before_the_track_ends(tones):
     write(tones / "scripts" / "end.yaml", "title: End\nsteps:\n  - Hello there.\n  - bell: 1\n"
                                            "  - pause: 2s\n")
     assert run("build", "scripts/end.yaml", "--format", "wav").exit_code == 0
-    audio = decode(tones / "output" / "end.wav")[:, 0]
+    audio = stereo(tones / "output" / "end.wav")[:, 0]
     [(strike, _)] = planned("end", "bell")
     assert audio.size / RATE == pytest.approx(strike + 12.0, abs=0.05)     # the bowl's whole ring
     struck = rms_db(audio[int(strike * RATE):int((strike + 0.4) * RATE)])

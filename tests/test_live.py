@@ -2,17 +2,15 @@
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pyloudnorm
 import pytest
-from conftest import decode_mono, project_once, run, use_tones, write
+from conftest import decode, decode_mono, project_once, run, use_tones, write
 
 from audio_builder.live.track import open_recording
 from audio_builder.publish.captions import read_vtt
-from audio_builder.sound.media import ffmpeg_exe
 
 RATE = 44_100
 SCRIPT = """
@@ -107,9 +105,7 @@ def test_b_strikes_a_bell_now(session):
 def stereo(path):
     """Any audio file as stereo float (the bowl's two sides are not alike: a mono mix of
     it would not be what is heard)."""
-    result = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "2",
-                             "-ar", str(RATE), "pipe:1"], capture_output=True, check=True)
-    return np.frombuffer(result.stdout, dtype="<f4").reshape(-1, 2)
+    return decode(path, 2, RATE)
 
 
 def loudest_400ms(samples, start_s):

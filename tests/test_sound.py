@@ -2,19 +2,18 @@
 
 import os
 import re
-import subprocess
 import wave
 from dataclasses import replace
 
 import numpy as np
 import pyloudnorm
 import pytest
-from conftest import decode_mono, ebur128, ffprobe_json, run, write
+from conftest import decode, decode_mono, ebur128, ffprobe_json, run, write
 from mutagen import File as MutagenFile
 
 from audio_builder.files import read_checked
 from audio_builder.sound import media, sounds
-from audio_builder.sound.media import builtin_samples, ffmpeg_exe
+from audio_builder.sound.media import builtin_samples
 
 PRACTICE = """
 title: Sound Check
@@ -35,19 +34,13 @@ steps:
 """
 
 
-def decode_stereo(path, rate=44_100):
-    result = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "2",
-                             "-ar", str(rate), "pipe:1"], capture_output=True, check=True)
-    return np.frombuffer(result.stdout, dtype="<f4").reshape(-1, 2)
-
-
 def assert_mastered(track, target, mono=False):
     """The track reads `target` LUFS within 0.3 LU by two meters (ffmpeg's and pyloudnorm),
     with its true peak under -1 dBTP."""
     loudness, true_peak = ebur128(track)
     assert abs(loudness - target) <= 0.3, loudness
     assert true_peak <= -1.0
-    audio = decode_mono(track) if mono else decode_stereo(track)
+    audio = decode(track, 1 if mono else 2)
     assert abs(pyloudnorm.Meter(44_100).integrated_loudness(audio.astype(np.float64)) - target) <= 0.3
 
 
