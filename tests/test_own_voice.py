@@ -110,7 +110,7 @@ def test_a_recorded_line_is_cleaned_levelled_and_planned_at_its_own_length(teach
     assert built.exit_code == 0, built.output
     assert "draft: 2 lines with no take of voice 'teacher' spoken by 'draft'" in built.output
     audio = decode_mono(teacher / "output" / "a.mp3")
-    assert abs(ffprobe_duration(teacher / "output" / "a.mp3") - 30) < 0.05
+    assert abs(audio.size / 44_100 - 30) < 0.05                 # as decoded: no ffprobe needed
     def hum_against_voice(samples, rate):
         spectrum = np.abs(np.fft.rfft(samples))
         freqs = np.fft.rfftfreq(samples.size, 1 / rate)
