@@ -50,6 +50,8 @@ def test_play_asks_which_length_of_a_script_with_two(tones):
     played = run("play", "scripts/two.yaml", "--length", "30s", "--to-file", "s.wav")
     assert played.exit_code == 0, played.stderr
     assert wav_seconds(tones / "s.wav") == pytest.approx(30.0, abs=0.1)
+    built = sorted(path.name for path in (tones / "output").glob("two*.mp3"))
+    assert built == ["two-30s.mp3"]                 # the length played, not every length
 
 
 def test_play_reports_the_time_played_not_the_place_in_the_track(tones):

@@ -64,9 +64,9 @@ def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool 
              if track.audio(project.output_dir, fmt).stat().st_mtime >= path.stat().st_mtime]
     if fresh:
         audio = track.audio(project.output_dir, fresh[0])
-    else:
-        audio = next(built.audio for built in builder.build(script)
-                     if built.plan.length_ms == track.length_ms)
+    else:                              # this length only: the group is waiting
+        [built] = builder.build(script, only=track.name)
+        audio = built.audio
     return open_recording(audio, folder, title=track.title, built=True)
 
 
