@@ -89,6 +89,13 @@ def project_once(tmp_path_factory, name: str, files: dict[str, str], *commands: 
     return root, results
 
 
+def dask_batch_configuration() -> str:
+    """The Dask configuration docs/scale.md gives for batch builds (its YAML block)."""
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "scale.md").read_text(encoding="utf-8")
+    [block] = re.findall(r"```yaml\n(# dask configuration.*?)```", docs, re.DOTALL)
+    return block
+
+
 def serve_in_background(server):
     """`server` serving from a daemon thread. It looks for `shutdown()` every 10 ms: at the
     default half second, every test that stopped a server waited idle for it."""

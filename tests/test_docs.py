@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ffprobe_duration, run
+from conftest import dask_batch_configuration, ffprobe_duration, run
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -49,7 +49,7 @@ def test_the_dask_configuration_names_only_settings_dask_has():
     import yaml
     from dask.utils import parse_timedelta
 
-    [block] = [b for _, _, b in examples() if b.startswith(DASK_CONFIGURATION)]
+    block = dask_batch_configuration()
 
     def leaves(tree, path=()):
         for key, value in tree.items():

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import run, write
+from conftest import dask_batch_configuration, run, write
 
 import audio_builder
 from audio_builder.batch import build_scripts
@@ -217,10 +217,10 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _dask(*arguments: str, cwd: Path, stack: ExitStack) -> subprocess.Popen:
+def _dask(*arguments: str, cwd: Path, stack: ExitStack, configuration: Path) -> subprocess.Popen:
     command = Path(sys.executable).parent / "dask"
     process = subprocess.Popen([str(command), *arguments], cwd=cwd, start_new_session=True,
-                               env={**os.environ, "PYTHONPATH": SOURCE},
+                               env={**os.environ, "PYTHONPATH": SOURCE, "DASK_CONFIG": str(configuration)},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stack.callback(_stop_group, process)
     return process
@@ -247,15 +247,18 @@ class Cluster:
 
 @pytest.fixture
 def cluster(tmp_path_factory):
-    """A real scheduler and two one-thread workers on 127.0.0.1, stopped whatever happens."""
+    """A real scheduler and two one-thread workers on 127.0.0.1, configured as docs/scale.md
+    tells users to, stopped whatever happens."""
     pytest.importorskip("distributed")
     elsewhere = tmp_path_factory.mktemp("workers-cwd")     # the workers' own current folder
+    configuration = tmp_path_factory.mktemp("dask-config")
+    (configuration / "audio-builder.yaml").write_text(dask_batch_configuration())
     address = f"tcp://127.0.0.1:{_free_port()}"
     with ExitStack() as stack:
         _dask("scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
-              "--no-dashboard", cwd=elsewhere, stack=stack)
+              "--no-dashboard", cwd=elsewhere, stack=stack, configuration=configuration)
         workers = [_dask("worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
-                         cwd=elsewhere, stack=stack) for _ in range(2)]
+                         cwd=elsewhere, stack=stack, configuration=configuration) for _ in range(2)]
         ready = Cluster(address, workers)
         deadline = time.monotonic() + 120
         while True:
