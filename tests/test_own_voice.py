@@ -401,3 +401,31 @@ def test_a_recorded_profile_takes_the_pauses_any_voice_has(project):
     profile = open_project(project).profiles["t"]
     assert (profile.sentence_pause_ms, profile.between_steps_ms) == (1000, 2500)
     assert profile.takes == (project / "takes" / "t").resolve()
+
+
+@pytest.mark.parametrize("codec", [("flac", "-c:a", "flac"), ("wav", "-c:a", "pcm_f32le"),
+                                   ("mp3", "-c:a", "libmp3lame")], ids=["flac", "float-wav", "mp3"])
+def test_a_take_in_any_format_is_read_without_a_system_ffprobe(tmp_path, monkeypatch, codec):
+    """Only the packaged ffmpeg is needed: a FLAC, a 32-bit float WAV (what many recorders
+    write) and an MP3 take read with nothing on PATH, as the 16-bit WAV they were made from."""
+    import subprocess
+
+    from audio_builder.sound.media import ffmpeg_exe
+    from audio_builder.speech.takes import read_take
+
+    original = save_wav(tmp_path / "original.wav", take(), channels=2)
+    extension, *arguments = codec
+    recorded = tmp_path / f"take.{extension}"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(original), *arguments, str(recorded)],
+                   check=True)
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    raw = read_take(recorded)
+    with wave.open(str(original)) as file:
+        expected = np.frombuffer(file.readframes(file.getnframes()), "<i2").reshape(-1, 2)
+    expected = expected.mean(axis=1) / 32768
+    assert raw.sample_rate == RATE
+    if extension == "mp3":              # lossy, and the encoder's delay shifts it: its length
+        assert abs(raw.samples.shape[0] - expected.shape[0]) < 0.1 * RATE
+    else:                               # lossless: the same samples
+        assert raw.samples.shape == expected.shape
+        assert np.max(np.abs(raw.samples - expected)) <= 1 / 32768

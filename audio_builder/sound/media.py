@@ -65,12 +65,17 @@ def _decode_command(path: Path, sample_format: str = "f32le", into: Path | None 
 
 
 def _unreadable(path: Path, stderr: bytes) -> InputError:
+    return InputError(f"cannot read audio from {path.name}: {_reason(path, stderr)} (is it an "
+                      "audio file, whole, not cut short?); export it again as WAV, MP3, FLAC or "
+                      "OGG", path)
+
+
+def _reason(path: Path, stderr: bytes) -> str:
+    """What ffmpeg found wrong with `path`, in one line (its last word on it)."""
     text = stderr.decode(errors="replace").replace(ffmpeg_file(path) + ": ", "")
     lines = [_DECODER.sub("", line).strip() for line in text.splitlines()]
     lines = [line for line in lines if line and not _BOOKKEEPING.match(line)]
-    reason = lines[-1] if lines else "no audio in the file"
-    return InputError(f"cannot read audio from {path.name}: {reason[:120]} (is it an audio file, "
-                      "whole, not cut short?); export it again as WAV, MP3, FLAC or OGG", path)
+    return (lines[-1] if lines else "no audio in the file")[:120]
 
 
 # `[flac @ 0x55...] `: ffmpeg's own prefixes (newer versions give two: the stream's, the decoder's)
@@ -98,6 +103,18 @@ def decode(path: Path, sample_format: str = "f32le", into: Path | None = None) -
     decoded = into.is_file() and into.stat().st_size > 0 if into else bool(result.stdout)
     if result.returncode != 0 or not decoded:
         raise _unreadable(path, result.stderr)
+    return result.stdout
+
+
+def decode_wav(path: Path) -> bytes:
+    """Any file ffmpeg reads, as a 16-bit WAV at its own rate and channels (read whole: for
+    a short recording, such as a take). Raises ValueError with ffmpeg's reason when it
+    cannot read the file."""
+    result = subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-xerror", "-i",
+                             ffmpeg_file(path), "-map", "0:a:0", "-c:a", "pcm_s16le", "-f", "wav",
+                             "pipe:1"], capture_output=True)
+    if result.returncode != 0 or not result.stdout:
+        raise ValueError(_reason(path, result.stderr))
     return result.stdout
 
 

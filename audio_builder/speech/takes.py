@@ -14,6 +14,7 @@ trimmed), then levelled, limited and resampled exactly as synthesized speech is
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -108,20 +109,19 @@ def read_take(path: Path) -> RawTake:
     from pydub import AudioSegment
     from pydub.exceptions import CouldntDecodeError
 
-    from audio_builder.sound.media import ffmpeg_exe
+    from audio_builder.sound.media import decode_wav
 
-    AudioSegment.converter = ffmpeg_exe()
+    # Every format through the packaged ffmpeg, as 16-bit WAV: given anything but a plain
+    # PCM WAV, pydub would ask a system ffprobe (which no package brings) for its format.
     try:
-        segment = AudioSegment.from_file(path)
+        segment = AudioSegment.from_file(io.BytesIO(decode_wav(path)), format="wav")
     except (CouldntDecodeError, OSError, IndexError, ValueError) as error:
         reason = str(error).strip().splitlines()
         raise TakeError("cannot read this take as audio"
                         + (f" ({reason[-1][:120]})" if reason and len(reason) == 1 else "")
                         + "; save it as WAV, FLAC, MP3 or M4A", path) from None
-    full_scale = float(1 << (8 * segment.sample_width - 1))
     frames = np.array(segment.get_array_of_samples(), dtype=np.float32)
-    if segment.sample_width == 1:       # 8-bit WAV is unsigned
-        frames -= 128
+    full_scale = float(1 << 15)
     frames = frames.reshape(-1, segment.channels) / full_scale
     clipped = float(np.mean(np.abs(frames) >= 1.0 - 2.0 / full_scale)) if frames.size else 0.0
     return RawTake(frames.mean(axis=1).astype(np.float32), segment.frame_rate, clipped)
