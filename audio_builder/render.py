@@ -463,13 +463,12 @@ def _smooth(x: np.ndarray) -> np.ndarray:
 
 
 def render(timeline: Timeline, synthesizer: Synthesizer, *, total: int | None = None,
-           block: int = BLOCK, k_weighted: bool = False) -> Generator[np.ndarray, None, None]:
+           block: int = BLOCK) -> Generator[np.ndarray, None, None]:
     """Yield the track as consecutive stereo float32 blocks, `total` samples in all
-    (default: the timeline's length); K-weighted if `k_weighted`."""
-    side = 1 if k_weighted else 0
-    with closing(_render(timeline, synthesizer, total, block, k_weighted)) as blocks:
+    (default: the timeline's length)."""
+    with closing(_render(timeline, synthesizer, total, block, weighted=False)) as blocks:
         for sides in blocks:
-            yield sides[side]
+            yield sides[0]
 
 
 def render_with_weighting(timeline: Timeline, synthesizer: Synthesizer, *, total: int | None = None,

@@ -287,7 +287,7 @@ def test_measuring_k_weighted_sources_equals_metering_the_weighted_mix(project, 
     """The build measures loudness on a mix of K-weighted sources (cheaper than weighting
     the whole mix); with a bed, ducking, fades, bells and a sound file it must agree."""
     from audio_builder import Builder, load_script, open_project
-    from audio_builder.render import render
+    from audio_builder.render import render, render_with_weighting
     from audio_builder.sound.loudness import LoudnessMeter
 
     chime = tmp_path / "chime.wav"
@@ -304,6 +304,6 @@ def test_measuring_k_weighted_sources_equals_metering_the_weighted_mix(project, 
     plain, weighted = LoudnessMeter(2), LoudnessMeter(2)
     for block in render(timeline, builder.synthesizer):
         plain.add(block)
-    for block in render(timeline, builder.synthesizer, k_weighted=True):
-        weighted.add_weighted(block)
+    for _, weighted_block in render_with_weighting(timeline, builder.synthesizer):
+        weighted.add_weighted(weighted_block)
     assert weighted.integrated() == pytest.approx(plain.integrated(), abs=0.01)
