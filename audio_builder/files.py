@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import BinaryIO
 
@@ -251,6 +251,22 @@ def read_checked(path: Path, magic: bytes, max_bytes: int, *, payload: bool = Tr
     if len(data) != size or not _checksum_holds(status, data, digest):
         return None
     return data
+
+
+def read_entry(path: Path, magic: bytes, max_bytes: int) -> bytes | None:
+    """The payload of the whole entry at `path` (as `read_checked` reads it), or None. A
+    damaged entry (cut short, changed, a symbolic link, not a plain file) is removed, so that
+    a whole one can take its place; one that cannot be opened is left alone."""
+    try:
+        payload = read_checked(path, magic, max_bytes)
+    except OSError as error:
+        if error.errno != errno.ELOOP:          # missing, or unreadable: not there for us
+            return None
+        payload = None                          # a symbolic link: not an entry we wrote
+    if payload is None:
+        with suppress(OSError):
+            path.unlink(missing_ok=True)
+    return payload
 
 
 def stored_size(path: Path, magic: bytes, max_bytes: int) -> int | None:

@@ -30,7 +30,7 @@ from audio_builder.files import (
     cache_folder,
     checked_bytes,
     checked_header_bytes,
-    read_checked,
+    read_entry,
     remove_stale_temporaries,
     write_file_atomically,
 )
@@ -86,13 +86,10 @@ def _source_digest() -> str | None:
 def _read_stored(path: Path) -> np.ndarray | None:
     """A stored sound (stereo float32), or None when there is no whole entry at `path`; a
     damaged one (cut short, changed, a link, a device) is removed."""
-    try:
-        payload = read_checked(path, STORE_MAGIC, MAX_STORED_BYTES)
-    except FileNotFoundError:
+    payload = read_entry(path, STORE_MAGIC, MAX_STORED_BYTES)
+    if payload is None:
         return None
-    except OSError:
-        payload = None                     # unreadable, or a symbolic link: not an entry we wrote
-    if payload is None or len(payload) % 8:
+    if len(payload) % 8:                   # whole, but not stereo frames: not ours
         with suppress(OSError):
             path.unlink(missing_ok=True)
         return None

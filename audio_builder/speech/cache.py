@@ -12,12 +12,11 @@ those a killed build left.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -28,7 +27,7 @@ from audio_builder.files import (
     cache_folder,
     checked_bytes,
     checked_header_bytes,
-    read_checked,
+    read_entry,
     remove_stale_temporaries,
     stored_size,
     temporary_beside,
@@ -111,18 +110,8 @@ class SpeechCache:
                 lock.close()
 
     def get(self, key: str) -> np.ndarray | None:
-        path = self._path(key)
-        try:
-            payload = read_checked(path, MAGIC, MAX_ENTRY_BYTES)
-        except OSError as error:
-            if error.errno != errno.ELOOP:         # missing, or unreadable: not there for us
-                return None
-            payload = None                         # a symbolic link: not an entry we wrote
-        if payload is None:
-            with suppress(OSError):
-                path.unlink(missing_ok=True)
-            return None
-        return np.frombuffer(payload, dtype="<f4").copy()
+        payload = read_entry(self._path(key), MAGIC, MAX_ENTRY_BYTES)
+        return None if payload is None else np.frombuffer(payload, dtype="<f4").copy()
 
     def has(self, key: str) -> bool:
         """Whether a whole entry is stored under `key`: judged by its size against the size
