@@ -6,8 +6,8 @@ tracks: each process that speaks loads the voice (the default one: about 150 MB,
 300 MB while it speaks), and one voice already uses every core (onnxruntime's own threads).
 
 Workers die with the build: each watches its parent and stops when it is gone (a killed
-build leaves no worker behind), and a worker told to stop in the middle of a track first
-removes its temporary files and its encoder.
+build leaves no worker behind), and a worker told to stop in the middle of a track stops at
+its next block of audio, removing its temporary files and its encoder first.
 """
 
 from __future__ import annotations
@@ -149,11 +149,8 @@ def _sigterm_as_exit() -> Iterator[None]:
 
 # --- inside a worker process ----------------------------------------------------------------
 
-class _Stopped(BaseException):
-    """Raised inside a running task when the worker is told to stop."""
-
-
 _busy = threading.Event()
+_stop_asked = threading.Event()        # asked by the running task between blocks and pieces
 
 
 def _start_worker(parent: int) -> None:
@@ -163,9 +160,12 @@ def _start_worker(parent: int) -> None:
 
 
 def _on_sigterm(signum, frame) -> None:
-    if _busy.is_set():
-        raise _Stopped
-    os._exit(128 + signum)
+    # A running task stops at its next block of audio or piece of speech, where it removes
+    # its files and its encoder: an exception raised here could land anywhere (between
+    # starting ffmpeg and taking charge of it, say, leaving ffmpeg to write its file anew).
+    if not _busy.is_set():
+        os._exit(128 + signum)
+    _stop_asked.set()
 
 
 def _watch_parent(parent: int, kill: Callable[[int, int], None], every: float = 0.5) -> None:
@@ -178,8 +178,8 @@ def _watch_parent(parent: int, kill: Callable[[int, int], None], every: float = 
 def _worker_task(work: Work, task: Task) -> int | BuiltTrack:
     _busy.set()
     try:
-        return run_task(work, task)
-    except _Stopped:
-        os._exit(128 + signal.SIGTERM)     # the task's own clean-up has run by now
+        return run_task(work, task, _stop_asked.is_set)
     finally:
         _busy.clear()
+        if _stop_asked.is_set():
+            os._exit(128 + signal.SIGTERM)     # the task's own clean-up has run by now
