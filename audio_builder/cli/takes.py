@@ -1,13 +1,12 @@
-"""The commands of the own voice: `takes` (list, sheet, import) and `record`."""
+"""`audio-builder takes`: the takes of a recorded voice (list, recording sheet, import)."""
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import click
 
+from audio_builder.cli.options import shown
 from audio_builder.durations import format_ms
 from audio_builder.errors import InputError
 from audio_builder.files import write_file_atomically
@@ -23,13 +22,6 @@ from audio_builder.own_voice.pieces import (
 )
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project, open_project
-
-
-def _shown(path: Path | str) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
 
 
 class DefaultList(click.Group):
@@ -78,7 +70,7 @@ def list_takes(script: Path, voice: str | None, sheet: Path | None) -> None:
     folder = takes_folder(profile)
     index_lines(profile, lines)
     present = 0
-    click.echo(f"voice {profile.name!r}, takes in {_shown(folder)}/ (the index: takes.yaml)")
+    click.echo(f"voice {profile.name!r}, takes in {shown(folder)}/ (the index: takes.yaml)")
     click.echo(f"{'#':>3}  {'line':>4}  {'take id':<46} {'length':>9}  words")
     for line in lines:
         take, problem = judged(line, profile.breaths == "keep")
@@ -89,12 +81,12 @@ def list_takes(script: Path, voice: str | None, sheet: Path | None) -> None:
             status = "missing" if line.take is None else "BAD"
         click.echo(f"{line.number:>3}  {line.place.line:>4}  {line.id:<46} {status:>9}  {line.text}")
         if problem and line.take is not None:
-            click.echo(f"{'':>11}{_shown(line.take)}: {problem}")
+            click.echo(f"{'':>11}{shown(line.take)}: {problem}")
     click.echo(f"{present} of {len(lines)} takes ready")
     if sheet:
         text = recording_sheet(parsed, profile.name, lines, markdown=sheet.suffix.lower() == ".md")
         write_file_atomically(sheet, lambda temporary: temporary.write_text(text, encoding="utf-8"))
-        click.echo(f"wrote the recording sheet {_shown(sheet)}")
+        click.echo(f"wrote the recording sheet {shown(sheet)}")
 
 
 def recording_sheet(script: Script, voice: str, lines: list[Line], *, markdown: bool) -> str:
@@ -126,7 +118,7 @@ def import_takes(script: Path, reading: Path, voice: str | None, replace: bool) 
     if not reading.is_file():
         raise InputError("no such file; give the recording of the whole reading", reading)
     _, _, profile, lines = open_voice(script, voice)
-    click.echo(f"listening to {_shown(reading)} ...", err=True)
+    click.echo(f"listening to {shown(reading)} ...", err=True)
     report = import_reading(reading, profile, lines, replace=replace)
     click.echo(f"{'#':>3}  {'line':>4}  {'found at':<21}  {'sure':>4}  words")
     for row in report.rows:
@@ -139,7 +131,7 @@ def import_takes(script: Path, reading: Path, voice: str | None, replace: bool) 
         kept = "" if row.written or row.found is None else "  (kept the take already there)"
         click.echo(f"{line.number:>3}  {line.place.line:>4}  {where:<21}  {sure:>4}  {line.text}{kept}")
     written = sum(row.written for row in report.rows)
-    click.echo(f"wrote {written} take{'s' * (written != 1)} to {_shown(takes_folder(profile))}/")
+    click.echo(f"wrote {written} take{'s' * (written != 1)} to {shown(takes_folder(profile))}/")
     if report.missing:
         click.echo(f"not found ({len(report.missing)}): listen there, then read them again and "
                    "import that reading (only missing lines are filled)", err=True)
@@ -148,41 +140,3 @@ def import_takes(script: Path, reading: Path, voice: str | None, replace: bool) 
             click.echo(f"  line {row.line.place.line}: \"{row.line.text}\" (between "
                        f"{format_ms(start)} and {format_ms(end)})", err=True)
         raise click.exceptions.Exit(1)
-
-
-@click.command()
-@click.argument("script", type=click.Path(path_type=Path))
-@voice_option
-@click.option("--input-file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Read this recording as if it were the microphone (for tests, or without a "
-                   "terminal).")
-@click.option("--from", "start", type=int, default=1, show_default=True, metavar="N",
-              help="Start at line N of the recording sheet.")
-@click.option("--keys", hidden=True, help="Keys at input times, like '0.5:space,3:space,4:q' "
-                                          "(for tests).")
-def record(script: Path, voice: str | None, input_file: Path | None, start: int, keys: str | None) -> None:
-    """Record the takes of SCRIPT line by line, with a prompter.
-
-    Keys: space start and stop (a good take is kept and the next line comes up), r record the
-    last line again, left/right move, s skip, q save and quit."""
-    from audio_builder.live.keys import ScriptedKeys, TerminalKeys
-    from audio_builder.own_voice.record import KEYS, Recorder, file_input, microphone_input, run_recorder
-
-    scripted = ScriptedKeys(keys or "", KEYS) if keys is not None or not sys.stdin.isatty() else None
-    _, _, profile, lines = open_voice(script, voice)
-    folder = takes_folder(profile)
-    index_lines(profile, lines)
-    recorder = Recorder(lines, folder, profile.breaths == "keep", index=min(max(start, 1), len(lines)) - 1)
-    blocks = file_input(input_file) if input_file else microphone_input()
-    with scripted or TerminalKeys() as key_source:
-        if sys.stdout.isatty():
-            from rich.live import Live
-
-            from audio_builder.own_voice.prompter import render_prompter
-
-            with Live(render_prompter(recorder), refresh_per_second=8) as live:
-                run_recorder(recorder, blocks, key_source, lambda r: live.update(render_prompter(r)))
-        else:
-            run_recorder(recorder, blocks, key_source)
-    click.echo(f"kept {len(recorder.saved)} take{'s' * (len(recorder.saved) != 1)} in "
-               f"{_shown(folder)}/; `audio-builder takes {_shown(script)}` lists what is left")

@@ -1,0 +1,68 @@
+"""The command line: a thin layer over the Python API, one module per command or group.
+
+`main` is the group every command joins (the console script `audio-builder` runs it); it turns
+every `AudioBuilderError` into `FILE:LINE: message` and its exit status. The options several
+commands share are in `options`.
+
+May import: anything of the package; nothing imports the command line.
+"""
+
+from __future__ import annotations
+
+import click
+
+from audio_builder.cli.build import build
+from audio_builder.cli.cache import cache
+from audio_builder.cli.check import check
+from audio_builder.cli.feed import feed
+from audio_builder.cli.options import shown
+from audio_builder.cli.plan import plan
+from audio_builder.cli.play import play
+from audio_builder.cli.record import record
+from audio_builder.cli.serve import serve
+from audio_builder.cli.sounds import list_sounds
+from audio_builder.cli.takes import takes
+from audio_builder.cli.video import video
+from audio_builder.cli.voices import voices
+from audio_builder.errors import AudioBuilderError, ErrorGroup
+from audio_builder.files import os_error
+
+
+def _report(error: AudioBuilderError) -> None:
+    errors = error.errors if isinstance(error, ErrorGroup) else [error]
+    for item in errors:
+        item.file = shown(item.file)
+        click.echo(item.located(), err=True)
+
+
+class Group(click.Group):
+    """Turns every `AudioBuilderError` into `FILE:LINE: message` and its exit status."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except AudioBuilderError as error:
+            if ctx.params.get("traceback"):
+                raise
+            _report(error)
+            ctx.exit(error.exit_code)
+        except OSError as error:         # disk full, no permission, a file for a folder, ...
+            if ctx.params.get("traceback"):
+                raise
+            _report(os_error(error))
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("stopped; nothing half-written was left in output/", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--traceback", is_flag=True, help="Show the full traceback of an error.")
+@click.version_option(package_name="audio-builder")
+def main(traceback: bool) -> None:
+    """Turn written meditation practices (YAML scripts) into finished, timed audio."""
+
+
+for command in (build, check, plan, voices, feed, play, cache, list_sounds, takes, serve, video,
+                record):
+    main.add_command(command)

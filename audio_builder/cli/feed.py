@@ -1,0 +1,51 @@
+"""`audio-builder feed`: the podcast feed and page from the built tracks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from audio_builder.cli.options import shown
+from audio_builder.publish.feedcheck import check_feed
+from audio_builder.publish.lock import read_lock
+from audio_builder.publish.site import publish
+from audio_builder.script.project import open_project
+
+
+@click.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
+              help="The folder of built tracks (default: the project's output/).")
+@click.option("--check", "check_only", is_flag=True,
+              help="Only check the built feed: what would a podcast directory reject?")
+@click.option("--scheduled", is_flag=True,
+              help="Preview: also the episodes dated after today, in output/preview-feed.xml and "
+                   "output/preview.html (the real feed and podcast.lock stay as they are).")
+def feed(output, check_only, scheduled):
+    """Write output/feed.xml and output/index.html from the built tracks."""
+    project = open_project()
+    folder = output or project.output_dir
+    if not check_only:
+        report = publish(project, folder, include_scheduled=scheduled)
+        click.echo(f"wrote {shown(str(report.feed))} and {shown(str(report.page))}: "
+                   f"{len(report.items)} episode{'s' * (len(report.items) != 1)}")
+        for name in report.newly_published:
+            click.echo(f"  published for the first time (recorded in podcast.lock): {name}")
+        for name, date in report.scheduled:
+            verb = "included in the preview" if report.preview else "held back until then"
+            click.echo(f"  scheduled for {date.isoformat()} ({verb}): {name}")
+        for slug in report.drafts:
+            click.echo(f"  draft (no date, left out): {slug}")
+        for name in report.unbuilt:
+            click.echo(f"  not built yet (left out): {name}; run `audio-builder build`")
+        for name in report.one_off:
+            click.echo(f"  built with a one-off --length (left out): {name}; to publish it, "
+                       f"add its length to the script's `length:`")
+        if report.preview:
+            return
+    problems = check_feed(folder, project.podcast.base_url or "", read_lock(project.root))
+    for problem in problems:
+        click.echo(f"{shown(str(folder / 'feed.xml'))}: {problem}", err=True)
+    if problems:
+        raise click.exceptions.Exit(1)
+    click.echo("the feed passes the directory checks")

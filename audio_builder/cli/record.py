@@ -1,0 +1,50 @@
+"""`audio-builder record`: record a recorded voice's takes line by line, with a prompter."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from audio_builder.cli.options import shown
+from audio_builder.cli.takes import open_voice, voice_option
+from audio_builder.own_voice.pieces import index_lines, takes_folder
+
+
+@click.command()
+@click.argument("script", type=click.Path(path_type=Path))
+@voice_option
+@click.option("--input-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read this recording as if it were the microphone (for tests, or without a "
+                   "terminal).")
+@click.option("--from", "start", type=int, default=1, show_default=True, metavar="N",
+              help="Start at line N of the recording sheet.")
+@click.option("--keys", hidden=True, help="Keys at input times, like '0.5:space,3:space,4:q' "
+                                          "(for tests).")
+def record(script: Path, voice: str | None, input_file: Path | None, start: int, keys: str | None) -> None:
+    """Record the takes of SCRIPT line by line, with a prompter.
+
+    Keys: space start and stop (a good take is kept and the next line comes up), r record the
+    last line again, left/right move, s skip, q save and quit."""
+    from audio_builder.live.keys import ScriptedKeys, TerminalKeys
+    from audio_builder.own_voice.record import KEYS, Recorder, file_input, microphone_input, run_recorder
+
+    scripted = ScriptedKeys(keys or "", KEYS) if keys is not None or not sys.stdin.isatty() else None
+    _, _, profile, lines = open_voice(script, voice)
+    folder = takes_folder(profile)
+    index_lines(profile, lines)
+    recorder = Recorder(lines, folder, profile.breaths == "keep", index=min(max(start, 1), len(lines)) - 1)
+    blocks = file_input(input_file) if input_file else microphone_input()
+    with scripted or TerminalKeys() as key_source:
+        if sys.stdout.isatty():
+            from rich.live import Live
+
+            from audio_builder.own_voice.prompter import render_prompter
+
+            with Live(render_prompter(recorder), refresh_per_second=8) as live:
+                run_recorder(recorder, blocks, key_source, lambda r: live.update(render_prompter(r)))
+        else:
+            run_recorder(recorder, blocks, key_source)
+    click.echo(f"kept {len(recorder.saved)} take{'s' * (len(recorder.saved) != 1)} in "
+               f"{shown(folder)}/; `audio-builder takes {shown(script)}` lists what is left")

@@ -1,0 +1,74 @@
+"""`audio-builder voices`: the voice profiles and engines, and `voices get NAME`."""
+
+from __future__ import annotations
+
+import click
+
+from audio_builder.cli.options import cache_option, shown
+from audio_builder.preview import profile_problem, write_voice_samples
+from audio_builder.script.project import open_project
+from audio_builder.speech.cache import SpeechCache
+from audio_builder.speech.catalogue import (
+    FOLDER_VAR,
+    URL_VAR,
+    get_voice,
+    installed_voices,
+    voice_folder,
+)
+from audio_builder.speech.engines import ENGINES
+
+
+@click.group(invoke_without_command=True)
+@click.option("--sample", metavar="TEXT", help="Also speak TEXT in every working voice, to "
+                                                "output/voices/NAME.mp3.")
+@cache_option
+@click.pass_context
+def voices(ctx, sample, cache_dir):
+    """List the voice profiles and engines, and whether each works here."""
+    if ctx.invoked_subcommand:
+        return
+    project = open_project()
+    click.echo("engines:")
+    for name, engine in ENGINES.items():
+        problem = engine.problem()
+        found = ", ".join(engine.voices(project.root / "voices")[:8]) if not problem else ""
+        click.echo(f"  {name:<9} {'works' if not problem else 'not here: ' + problem}"
+                   + (f"; voices: {found}" if found else ""))
+    click.echo("profiles:")
+    working = []
+    for name, profile in sorted(project.profiles.items()):
+        problem = profile_problem(project, name)         # it must really speak a word
+        working += [] if problem else [name]
+        where = "built-in" if profile.source == "built-in" else shown(profile.source)
+        click.echo(f"  {name:<12} {profile.engine:<8} voice={profile.voice or 'system default'} "
+                   f"rate={profile.rate:g} ({where}) {'works' if not problem else 'not here: ' + problem}")
+    echo_fetched_voices()
+    if sample:
+        for path in write_voice_samples(project, sample, project.output_dir / "voices", working,
+                                        SpeechCache(cache_dir)):
+            click.echo(f"wrote {shown(str(path))}")
+        for name in sorted(set(project.profiles) - set(working)):
+            click.echo(f"no sample for {name}: it cannot speak here (see above)")
+
+
+@voices.command("get")
+@click.argument("name")
+def get(name: str) -> None:
+    """Fetch piper voice NAME (like en_US-amy-medium) from the public voice catalogue.
+
+    The model and its config are checked against the catalogue's sizes and MD5s and only
+    then put in the voice folder; a profile then speaks with it as `voice: NAME`."""
+    voice = get_voice(name, report=lambda line: click.echo(line, err=True))
+    click.echo(f"fetched {voice.name} ({voice.language}, {voice.quality}): {voice.description}")
+    click.echo(f"  into {voice.model.parent}; use it in a profile: `engine: piper`, "
+               f"`voice: {voice.name}`")
+
+
+def echo_fetched_voices() -> None:
+    voices = installed_voices()
+    folder = voice_folder()
+    click.echo(f"fetched piper voices (in {folder}; ${FOLDER_VAR} moves it):"
+               if voices else f"fetched piper voices: none yet; `audio-builder voices get NAME` "
+                              f"fetches one from the piper catalogue (${URL_VAR} sets a mirror)")
+    for voice in voices:
+        click.echo(f"  {voice.name:<36} {voice.language:<6} {voice.quality:<7} {voice.description}")
