@@ -20,14 +20,15 @@ from audio_builder.errors import Cancelled, InputError
 from audio_builder.files import remove_stale_temporaries, write_files_together
 from audio_builder.model import Place, Script, Utterance
 from audio_builder.publish.captions import to_chapters_json, to_srt, to_vtt
+from audio_builder.publish.formats import FORMATS, Format
 from audio_builder.publish.lock import read_lock
-from audio_builder.publish.tags import TrackTags, write_tags
+from audio_builder.publish.tags import TrackTags
 from audio_builder.publish.tracks import Track, cover_bytes, track_guid, tracks_of
 from audio_builder.render import render, render_with_weighting
 from audio_builder.script.project import Project
 from audio_builder.script.text import fold_paragraphs
 from audio_builder.sound.audio import ms_to_samples
-from audio_builder.sound.encode import FORMATS, Format, encode
+from audio_builder.sound.encode import encode
 from audio_builder.sound.master import DEFAULT_LOUDNESS_LUFS, Mastering, MasterReport, master
 from audio_builder.sound.media import bell_length_ms, file_length_ms
 from audio_builder.speech.cache import SpeechCache
@@ -254,8 +255,8 @@ def write_audio(timeline: Timeline, synthesizer: Synthesizer, path: Path, settin
     """Render, master, encode and tag `timeline` into `path` (which the caller renames)."""
     codec = settings.codec
     blocks, report = mastered_audio(timeline, synthesizer, settings, cancelled)
-    encode(blocks, path, fmt=codec, channels=settings.channels, bitrate=settings.bitrate)
-    write_tags(path, codec.name, tags, timeline.chapters, timeline.length_ms)
+    encode(blocks, path, encoder=codec.encoder, channels=settings.channels, bitrate=settings.bitrate)
+    codec.write_tags(path, tags, timeline.chapters, timeline.length_ms)
     return report
 
 
@@ -274,4 +275,4 @@ def mastered_audio(timeline: Timeline, synthesizer: Synthesizer, settings: Outpu
                 stop_if(cancelled)
                 yield block
 
-    return master(render_pass, Mastering(settings.loudness, settings.channels, codec.loudness_shift))
+    return master(render_pass, Mastering(settings.loudness, settings.channels, codec.encoder.loudness_shift))

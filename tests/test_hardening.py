@@ -458,10 +458,12 @@ def test_a_bitrate_the_encoder_would_refuse_is_refused_before_any_work(project, 
 def test_an_encoder_error_names_the_track_not_its_hidden_temporary(project, monkeypatch):
     from dataclasses import replace
 
-    from audio_builder.sound import encode
+    from audio_builder.publish.formats import FORMATS
 
-    broken = replace(encode.FORMATS["opus"], codec_args=("-c:a", "libopus", "-b:a", "999k", "-f", "ogg"))
-    monkeypatch.setitem(encode.FORMATS, "opus", broken)
+    opus = FORMATS["opus"]
+    broken = replace(opus, encoder=replace(opus.encoder,
+                                           codec_args=("-c:a", "libopus", "-b:a", "999k", "-f", "ogg")))
+    monkeypatch.setitem(FORMATS, "opus", broken)
     write(project / "scripts" / "e.yaml", "title: E\nsteps:\n  - Rest here.\n")
     result = run("build", "--format", "opus")
     assert result.exit_code == 1 and "Traceback" not in result.output

@@ -210,7 +210,11 @@ def test_disk_full_while_tagging_keeps_the_previous_track(tones, monkeypatch):
     def full(path, *args):
         raise _disk_full(path)
 
-    monkeypatch.setattr("audio_builder.build.write_tags", full)
+    from dataclasses import replace
+
+    from audio_builder.publish.formats import FORMATS
+
+    monkeypatch.setitem(FORMATS, "mp3", replace(FORMATS["mp3"], tag_writer=full))
     result = run("build", "-q")
     assert result.exit_code == 1
     one_clear_line(result, "output/steady.mp3: the disk is full")

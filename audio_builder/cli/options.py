@@ -12,9 +12,9 @@ from audio_builder.build import OutputSettings
 from audio_builder.durations import DurationError, parse_duration
 from audio_builder.errors import ErrorGroup, InputError
 from audio_builder.files import CACHE_VARIABLE
+from audio_builder.publish.formats import FORMATS
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import find_scripts
-from audio_builder.sound.encode import FORMATS
 
 
 def shown(file: str | Path | None) -> str | None:

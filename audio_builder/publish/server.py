@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import BinaryIO
 
-from audio_builder.sound.encode import FORMATS
+from audio_builder.publish.formats import FORMATS
 
 TYPES = {
     ".chapters.json": "application/json+chapters",

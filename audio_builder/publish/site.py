@@ -19,6 +19,7 @@ from audio_builder.files import write_file_atomically, write_files_together
 from audio_builder.model import Podcast
 from audio_builder.publish.cover import default_cover_png
 from audio_builder.publish.feed import Alternate, Channel, Item, feed_xml, newest_first
+from audio_builder.publish.formats import Format
 from audio_builder.publish.lock import (
     LOCK_FILE,
     Lock,
@@ -41,7 +42,6 @@ from audio_builder.publish.tracks import (
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project, find_scripts
 from audio_builder.script.text import fold_paragraphs
-from audio_builder.sound.encode import Format
 
 DEFAULT_COVER = "cover.png"
 

@@ -1,5 +1,6 @@
-"""Tags on a finished audio file, with mutagen: one writer per format, chosen from a table,
-and one table of the details each format names its own way (`FIELDS`).
+"""Tags on a finished audio file, with mutagen: one writer per format (the format table,
+`publish.formats`, names each format's), and one table of the details each format names its
+own way (`FIELDS`).
 
 MP3 gets ID3v2.3 (the widest player support) with CHAP/CTOC chapters; WAV carries the same
 ID3 tag in its `id3 ` chunk; FLAC and Opus get Vorbis comments; M4A gets MP4 atoms.
@@ -159,11 +160,11 @@ def _add_chapters(id3: ID3, chapters: tuple[ChapterStart, ...], length_ms: int) 
                  child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=["Chapters"])]))
 
 
-def _write_mp3(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
+def write_mp3(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
     _id3(tags, chapters, length_ms).save(str(path), v2_version=3)
 
 
-def _write_wav(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
+def write_wav(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
     from mutagen.wave import WAVE
 
     wave = WAVE(str(path))
@@ -186,7 +187,7 @@ def _write_vorbis(opener: Callable) -> Callable:
     return write
 
 
-def _write_m4a(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
+def write_m4a(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
     from mutagen.mp4 import MP4
 
     audio = MP4(str(path))
@@ -215,15 +216,6 @@ def _opus(path: str):
     return OggOpus(path)
 
 
-TAG_WRITERS: dict[str, Callable[[Path, TrackTags, tuple[ChapterStart, ...], int], None]] = {
-    "mp3": _write_mp3,
-    "wav": _write_wav,
-    "flac": _write_vorbis(_flac),
-    "opus": _write_vorbis(_opus),
-    "m4a": _write_m4a,
-}
-
-
-def write_tags(path: Path, fmt: str, tags: TrackTags, chapters: tuple[ChapterStart, ...],
-               length_ms: int) -> None:
-    TAG_WRITERS[fmt](path, tags, chapters, length_ms)
+TagWriter = Callable[[Path, TrackTags, tuple[ChapterStart, ...], int], None]
+write_flac: TagWriter = _write_vorbis(_flac)
+write_opus: TagWriter = _write_vorbis(_opus)

@@ -19,11 +19,10 @@ from audio_builder.model import Podcast, Script
 from audio_builder.publish.captions import Cue, read_vtt
 from audio_builder.publish.cover import default_cover_png, image_size
 from audio_builder.publish.feed import episode_guid, podcast_guid
+from audio_builder.publish.formats import FORMATS, Format
 from audio_builder.publish.lock import Lock
-from audio_builder.sound.encode import FORMATS, Format
 
 SIDECARS = {"vtt": ".vtt", "srt": ".srt", "chapters": ".chapters.json"}
-PUBLISHED_FIRST = "mp3"        # the enclosure every podcast app plays; other formats go beside it
 
 
 def track_name(script: Script, length_ms: int | None, lengths: int = 1) -> str:
@@ -79,9 +78,11 @@ class Track:
         return folder / f"{self.name}{SIDECARS[kind]}"
 
     def built_formats(self, folder: Path) -> list[Format]:
-        """The formats this track is built in, the one to publish first (MP3 when there is one)."""
+        """The formats this track is built in, the one to publish first: the first in the
+        format table that podcast directories take (MP3 when there is one); the others go
+        beside it as alternate enclosures."""
         found = [fmt for fmt in FORMATS.values() if self.audio(folder, fmt).is_file()]
-        return sorted(found, key=lambda fmt: fmt.name != PUBLISHED_FIRST)
+        return sorted(found, key=lambda fmt: not fmt.enclosure)
 
 
 # --- reading what a build wrote: a damaged file is one line naming it, never a traceback ----

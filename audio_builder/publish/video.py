@@ -23,7 +23,6 @@ from audio_builder.sound.media import ffmpeg_exe, ffmpeg_file
 
 WIDTH, HEIGHT = 1280, 720
 BACKGROUND = (46, 72, 84)            # the generated cover's slate
-COPIED_AUDIO = {"mp3", "m4a"}        # codecs an MP4 carries as they are
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ def write_video(track: Track, folder: Path, podcast: Podcast, image: Path | None
     if not formats:
         raise InputError(f"{track.name} is not built yet; run `audio-builder build` first",
                          track.script.path)
-    audio_format = next((f for f in formats if f.name in COPIED_AUDIO), formats[0])
+    audio_format = next((f for f in formats if f.in_video), formats[0])
     audio = track.audio(folder, audio_format)
     captions = track.sidecar(folder, "vtt")
     target = folder / f"{track.name}.mp4"
@@ -47,7 +46,7 @@ def write_video(track: Track, folder: Path, podcast: Podcast, image: Path | None
         data = image.read_bytes() if image else cover_bytes(podcast, track.script)[0]
         frame = Path(scratch) / "frame.bmp"
         frame.write_bytes(_frame(data))
-        write_file_atomically(target, lambda tmp: _encode(frame, audio, audio_format.name,
+        write_file_atomically(target, lambda tmp: _encode(frame, audio, audio_format.in_video,
                                                           captions, track, tmp))
     description = folder / f"{track.name}.video.txt"
     write_file_atomically(description, lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -70,7 +69,7 @@ def _frame(picture: bytes) -> bytes:
     return out.getvalue()
 
 
-def _encode(frame: Path, audio: Path, audio_codec: str, captions: Path, track: Track,
+def _encode(frame: Path, audio: Path, copy_audio: bool, captions: Path, track: Track,
             out: Path) -> None:
     command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y",
                "-loop", "1", "-framerate", "1", "-i", ffmpeg_file(frame), "-i", ffmpeg_file(audio)]
@@ -83,7 +82,7 @@ def _encode(frame: Path, audio: Path, audio_codec: str, captions: Path, track: T
                     "-metadata:s:s:0", "title=Captions"]
     command += ["-vf", "format=yuv420p", "-c:v", "libx264", "-tune", "stillimage", "-preset", "ultrafast",
                 "-r", "1", "-g", "10",
-                *(["-c:a", "copy"] if audio_codec in COPIED_AUDIO else ["-c:a", "aac", "-b:a", "128k"]),
+                *(["-c:a", "copy"] if copy_audio else ["-c:a", "aac", "-b:a", "128k"]),
                 # -t, not -shortest: that would stop at the last caption
                 "-metadata", f"title={track.title}", "-t", f"{audio_seconds(audio):.3f}",
                 "-movflags", "+faststart",

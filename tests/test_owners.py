@@ -1,0 +1,78 @@
+"""One owner for each rule: each test here reads the package's source and fails when a second
+module starts deciding what one module owns (a second table of formats, a second spelling of
+the feed's file name, a second ffmpeg command line, ...). A newcomer who asks "where is X
+decided" finds the answer in the owner these tests name."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "audio_builder"
+
+
+def _sources() -> dict[str, str]:
+    return {path.relative_to(PACKAGE).as_posix(): path.read_text(encoding="utf-8")
+            for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _string_constants(source: str) -> list[tuple[int, str]]:
+    """Every string literal of a module (docstrings and f-string parts included), with its line."""
+    return [(node.lineno, node.value) for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def _spelled_outside(owner: str, pattern: str) -> list[str]:
+    """Where a string literal outside `owner` matches `pattern` (a regular expression)."""
+    found = []
+    for name, source in _sources().items():
+        if name == owner:
+            continue
+        found += [f"{name}:{line}: {text!r}" for line, text in _string_constants(source)
+                  if re.search(pattern, text)]
+    return found
+
+
+# --- the format table ----------------------------------------------------------------------
+
+def test_every_fact_of_a_format_is_in_the_format_table():
+    from audio_builder.publish.formats import FORMATS
+
+    mime_types = "|".join(re.escape(fmt.mime_type) for fmt in FORMATS.values())
+    outside = _spelled_outside("publish/formats.py", rf"^(?:{mime_types})$")
+    assert not outside, "a format's MIME type decided outside publish/formats.py:\n" \
+        + "\n".join(outside)
+
+
+def test_no_second_table_keyed_by_format_name():
+    """A dict literal whose keys are the format names is a second format table."""
+    from audio_builder.publish.formats import FORMATS
+
+    names = set(FORMATS)
+    found = []
+    for name, source in _sources().items():
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Dict):
+                keys = {key.value for key in node.keys if isinstance(key, ast.Constant)}
+                if len(keys & names) >= 3:
+                    found.append(f"{name}:{node.lineno}")
+    assert found == [], f"a table keyed by format names outside the format table: {found}"
+
+
+def test_the_format_table_is_whole():
+    from audio_builder.publish.formats import FORMATS
+
+    for fmt in FORMATS.values():
+        assert fmt.extension and "/" in fmt.mime_type and fmt.title, fmt.name
+        assert callable(fmt.tag_writer), fmt.name
+        assert "{bitrate}" in fmt.encoder.codec_args or not fmt.encoder.default_bitrate, fmt.name
+    assert [fmt.name for fmt in FORMATS.values() if fmt.enclosure][0] == "mp3"
+
+
+def test_the_server_and_the_feed_take_types_from_the_table(tmp_path):
+    from audio_builder.publish.formats import FORMATS
+    from audio_builder.publish.server import content_type
+
+    for fmt in FORMATS.values():
+        assert content_type(f"a.{fmt.extension}") == fmt.mime_type
