@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import dataclass, replace
@@ -16,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from audio_builder.errors import Cancelled, InputError
+from audio_builder.errors import Cancelled, InputError, excerpt
 from audio_builder.files import remove_stale_temporaries, write_files_together
 from audio_builder.model import Place, Script, Utterance
 from audio_builder.publish.captions import to_chapters_json, to_srt, to_vtt
-from audio_builder.publish.formats import FORMATS, Format
+from audio_builder.publish.formats import FORMATS, Format, format_named
 from audio_builder.publish.lock import read_lock
 from audio_builder.publish.tags import TrackTags
 from audio_builder.publish.tracks import Track, cover_bytes, track_guid, tracks_of
@@ -29,7 +30,13 @@ from audio_builder.script.project import Project
 from audio_builder.script.text import fold_paragraphs
 from audio_builder.sound.audio import ms_to_samples
 from audio_builder.sound.encode import encode
-from audio_builder.sound.master import DEFAULT_LOUDNESS_LUFS, Mastering, MasterReport, master
+from audio_builder.sound.master import (
+    DEFAULT_LOUDNESS_LUFS,
+    LOUDNESS_RANGE_LUFS,
+    Mastering,
+    MasterReport,
+    master,
+)
 from audio_builder.sound.media import bell_length_ms, file_length_ms
 from audio_builder.speech.cache import SpeechCache
 from audio_builder.speech.engines import ENGINES
@@ -53,6 +60,22 @@ class OutputSettings:
     bitrate: str | None = None               # default: the format's, for the channel count
     loudness_lufs: float | None = None       # default: by channels, DEFAULT_LOUDNESS_LUFS
     normalize: bool = True
+
+    def __post_init__(self) -> None:
+        codec = format_named(self.format)
+        if self.channels not in (1, 2) or isinstance(self.channels, bool):
+            raise InputError(f"channels {self.channels!r}: a track has 1 channel (mono) or 2 (stereo)")
+        if self.bitrate is not None:
+            if not isinstance(self.bitrate, str) or not re.fullmatch(r"\d{2,3}k", self.bitrate):
+                raise InputError(f"bitrate {self.bitrate!r}: write it in kilobits, like 128k or 64k")
+            if problem := codec.bitrate_problem(self.bitrate):
+                raise InputError(f"bitrate {self.bitrate} with format {self.format}: {problem}")
+        if self.loudness_lufs is not None:
+            low, high = LOUDNESS_RANGE_LUFS
+            if (isinstance(self.loudness_lufs, bool) or not isinstance(self.loudness_lufs, (int, float))
+                    or not low <= self.loudness_lufs <= high):
+                raise InputError(f"loudness {excerpt(self.loudness_lufs)}: choose a target from {low} "
+                                 f"to {high} LUFS (-16 is usual for podcasts, -19 for mono)")
 
     @property
     def codec(self) -> Format:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 
-from audio_builder.errors import excerpt
+from audio_builder.errors import InputError, excerpt
 
 ACCEPTED_EXAMPLES = "`90s` or `1m30s` (also `500ms`, `2m`, `1:30`)"
 
@@ -23,8 +23,9 @@ _NUMBER_FORM = re.compile(r"\d+(?:\.\d+)?")
 MAX_MS = 12 * 3_600_000
 
 
-class DurationError(ValueError):
-    """A value that is not a duration; the message shows accepted forms."""
+class DurationError(InputError, ValueError):
+    """A value that is not a duration; the message shows accepted forms. (Also a ValueError,
+    as a value of the wrong form is.)"""
 
 
 def parse_duration(value: object, *, allow_negative: bool = False) -> int:

@@ -446,12 +446,12 @@ def test_steps_longer_than_a_track_may_last_are_refused_and_never_offered(projec
 @pytest.mark.parametrize("fmt, bitrate, words", [
     ("opus", "999k", ["Opus takes 16k to 510k"]),
     ("mp3", "10k", ["MP3 takes 32k to 320k"]),
-    ("flac", "128k", ["FLAC is lossless", "leave --bitrate out"]),
+    ("flac", "128k", ["FLAC is lossless", "leave the bitrate out"]),
 ])
 def test_a_bitrate_the_encoder_would_refuse_is_refused_before_any_work(project, fmt, bitrate, words):
     write(project / "scripts" / "e.yaml", "title: E\nsteps:\n  - Rest here.\n")
     result = run("build", "--format", fmt, "--bitrate", bitrate)
-    assert_refused(result, f"--bitrate {bitrate} with --format {fmt}", *words)
+    assert_refused(result, f"bitrate {bitrate} with format {fmt}", *words)
     assert_nothing_written(project)
 
 

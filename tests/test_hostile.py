@@ -284,8 +284,9 @@ def test_feed_never_replaces_a_valid_feed_with_invalid_xml(tones, monkeypatch):
     run("feed")                        # may warn (exit 1) about the directories' checks
     before = (tones / "output" / "feed.xml").read_bytes()
     broken = feed.feed_xml
-    monkeypatch.setattr("audio_builder.publish.site.feed_xml",
-                        lambda *a, **k: broken(*a, **k).replace("<title>", "<title>\0", 1))
+    from audio_builder.publish import site      # `audio_builder.publish` is the API's function
+
+    monkeypatch.setattr(site, "feed_xml", lambda *a, **k: broken(*a, **k).replace("<title>", "<title>\0", 1))
     result = CliRunner().invoke(main, ["feed"])
     assert result.exit_code == 1 and "not be valid XML" in result.stderr, result.output
     assert (tones / "output" / "feed.xml").read_bytes() == before

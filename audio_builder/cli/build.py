@@ -8,25 +8,19 @@ from pathlib import Path
 
 import click
 
-from audio_builder.batch import BatchOptions, build_scripts
-from audio_builder.build import Builder
+from audio_builder import api
 from audio_builder.cli.options import (
     cache_option,
     force_option,
     length_option,
-    load_all,
     output_options,
-    output_settings,
-    parse_lengths,
     paths_argument,
     shown,
+    split_lengths,
     voice_option,
 )
 from audio_builder.durations import format_ms
-from audio_builder.own_voice.pieces import fallback_count, script_in_voice
 from audio_builder.progress import progress_bars
-from audio_builder.script.project import open_project
-from audio_builder.speech.cache import SpeechCache
 
 
 @click.command()
@@ -48,24 +42,20 @@ from audio_builder.speech.cache import SpeechCache
 def build(paths, output, lengths, voice, fmt, mono, bitrate, loudness, jobs, cluster, quiet, cache_dir,
           force):
     """Build scripts (files or folders; default scripts/) into tracks in output/."""
-    project = open_project(paths[0] if paths else None)
-    scripts = load_all(list(paths), project)
-    options = BatchOptions(output_dir=output, lengths=parse_lengths(lengths), voice=voice,
-                           output=output_settings(fmt, mono, bitrate, loudness),
-                           cache_dir=cache_dir, force=force, jobs=jobs, cluster=cluster)
-    show = not quiet and sys.stdout.isatty()
-    with progress_bars(show) as progress, SpeechCache(cache_dir).in_use():
-        report = build_scripts(project, scripts, options, progress)
-    for track in report.tracks:
-        click.echo(f"{shown(str(track.audio))}  {format_ms(track.length_ms)}  "
+    project = api.open_project(paths[0] if paths else None)
+    with progress_bars(not quiet and sys.stdout.isatty()) as progress:
+        report = api.build(project, paths, lengths=split_lengths(lengths), voice=voice, format=fmt,
+                           channels=1 if mono else 2, bitrate=bitrate, loudness=loudness,
+                           output_dir=output, jobs=jobs, cluster=cluster, cache_dir=cache_dir,
+                           force=force, progress=progress)
+    for track in report:
+        click.echo(f"{shown(track.audio)}  {format_ms(track.length_ms)}  "
                    f"({len(track.plan.timeline.chapters)} chapters, "
                    f"{len(track.plan.timeline.speech)} spoken pieces)")
-    count = len(report.tracks)
-    total_ms = sum(track.length_ms for track in report.tracks)
-    click.echo(f"built {count} track{'s' * (count != 1)}, {format_ms(total_ms, precise=False)} "
-               f"of audio, in {report.seconds:.1f} s; speech: {report.cache_hits} of "
-               f"{report.pieces} pieces from the cache, {report.synthesized} spoken")
-    for (recorded, fallback), count in fallback_count([script_in_voice(s, voice) for s in scripts],
-                                                     Builder(project).voices).items():
+    click.echo(f"built {len(report)} track{'s' * (len(report) != 1)}, "
+               f"{format_ms(report.length_ms, precise=False)} of audio, in {report.seconds:.1f} s; "
+               f"speech: {report.cache_hits} of {report.pieces} pieces from the cache, "
+               f"{report.synthesized} spoken")
+    for (recorded, fallback), count in report.fallbacks.items():
         click.echo(f"draft: {count} line{'s' * (count != 1)} with no take of voice {recorded!r} "
                    f"spoken by {fallback!r} (its fallback)")

@@ -6,11 +6,8 @@ from pathlib import Path
 
 import click
 
+from audio_builder import api
 from audio_builder.cli.options import shown
-from audio_builder.publish.feedcheck import check_feed
-from audio_builder.publish.lock import read_lock
-from audio_builder.publish.site import publish
-from audio_builder.script.project import open_project
 
 
 @click.command()
@@ -23,11 +20,10 @@ from audio_builder.script.project import open_project
                    "output/preview.html (the real feed and podcast.lock stay as they are).")
 def feed(output, check_only, scheduled):
     """Write output/feed.xml and output/index.html from the built tracks."""
-    project = open_project()
-    folder = output or project.output_dir
+    project = api.open_project()
     if not check_only:
-        report = publish(project, folder, include_scheduled=scheduled)
-        click.echo(f"wrote {shown(str(report.feed))} and {shown(str(report.page))}: "
+        report = api.publish(project, output, scheduled=scheduled)
+        click.echo(f"wrote {shown(report.feed)} and {shown(report.page)}: "
                    f"{len(report.items)} episode{'s' * (len(report.items) != 1)}")
         for name in report.newly_published:
             click.echo(f"  published for the first time (recorded in podcast.lock): {name}")
@@ -43,9 +39,9 @@ def feed(output, check_only, scheduled):
                        f"add its length to the script's `length:`")
         if report.preview:
             return
-    problems = check_feed(folder, project.podcast.base_url or "", read_lock(project.root))
+    problems = api.check_feed(project, output)
     for problem in problems:
-        click.echo(f"{shown(str(folder / 'feed.xml'))}: {problem}", err=True)
+        click.echo(f"{shown((output or project.output_dir) / 'feed.xml')}: {problem}", err=True)
     if problems:
         raise click.exceptions.Exit(1)
     click.echo("the feed passes the directory checks")

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import click
 
-from audio_builder.build import OutputSettings
-from audio_builder.durations import DurationError, parse_duration
-from audio_builder.errors import ErrorGroup, InputError
 from audio_builder.files import CACHE_VARIABLE
 from audio_builder.publish.formats import FORMATS
-from audio_builder.script.parser import load_script
-from audio_builder.script.project import find_scripts
+from audio_builder.script.parser import read_lengths
 
 
 def shown(file: str | Path | None) -> str | None:
@@ -27,30 +22,12 @@ def shown(file: str | Path | None) -> str | None:
         return str(file)
 
 
-def parse_lengths(values: tuple[str, ...]) -> tuple[int, ...] | None:
-    lengths = []
-    for value in values:
-        for part in value.split(","):
-            try:
-                ms = parse_duration(part)
-            except DurationError as error:
-                raise InputError(f"--length: {error}") from None
-            if ms <= 0:
-                raise InputError("--length must be longer than 0")
-            lengths.append(ms)
-    return tuple(lengths) or None
-
-
-def load_all(paths: list[Path], project) -> list:
-    scripts, errors = [], []
-    for path in find_scripts(paths, project):
-        try:
-            scripts.append(load_script(path))
-        except InputError as error:
-            errors.append(error)
-    if errors:
-        raise ErrorGroup(errors) if len(errors) > 1 else errors[0]
-    return scripts
+def split_lengths(values: tuple[str, ...]) -> list[str] | None:
+    """`--length 5m,10m --length 20m` as the durations written, checked by the rule a script's
+    `length:` follows (so an error names `--length`); None when none was given."""
+    lengths = [part for value in values for part in value.split(",")]
+    read_lengths(lengths, name="--length")
+    return lengths or None
 
 
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
@@ -63,24 +40,6 @@ cache_option = click.option("--cache-dir", type=click.Path(path_type=Path, file_
                                  f"(default: the user cache folder, or ${CACHE_VARIABLE}).")
 force_option = click.option("--force", is_flag=True,
                             help="Speak every piece anew instead of using the cache.")
-
-
-def output_settings(fmt: str, mono: bool, bitrate: str | None, loudness: str | None) -> OutputSettings:
-    if bitrate is not None and not re.fullmatch(r"\d{2,3}k", bitrate):
-        raise InputError(f"--bitrate {bitrate!r}: write it in kilobits, like 128k or 64k")
-    if bitrate is not None and (problem := FORMATS[fmt].bitrate_problem(bitrate)):
-        raise InputError(f"--bitrate {bitrate} with --format {fmt}: {problem}")
-    if loudness is None or loudness == "off":
-        return OutputSettings(fmt, 1 if mono else 2, bitrate, None, normalize=loudness != "off")
-    try:
-        target = float(loudness)
-    except ValueError:
-        raise InputError(f"--loudness {loudness!r}: give a target in LUFS, like -16 or -19, "
-                         "or `off`") from None
-    if not -40 <= target <= -5:
-        raise InputError(f"--loudness {target:g}: choose a target from -40 to -5 LUFS "
-                         "(-16 is usual for podcasts, -19 for mono)")
-    return OutputSettings(fmt, 1 if mono else 2, bitrate, target)
 
 
 def output_options(command):

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from audio_builder.cli.options import parse_lengths, shown
+from audio_builder import api
+from audio_builder.cli.options import shown
 from audio_builder.durations import format_ms
-from audio_builder.errors import InputError
-from audio_builder.script.project import open_project
+from audio_builder.live.keys import ScriptedKeys, TerminalKeys
+from audio_builder.live.session import IDLE_LIMIT_MS
+
+
+@contextmanager
+def terminal_view(player) -> Iterator[Callable]:
+    """The session drawn in the terminal (rich), kept up to date while it plays."""
+    from rich.live import Live
+
+    from audio_builder.live.view import render_view
+
+    with Live(render_view(player), refresh_per_second=4, transient=False) as live:
+        yield lambda changed: live.update(render_view(changed))
 
 
 @click.command()
@@ -29,53 +43,18 @@ def play(track, no_bells, hold, start, to_file, length, keys):
 
     Keys: space pause and resume, n / p next and previous chapter, right / left seek 10 s,
     b strike a bell now, q quit."""
-    from audio_builder.live.keys import ScriptedKeys, TerminalKeys
-    from audio_builder.live.outputs import FileOutput, SystemOutput
-    from audio_builder.live.player import Player
-    from audio_builder.live.prepare import bell_for, prepare_track
-    from audio_builder.live.session import IDLE_LIMIT_MS, run_session
-    from audio_builder.live.track import scratch_folder
-
-    project = open_project(track)
-    scripted = ScriptedKeys(keys or "") if keys is not None or not sys.stdin.isatty() else None
-    with scratch_folder() as folder:
-        wanted = parse_lengths((length,)) if length else None
-        playable = prepare_track(track, project, folder, no_bells=no_bells,
-                                 length_ms=wanted[0] if wanted else None)
-        player = Player(track=playable, hold=hold, bell=bell_for(track, project, playable))
-        if start:
-            try:
-                player.start_at_chapter(start)
-            except LookupError:
-                names = ", ".join(f"{n}. {m.title}" for n, m in enumerate(playable.chapters, 1))
-                raise InputError(f"--from {start!r}: no such chapter; the chapters are: "
-                                 f"{names or 'none'}") from None
-        output = FileOutput(to_file) if to_file else SystemOutput()
-        try:
-            if isinstance(output, SystemOutput):
-                output.check()
-            with (scripted or TerminalKeys()) as key_source:
-                show = sys.stdout.isatty()
-                if show:
-                    from rich.live import Live
-
-                    from audio_builder.live.view import render_view
-
-                    with Live(render_view(player), refresh_per_second=4, transient=False) as live:
-                        idled = run_session(player, output, key_source,
-                                            lambda p: live.update(render_view(p)))
-                else:
-                    idled = run_session(player, output, key_source)
-            played_ms = output.written_ms
-        finally:
-            output.close()
-    if idled:
+    scripted = keys is not None or not sys.stdin.isatty()
+    session = api.play(track, keys=ScriptedKeys(keys or "") if scripted else TerminalKeys(),
+                       no_bells=no_bells, hold=hold, start=start, length=length, to_file=to_file,
+                       view=terminal_view if sys.stdout.isatty() else None)
+    if session.idled:
         click.echo(f"stopped after {format_ms(IDLE_LIMIT_MS, precise=False)} of silence: the "
-                   f"session was {'paused' if player.paused else 'holding at a chapter'} and no "
+                   f"session was {'paused' if session.paused else 'holding at a chapter'} and no "
                    f"key was left to press", err=True)
     if to_file:
         def clock(ms: int) -> str:
             return format_ms((ms + 500) // 1000 * 1000, precise=False)
 
-        click.echo(f"played {clock(played_ms)} of {playable.title!r} into {shown(str(to_file))}; "
-                   f"it stopped at {clock(player.elapsed_ms)} of the track's {clock(playable.length_ms)}")
+        click.echo(f"played {clock(session.played_ms)} of {session.title!r} into {shown(to_file)}; "
+                   f"it stopped at {clock(session.stopped_at_ms)} of the track's "
+                   f"{clock(session.length_ms)}")

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
+from audio_builder import api
 from audio_builder.cli.options import shown
-from audio_builder.cli.takes import open_voice, voice_option
-from audio_builder.own_voice.pieces import index_lines, takes_folder
+from audio_builder.cli.takes import voice_option
+from audio_builder.live.keys import ScriptedKeys, TerminalKeys
+from audio_builder.own_voice.record import KEYS
+
+
+@contextmanager
+def prompter_view(recorder) -> Iterator[Callable]:
+    """The prompter drawn in the terminal (rich), kept up to date while recording."""
+    from rich.live import Live
+
+    from audio_builder.own_voice.prompter import render_prompter
+
+    with Live(render_prompter(recorder), refresh_per_second=8) as live:
+        yield lambda changed: live.update(render_prompter(changed))
 
 
 @click.command()
@@ -27,24 +42,9 @@ def record(script: Path, voice: str | None, input_file: Path | None, start: int,
 
     Keys: space start and stop (a good take is kept and the next line comes up), r record the
     last line again, left/right move, s skip, q save and quit."""
-    from audio_builder.live.keys import ScriptedKeys, TerminalKeys
-    from audio_builder.own_voice.record import KEYS, Recorder, file_input, microphone_input, run_recorder
-
-    scripted = ScriptedKeys(keys or "", KEYS) if keys is not None or not sys.stdin.isatty() else None
-    _, _, profile, lines = open_voice(script, voice)
-    folder = takes_folder(profile)
-    index_lines(profile, lines)
-    recorder = Recorder(lines, folder, profile.breaths == "keep", index=min(max(start, 1), len(lines)) - 1)
-    blocks = file_input(input_file) if input_file else microphone_input()
-    with scripted or TerminalKeys() as key_source:
-        if sys.stdout.isatty():
-            from rich.live import Live
-
-            from audio_builder.own_voice.prompter import render_prompter
-
-            with Live(render_prompter(recorder), refresh_per_second=8) as live:
-                run_recorder(recorder, blocks, key_source, lambda r: live.update(render_prompter(r)))
-        else:
-            run_recorder(recorder, blocks, key_source)
+    scripted = keys is not None or not sys.stdin.isatty()
+    found, recorder = api.record_takes(
+        script, ScriptedKeys(keys or "", KEYS) if scripted else TerminalKeys(), voice=voice,
+        input_file=input_file, start=start, view=prompter_view if sys.stdout.isatty() else None)
     click.echo(f"kept {len(recorder.saved)} take{'s' * (len(recorder.saved) != 1)} in "
-               f"{shown(folder)}/; `audio-builder takes {shown(script)}` lists what is left")
+               f"{shown(found.folder)}/; `audio-builder takes {shown(script)}` lists what is left")

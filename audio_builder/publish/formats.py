@@ -37,7 +37,7 @@ class Format:
     def bitrate_problem(self, bitrate: str) -> str | None:
         """What is wrong with `bitrate` (like "128k") for this format, or None."""
         if self.encoder.bitrates_kbps is None:
-            return f"{self.title} is lossless: leave --bitrate out"
+            return f"{self.title} is lossless: leave the bitrate out"
         low, high = self.encoder.bitrates_kbps
         if not low <= int(bitrate.rstrip("k")) <= high:
             return f"{self.title} takes {low}k to {high}k"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from audio_builder.durations import format_human
+from audio_builder.durations import DurationError, format_human, parse_duration
 from audio_builder.errors import InputError, excerpt
 from audio_builder.model import (
     MAX_CHAPTERS,
@@ -148,15 +148,27 @@ def _lengths(fields: Fields) -> tuple[int, ...]:
         return ()
     value = fields.raw("length")
     values = value if isinstance(value, list) else [value]
+    lines = [value.line_of(index) for index in range(len(value))] if isinstance(value, YamlList) else None
+    return read_lengths(values, file=fields.file, line=fields.line("length"), lines=lines)
+
+
+def read_lengths(values: Sequence[object], *, name: str = "length", file: Path | None = None,
+                 line: int | None = None, lines: Sequence[int] | None = None) -> tuple[int, ...]:
+    """The rule for a track's lengths, wherever they are written (a script's `length:`, the
+    command line's `--length`, the API's `lengths=`): each a duration longer than 0, and none
+    twice (two tracks of one name). `lines`: each value's line, else `line`."""
     lengths = []
     for index, item in enumerate(values):
-        line = value.line_of(index) if isinstance(value, YamlList) else fields.line("length")
-        ms = read_duration(item, fields.file, line, "length")
+        at = lines[index] if lines else line
+        try:
+            ms = parse_duration(item)
+        except DurationError as error:
+            raise InputError(f"`{name}`: {error}", file, at) from None
         if ms <= 0:
-            raise InputError("`length` must be longer than 0", fields.file, line)
+            raise InputError(f"`{name}` must be longer than 0", file, at)
         lengths.append(ms)
     if len(set(lengths)) != len(lengths):
-        raise fields.error("length", "`length` lists the same length twice; keep one")
+        raise InputError(f"`{name}` lists the same length twice; keep one", file, line)
     return tuple(lengths)
 
 

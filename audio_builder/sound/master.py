@@ -34,6 +34,7 @@ PEAK_CEILING_DB = -1.5
 # Integrated loudness by channel count (AES TD1004): -16 LUFS for stereo, -19 for mono,
 # which players send to both ears, so it sounds about 3 LU louder than it measures.
 DEFAULT_LOUDNESS_LUFS = {2: -16.0, 1: -19.0}
+LOUDNESS_RANGE_LUFS = (-40, -5)   # the targets a build accepts
 MAX_CORRECTION_DB = 3.0      # past this the limiter would squash the voice rather than lift it
 TOLERANCE_LU = 0.002         # how near its target the limited track's loudness is brought
 

@@ -10,10 +10,11 @@ from typing import ClassVar
 
 import numpy as np
 
+from audio_builder.errors import AudioBuilderError
 from audio_builder.model import VoiceProfile
 
 
-class EngineUnavailable(Exception):
+class EngineUnavailable(AudioBuilderError):
     """The engine or voice cannot run here; the message says what to install or change."""
 
 

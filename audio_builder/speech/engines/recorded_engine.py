@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from audio_builder.errors import InputError
 from audio_builder.model import VoiceProfile
 from audio_builder.speech.engines.base import SpeechAudio, SpeechEngine
 from audio_builder.speech.takes import clean_take, content_digest, find_take, read_take, take_id
@@ -11,13 +12,16 @@ from audio_builder.speech.takes import clean_take, content_digest, find_take, re
 CLEANING_VERSION = 1      # bump when the cleaning changes how takes sound
 
 
-class MissingTake(LookupError):
+class MissingTake(InputError, LookupError):
     """No take of these words yet."""
 
     def __init__(self, text: str, folder: Path):
         super().__init__(text)
         self.text = text
         self.folder = folder
+
+    def __reduce__(self):
+        return (self.__class__, (self.text, self.folder))
 
     @property
     def expected(self) -> Path:

@@ -1,0 +1,81 @@
+"""A live session: a built track or a script played for a group, with keys to pause, skip,
+hold and strike a bell (what `audio-builder play` does)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+from audio_builder.api.boundary import api_boundary, as_lengths, as_paths, as_project
+from audio_builder.errors import InputError
+from audio_builder.live.keys import ScriptedKeys
+from audio_builder.live.outputs import FileOutput, SystemOutput
+from audio_builder.live.player import Player
+from audio_builder.live.prepare import bell_for, prepare_track
+from audio_builder.live.session import IDLE_LIMIT_MS, run_session
+from audio_builder.live.track import scratch_folder
+
+PathLike = str | os.PathLike
+SessionView = Callable[[Player], AbstractContextManager[Callable[[Player], None]]]
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    title: str
+    length_ms: int            # the track's
+    played_ms: int            # audio sent to the output, pauses included
+    stopped_at_ms: int        # where in the track the session ended
+    idled: bool               # stopped after IDLE_LIMIT_MS paused or holding with no key left
+    paused: bool              # (when idled) paused, else holding at a chapter
+    to_file: Path | None
+
+
+@api_boundary
+def play(track: PathLike, *, keys=None, no_bells: bool = False, hold: bool = False,
+         start: str | int | None = None, length: str | int | None = None,
+         to_file: PathLike | None = None, view: SessionView | None = None) -> SessionReport:
+    """Play `track` (a built track, or a script: built for the session at `length`) to the
+    speakers, or into the WAV file `to_file`. `keys` is a key source (`live.keys`: the
+    terminal's, or scripted; default: none pressed). `no_bells` leaves the script's bells out
+    (strike your own bowl); `hold` waits at each chapter for space; `start` is a chapter's
+    number or title. `view(player)`, if given, is a context that yields a function to call
+    as the session changes."""
+    path = as_paths(track)[0]
+    project = as_project(path)
+    wanted = as_lengths(length, "length")
+    with scratch_folder() as folder:
+        playable = prepare_track(path, project, folder, no_bells=no_bells,
+                                 length_ms=wanted[0] if wanted else None)
+        player = Player(track=playable, hold=hold, bell=bell_for(path, project, playable))
+        if start is not None:
+            _start_at(player, str(start))
+        output = FileOutput(Path(to_file)) if to_file else SystemOutput()
+        try:
+            if isinstance(output, SystemOutput):
+                output.check()
+            with keys if keys is not None else ScriptedKeys("") as key_source:
+                if view is None:
+                    idled = run_session(player, output, key_source)
+                else:
+                    with view(player) as update:
+                        idled = run_session(player, output, key_source, update)
+            played_ms = output.written_ms
+        finally:
+            output.close()
+    return SessionReport(playable.title, playable.length_ms, played_ms, player.elapsed_ms, idled,
+                         player.paused, Path(to_file) if to_file else None)
+
+
+def _start_at(player: Player, chapter: str) -> None:
+    try:
+        player.start_at_chapter(chapter)
+    except LookupError:
+        names = ", ".join(f"{n}. {m.title}" for n, m in enumerate(player.track.chapters, 1))
+        raise InputError(f"chapter {chapter!r}: no such chapter; the chapters are: "
+                         f"{names or 'none'}") from None
+
+
+__all__ = ["IDLE_LIMIT_MS", "SessionReport", "play"]
