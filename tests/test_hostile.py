@@ -284,7 +284,8 @@ def test_feed_never_replaces_a_valid_feed_with_invalid_xml(tones, monkeypatch):
     run("feed")                        # may warn (exit 1) about the directories' checks
     before = (tones / "output" / "feed.xml").read_bytes()
     broken = feed.feed_xml
-    from audio_builder.publish import site      # `audio_builder.publish` is the API's function
+    # by the module itself: `audio_builder.publish` is the API's function
+    from audio_builder.publish import site
 
     monkeypatch.setattr(site, "feed_xml", lambda *a, **k: broken(*a, **k).replace("<title>", "<title>\0", 1))
     result = CliRunner().invoke(main, ["feed"])
