@@ -113,6 +113,33 @@ class Breathe:
         return self.in_ms + self.hold_ms + self.out_ms + self.rest_ms
 
 
+@dataclass(frozen=True, kw_only=True)
+class SitBells:
+    """The bells inside a sit, counted from its start and never at its ends: `every` a
+    period, `at` a timetable, or `random` gaps drawn between two lengths (the same in every
+    build of the script: the draw is seeded by the script's name, the sit's line and `seed`)."""
+
+    every_ms: int | None = None
+    at_ms: tuple[int, ...] = ()
+    random_ms: tuple[int, int] | None = None
+    seed: int = 0
+    strikes: int = 1
+    gap_ms: int = 5000
+    sound: SoundRef
+    volume_db: float = 0.0
+    place: Place
+
+
+@dataclass(frozen=True)
+class Sit:
+    """A silent sit: a silence of a length or a range (flexible, like a pause), with bells
+    inside it."""
+
+    pause: Pause
+    bells: SitBells | None
+    place: Place
+
+
 # An MP3's table of contents (ID3 CTOC) stores its number of chapters in one byte:
 # mutagen writes 255 and refuses 256.
 MAX_CHAPTERS = 255
@@ -155,7 +182,7 @@ class Only:
                    for low, high in self.lengths)
 
 
-Step = Say | Pause | Bell | Breathe | Chapter | At | SoundStep | Only
+Step = Say | Pause | Bell | Breathe | Chapter | At | SoundStep | Sit | Only
 
 
 def steps_at(steps: tuple[Step, ...], length_ms: int | None) -> tuple[Step, ...]:

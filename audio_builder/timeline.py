@@ -7,7 +7,9 @@ lengths of spoken pieces and sound files come in through `Measures`.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +28,8 @@ from audio_builder.model import (
     Place,
     Say,
     Script,
+    Sit,
+    SitBells,
     SoundRef,
     SoundStep,
     Step,
@@ -41,6 +45,7 @@ BELL_LEAD_IN_MS = 500          # silence before a bell that would otherwise stri
 # after a sentence of 3.5 s; a sentence half as long gets half, within 0.4 and 4/3 of it.
 SENTENCE_PAUSE_REFERENCE_MS = 3_500
 SENTENCE_PAUSE_SCALE = (0.4, 4 / 3)
+MAX_SIT_BELLS = 1000           # more bells in one sit is a mistake (`every: 1s`), not a practice
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,7 @@ class Block:
 @dataclass(frozen=True)
 class Flex:
     pause: Pause
+    sit: Sit | None = None           # a flexible sit: its bells are placed once its length is known
 
 
 @dataclass(frozen=True)
@@ -225,13 +231,86 @@ def _sound_block(step: SoundStep, script: Script, measures: Measures) -> Block:
     return Block(ms if step.wait else 0, events)
 
 
+def _sit_item(step: Sit, script: Script, measures: Measures) -> Item:
+    if step.pause.flexible:
+        return Flex(step.pause, step)
+    return Block(step.pause.min_ms, tuple(sit_events(step, step.pause.min_ms, script)))
+
+
+def sit_events(sit: Sit, length_ms: int, script: Script) -> list[Event]:
+    """A sit of `length_ms`: its cue row, and its bells (each with its row, so `plan` lists
+    every strike's time)."""
+    bounds = ""
+    if sit.pause.flexible:
+        longest = format_human(sit.pause.max_ms) if sit.pause.max_ms else ""
+        bounds = f" ({format_human(sit.pause.min_ms)}..{longest})"
+    bells = sit.bells
+    events: list[Event] = [CueRow(0, length_ms, "sit", format_human(length_ms) + bounds
+                                  + (f", {_describe_bells(bells)}" if bells else ""))]
+    if bells is None:
+        return events
+    volume = script.bell_volume_db + bells.volume_db
+    label = f"{bells.sound.label} × {bells.strikes}" if bells.strikes > 1 else bells.sound.label
+    for at in sit_bell_times(bells, length_ms, script.slug):
+        events += [PlacedBell(at + k * bells.gap_ms, bells.sound, volume) for k in range(bells.strikes)]
+        events.append(CueRow(at, (bells.strikes - 1) * bells.gap_ms, "bell", label))
+    return events
+
+
+def _describe_bells(bells: SitBells) -> str:
+    if bells.every_ms is not None:
+        return f"a bell every {format_human(bells.every_ms)}"
+    if bells.random_ms is not None:
+        low, high = bells.random_ms
+        return f"bells at random, {format_human(low)} to {format_human(high)} apart"
+    return "bells at " + ", ".join(format_human(ms) for ms in bells.at_ms)
+
+
+def sit_bell_times(bells: SitBells, length_ms: int, slug: str) -> list[int]:
+    """When a sit's bells ring, from its start; never at its start or its end.
+
+    `every`: each period after the start, before the end. `at`: as written. `random`: gaps
+    drawn between the shortest and longest, the first from the start, and none closer to the
+    end than the shortest gap; the draw is seeded by the script's name, the sit's file and
+    line and its `seed`, so every build of the script rings the same bells.
+
+    >>> from audio_builder.model import Place, SoundRef
+    >>> every = SitBells(every_ms=180_000, sound=SoundRef(name="bowl"), place=Place("a.yaml", 3))
+    >>> sit_bell_times(every, 720_000, "a")
+    [180000, 360000, 540000]
+    """
+    if bells.every_ms is not None:
+        count = (length_ms - 1) // bells.every_ms
+        _check_bell_count(count, bells)
+        return [k * bells.every_ms for k in range(1, count + 1)]
+    if bells.random_ms is None:
+        return [ms for ms in bells.at_ms if ms < length_ms]
+    low, high = bells.random_ms
+    _check_bell_count(length_ms // low, bells)
+    place = bells.place
+    seed = hashlib.sha256(f"{slug}\0{Path(place.file).name}\0{place.line}\0{bells.seed}".encode())
+    draw = random.Random(int.from_bytes(seed.digest()[:8], "big"))
+    times: list[int] = []
+    at = draw.randint(low, high)
+    while at <= length_ms - low:
+        times.append(at)
+        at += draw.randint(low, high)
+    return times
+
+
+def _check_bell_count(count: int, bells: SitBells) -> None:
+    if count > MAX_SIT_BELLS:
+        raise InputError(f"this sit would ring {count} bells, more than the {MAX_SIT_BELLS} a sit "
+                         f"may hold; make the bells further apart", bells.place.file, bells.place.line)
+
+
 def _at_item(step: At, script: Script, measures: Measures) -> Item:
     return Anchor(step)
 
 
 ITEM_BUILDERS: dict[type, Callable[..., Item]] = {
     Say: _say_block, Pause: _pause_item, Bell: _bell_block, Breathe: _breathe_block,
-    Chapter: _chapter_block, SoundStep: _sound_block, At: _at_item,
+    Chapter: _chapter_block, SoundStep: _sound_block, At: _at_item, Sit: _sit_item,
 }
 
 
@@ -518,6 +597,10 @@ def plan_timeline(script: Script, measures: Measures, length_ms: int | None = No
             if isinstance(item, Block):
                 placed.extend(_shift(event, clock) for event in item.events)
                 clock += item.ms
+            elif item.sit is not None:
+                ms = next(fitted)
+                placed.extend(_shift(event, clock) for event in sit_events(item.sit, ms, script))
+                clock += ms
             else:
                 ms = next(fitted)
                 longest = format_human(item.pause.max_ms) if item.pause.max_ms else ""

@@ -22,6 +22,8 @@ from audio_builder.model import (
     Place,
     Say,
     Script,
+    Sit,
+    SitBells,
     SoundRef,
     SoundStep,
     Step,
@@ -38,6 +40,8 @@ SCRIPT_KEYS = ("title", "description", "author", "date", "episode", "season", "i
 MAX_TITLE = 255
 MAX_STRIKES = 100          # a bell struck more often is a mistake, not a practice
 MAX_CYCLES = 1000
+BELL_PATTERNS = ("every", "at", "random")
+BELLS_EXAMPLE = "`bells: {every: 3m}`, `bells: {at: [25m]}` or `bells: {random: [3m, 7m]}`"
 MAX_INCLUDE_DEPTH = 20
 
 
@@ -277,6 +281,8 @@ def _read_step(item: object, context: Context, line: int) -> tuple[Step, ...]:
         return (_say(str(item), context, line),)
     if isinstance(item, YamlMap) and "only" in item:
         return (_only(item, context, line),)
+    if isinstance(item, YamlMap) and "sit" in item:
+        return (_sit(item, context, line),)
     if not isinstance(item, YamlMap) or len(item) != 1:
         kinds = ", ".join(f"`{k}`" for k in STEP_KINDS)
         found = "nothing" if isinstance(item, YamlMap) and not item else describe(item)
@@ -306,13 +312,13 @@ def _colon_in_text(before: str, after: object) -> str:
 
 def _only(item: YamlMap, context: Context, line: int) -> Only:
     kinds = [key for key in item if key != "only"]
-    if len(kinds) != 1:
+    if len(kinds) != 1 and set(kinds) != {"sit", "bells"}:
         raise context.error(line, "`only` goes beside one step (a line to say, a chapter or an "
                                   "include), like `- chapter: Body scan` with `only: [10m]` "
                                   "under it, lined up with `chapter`")
     lengths = _only_lengths(item["only"], context, item.line_of("only"))
-    alone = YamlMap({kinds[0]: item[kinds[0]]})
-    alone.line, alone.key_lines = item.line, {kinds[0]: item.line_of(kinds[0])}
+    alone = YamlMap({kind: item[kind] for kind in kinds})
+    alone.line, alone.key_lines = item.line, {kind: item.line_of(kind) for kind in kinds}
     steps = _read_step(alone, context, line)
     return Only(lengths, steps, context.place(item.line_of("only")))
 
@@ -415,20 +421,98 @@ def _inline_pause(mark: str, context: Context, line: int) -> int:
     raise context.error(line, f"`[{mark[:40]}]` is not an inline mark; {MARKS_HELP}")
 
 
-def _pause(value: object, context: Context, line: int) -> Pause:
+def _pause(value: object, context: Context, line: int, key: str = "pause") -> Pause:
     if isinstance(value, str) and ".." in value:
         low_text, high_text = value.split("..", 1)
-        low = read_duration(low_text, context.file, line, "pause")
-        high = read_duration(high_text, context.file, line, "pause") if high_text.strip() else None
+        low = read_duration(low_text, context.file, line, key)
+        high = read_duration(high_text, context.file, line, key) if high_text.strip() else None
         if low <= 0:
-            raise context.error(line, f"a flexible pause needs a minimum above 0, like "
-                                      f"`pause: 5s..30s`; {excerpt(value)} starts at 0")
+            raise context.error(line, f"a flexible {key} needs a minimum above 0, like "
+                                      f"`{key}: 5s..30s`; {excerpt(value)} starts at 0")
         if high is not None and high < low:
-            raise context.error(line, f"`pause: {excerpt(value)}` has its maximum below its minimum; "
+            raise context.error(line, f"`{key}: {excerpt(value)}` has its maximum below its minimum; "
                                       "write MIN..MAX, like `20s..2m`")
         return Pause(low, high, context.place(line))
-    ms = read_duration(value, context.file, line, "pause")
+    ms = read_duration(value, context.file, line, key)
     return Pause(ms, ms, context.place(line))
+
+
+def _sit(item: YamlMap, context: Context, line: int) -> Sit:
+    """`- sit: 20m` (or `15m..25m`), with `bells:` beside it, lined up with `sit`."""
+    for key in item:
+        if key not in ("sit", "bells"):
+            raise context.error(item.line_of(key), f"`{key}` cannot go beside `sit`; only `bells` "
+                                                   f"(and `only`) can, like {BELLS_EXAMPLE}")
+    length = _pause(item["sit"], context, item.line_of("sit"), "sit")
+    if length.min_ms <= 0:
+        raise context.error(item.line_of("sit"), "a sit lasts longer than 0, like `sit: 20m`")
+    bells = (_sit_bells(item["bells"], context, item.line_of("bells"), length)
+             if item.get("bells") is not None else None)
+    return Sit(length, bells, context.place(item.line_of("sit")))
+
+
+def _alone(key: str, value: object, line: int) -> YamlMap:
+    mapping = YamlMap({key: value})
+    mapping.line, mapping.key_lines = line, {key: line}
+    return mapping
+
+
+def _sit_bells(value: object, context: Context, line: int, length: Pause) -> SitBells:
+    if not isinstance(value, YamlMap):
+        raise context.error(line, f"`bells` takes a mapping, like {BELLS_EXAMPLE}")
+    fields = Fields(value, context.file, "`bells`")
+    fields.reject_unknown((*BELL_PATTERNS, "strikes", "gap", "sound", "volume", "seed"))
+    chosen = [key for key in BELL_PATTERNS if fields.has(key)]
+    if len(chosen) != 1:
+        raise fields.error(None, f"`bells` needs one of `every`, `at` or `random`, like "
+                                 f"{BELLS_EXAMPLE}")
+    sound = (_sound_ref(value["sound"], sounds.BELLS, context, fields.line("sound"), "sound")
+             if fields.has("sound") else context.default_bell)
+    gap = fields.duration("gap", 5000)
+    if gap <= 0:
+        raise fields.error("gap", "a bell's `gap` must be longer than 0")
+    pattern = _BELL_PATTERN_READERS[chosen[0]](value[chosen[0]], context, fields.line(chosen[0]), length)
+    return SitBells(**pattern, seed=fields.positive_int("seed", 0, minimum=0),
+                    strikes=fields.positive_int("strikes", 1, maximum=MAX_STRIKES), gap_ms=gap,
+                    sound=sound, volume_db=fields.decibels("volume", 0.0), place=context.place(line))
+
+
+def _every(value: object, context: Context, line: int, length: Pause) -> dict:
+    ms = read_duration(value, context.file, line, "every")
+    if ms <= 0:
+        raise context.error(line, "`every` needs a period longer than 0, like `every: 3m`")
+    return {"every_ms": ms}
+
+
+def _timetable(value: object, context: Context, line: int, length: Pause) -> dict:
+    values = value if isinstance(value, list) else [value]
+    times = [read_duration(item, context.file, line, "at") for item in values]
+    for ms in times:
+        if not 0 < ms < length.min_ms:
+            shortest = format_human(length.min_ms)
+            raise context.error(line, f"the bell at {format_human(ms)} is not inside the sit, which "
+                                      f"{'can be as short as' if length.flexible else 'lasts'} "
+                                      f"{shortest}; bells ring after its start and before its end")
+    if len(set(times)) != len(times):
+        raise context.error(line, "`at` lists the same time twice; for two strikes, write "
+                                  "`strikes: 2` beside it")
+    return {"at_ms": tuple(sorted(times))}
+
+
+def _random(value: object, context: Context, line: int, length: Pause) -> dict:
+    if not isinstance(value, list) or len(value) != 2:
+        raise context.error(line, "`random` takes the shortest and longest gap between bells, "
+                                  "like `random: [3m, 7m]`")
+    low, high = (read_duration(item, context.file, line, "random") for item in value)
+    if not 0 < low <= high:
+        raise context.error(line, "`random` takes the shortest gap (above 0), then the longest, "
+                                  "like `random: [3m, 7m]`")
+    return {"random_ms": (low, high)}
+
+
+_BELL_PATTERN_READERS: dict[str, Callable[[object, Context, int, Pause], dict]] = {
+    "every": _every, "at": _timetable, "random": _random,
+}
 
 
 def _bell(value: object, context: Context, line: int) -> Bell:
@@ -541,4 +625,5 @@ STEP_KINDS: dict[str, StepReader] = {
     "at": _at,
     "sound": _sound,
     "include": _include,
+    "sit": lambda value, context, line: _sit(_alone("sit", value, line), context, line),
 }
