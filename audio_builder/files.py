@@ -24,7 +24,7 @@ from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import BinaryIO
 
-from audio_builder.errors import BuildError
+from audio_builder.errors import BuildError, InputError
 
 TEMPORARY = re.compile(
     r"^\.(?P<target>.+?)\.(?:[0-9a-f]{12}\.)?(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-[a-z0-9_]{8}\.part$")
@@ -220,6 +220,42 @@ def user_folder(kind: str) -> Path:
     else:
         base = Path(os.environ.get(xdg_variable) or Path.home() / xdg_default)
     return base / "audio-builder"
+
+
+# --- plain files read with a bound ------------------------------------------------------
+
+def read_plain(path: Path, max_bytes: int, *, follow_links: bool = True, what: str = "this file",
+               advice: str = "check it is the file you meant") -> bytes:
+    """The bytes of the plain file at `path`, at most `max_bytes` of them. A folder, device,
+    pipe or socket (or, without `follow_links`, a symbolic link) is an InputError naming
+    `what` it should be, as is a file over the limit; the file is never read past the limit,
+    and opening a pipe never waits. FileNotFoundError is raised as it is."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    if not follow_links:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        handle = os.open(path, flags)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            reason = ("a symbolic link" if not follow_links and os.path.islink(path)
+                      else "a loop of symbolic links")
+            raise InputError(f"{what} is {reason}, not a plain file; {advice}", path) from None
+        raise InputError(f"cannot read {what}: {error.strerror}; {advice}", path) from None
+    if not stat.S_ISREG(os.fstat(handle).st_mode):
+        os.close(handle)
+        raise InputError(f"{what} is not a plain file (a folder, a device or a pipe); "
+                         f"{advice}", path)
+    with open(handle, "rb") as file:
+        data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputError(f"{what} is larger than {_size(max_bytes)}; {advice}", path)
+    return data
+
+
+def _size(size: int) -> str:
+    return f"{size / 1_000_000:g} MB" if size >= 1_000_000 else f"{size / 1000:g} kB"
 
 
 # --- checked files: bytes kept between runs, read back only when whole ------------------

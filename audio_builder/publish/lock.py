@@ -17,8 +17,10 @@ from pathlib import Path
 import yaml
 
 from audio_builder.durations import DurationError, format_human, parse_duration
-from audio_builder.errors import InputError
+from audio_builder.errors import InputError, excerpt
 from audio_builder.files import write_file_atomically
+from audio_builder.model import Place
+from audio_builder.script.yamlfile import YamlList, YamlMap, read_yaml
 
 LOCK_FILE = "podcast.lock"
 
@@ -68,51 +70,82 @@ class Lock:
         return replace(self, episodes=tuple(episodes))
 
 
+# An episode takes about 250 bytes of the lock: 1 MB holds some 4,000.
+MAX_LOCK_BYTES = 1_000_000
+RESTORE = "restore it from your version control"
+
+
 def read_lock(root: Path) -> Lock:
+    """The lock of the project at `root` (empty when there is none), read as scripts are:
+    the guarded YAML loader (no alias bombs), a plain file of at most `MAX_LOCK_BYTES`.
+    Messages name the line and never quote more than an excerpt of a value."""
     path = root / LOCK_FILE
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return Lock()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise InputError("podcast.lock is not valid YAML; restore it from your version control",
-                         path, mark.line + 1 if mark else None) from None
+    data = read_yaml(path, max_bytes=MAX_LOCK_BYTES, follow_links=False, what=LOCK_FILE,
+                     advice=RESTORE)
     if data is None:
         return Lock()
-    if not isinstance(data, dict) or not isinstance(data.get("episodes", []), list):
-        raise InputError("podcast.lock must have `podcast_guid:` and a list of `episodes:`; "
-                         "restore it from your version control", path)
+    if not isinstance(data, YamlMap) or not isinstance(data.get("episodes", []), list):
+        raise InputError(f"podcast.lock must have `podcast_guid:` and a list of `episodes:`; "
+                         f"{RESTORE}", path, getattr(data, "line", None))
     podcast = data.get("podcast_guid")
     if podcast is not None:
-        podcast = _guid(podcast, path, "podcast_guid")
-    return Lock(podcast, tuple(_episode(entry, path) for entry in data.get("episodes") or []))
+        podcast = _guid(podcast, Place(str(path), data.line_of("podcast_guid")), "podcast_guid")
+    episodes = data.get("episodes") or YamlList()
+    return Lock(podcast, tuple(_episode(entry, Place(str(path), episodes.line_of(number)))
+                               for number, entry in enumerate(episodes)))
 
 
-def _guid(value: object, path: Path, what: str) -> str:
+def _guid(value: object, where: Place, what: str) -> str:
     try:
-        return str(uuid.UUID(str(value)))
+        if isinstance(value, str):
+            return str(uuid.UUID(value))
     except ValueError:
-        raise InputError(f"{what} {value!r} is not a guid (like 9b024349-ccf0-5f69-a609-"
-                         f"6b82873eab3c); restore it from your version control", path) from None
+        pass
+    raise InputError(f"{what} {excerpt(value)} is not a guid (like 9b024349-ccf0-5f69-a609-"
+                     f"6b82873eab3c); {RESTORE}", where.file, where.line)
 
 
-def _episode(entry: object, path: Path) -> LockedEpisode:
-    if not isinstance(entry, dict) or not {"guid", "track", "first_published"} <= entry.keys():
-        raise InputError(f"an episode in podcast.lock needs `guid`, `track` and `first_published`, "
-                         f"not {entry!r}", path)
+def _episode(entry: object, where: Place) -> LockedEpisode:
+    if not isinstance(entry, YamlMap) or not {"guid", "track", "first_published"} <= entry.keys():
+        raise InputError(f"an episode in podcast.lock needs `guid`, `track` and `first_published`; "
+                         f"{RESTORE}", where.file, where.line)
+    track = entry["track"]
+    if not isinstance(track, str):
+        raise InputError(f"`track` {excerpt(track)} is not a name; {RESTORE}", where.file,
+                         entry.line_of("track"))
     published = entry["first_published"]
-    if not isinstance(published, datetime.date):
-        raise InputError(f"`first_published` {published!r} is not a date like 2026-11-20", path)
+    if not isinstance(published, datetime.date) or isinstance(published, datetime.datetime):
+        raise InputError(f"`first_published` {excerpt(published)} is not a date like 2026-11-20; "
+                         f"{RESTORE}", where.file, entry.line_of("first_published"))
     length = entry.get("length")
     try:
         length_ms = None if length is None else parse_duration(length)
     except DurationError as error:
-        raise InputError(f"episode {entry['track']}: {error}", path) from None
-    return LockedEpisode(guid=_guid(entry["guid"], path, f"the guid of {entry['track']}"),
-                         track=str(entry["track"]), script=str(entry.get("script", entry["track"])),
+        raise InputError(f"episode {excerpt(track)}: {error}", where.file,
+                         entry.line_of("length")) from None
+    guid = _guid(entry["guid"], Place(where.file, entry.line_of("guid")),
+                 f"the guid of {excerpt(track)}")
+    return LockedEpisode(guid=guid, track=track, script=_text(entry, "script", track, where),
                          length_ms=length_ms, first_published=published,
-                         enclosure=str(entry.get("enclosure", "")))
+                         enclosure=_text(entry, "enclosure", "", where))
+
+
+def _text(entry: YamlMap, key: str, default: str, where: Place) -> str:
+    value = entry.get(key, default)
+    if not isinstance(value, str):
+        raise InputError(f"`{key}` {excerpt(value)} is not text; {RESTORE}", where.file,
+                         entry.line_of(key))
+    return value
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Writes every value out: no anchors (`&id001`) and aliases (`*id001`) for values that
+    happen to be one object (two equal dates), in a file people read and commit."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
 def lock_text(lock: Lock) -> str:
@@ -123,8 +156,8 @@ def lock_text(lock: Lock) -> str:
             entry["length"] = format_human(e.length_ms)
         entry.update(first_published=e.first_published, enclosure=e.enclosure)
         episodes.append(entry)
-    body = yaml.safe_dump({"podcast_guid": lock.podcast_guid, "episodes": episodes},
-                          sort_keys=False, allow_unicode=True, width=100)
+    body = yaml.dump({"podcast_guid": lock.podcast_guid, "episodes": episodes}, Dumper=_PlainDumper,
+                     sort_keys=False, allow_unicode=True, width=100)
     return HEADER + body
 
 

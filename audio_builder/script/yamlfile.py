@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from audio_builder.errors import InputError
+from audio_builder.files import read_plain
 
 
 class YamlMap(dict):
@@ -260,20 +261,26 @@ def _problem(error: yaml.MarkedYAMLError, text: str) -> str:
 MAX_FILE_BYTES = 1_000_000      # about 170,000 words: far more than hours of speech
 
 
-def read_yaml(path: Path) -> Any:
-    """Read and parse a YAML file; a missing, unreadable or oversized file is an input error."""
+def read_yaml(path: Path, *, max_bytes: int = MAX_FILE_BYTES, follow_links: bool = True,
+              what: str = "the file", advice: str = "") -> Any:
+    """Read and parse a YAML file through the guarded loader: a plain file only (never a
+    folder, device or pipe; nor a symbolic link, without `follow_links`), at most `max_bytes`,
+    UTF-8. Anything wrong is an InputError naming the file; `advice` (how to fix it) replaces
+    the advice for a script."""
+    fix = advice or "split it into practices, or check it is the file you meant"
     try:
-        with open(path, "rb") as file:
-            data = file.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            raise InputError(f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB, too large "
-                             "for a script; split it into practices, or check it is the file "
-                             "you meant", path)
+        data = read_plain(path, max_bytes, follow_links=follow_links, what=what, advice=fix)
         text = data.decode("utf-8")
     except FileNotFoundError:
         raise InputError("file not found; check the path and its spelling", path) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text; save the file as UTF-8", path) from None
-    except OSError as error:
-        raise InputError(f"cannot read the file: {error.strerror}", path) from None
-    return parse_yaml(text, path)
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise InputError(f"not UTF-8 text; {advice or 'save the file as UTF-8'}", path,
+                         line) from None
+    if not advice:
+        return parse_yaml(text, path)
+    try:
+        return parse_yaml(text, path)
+    except InputError as error:
+        raise InputError(f"{error.message.split('; ')[0]}; {advice}", error.file,
+                         error.line) from None
