@@ -76,3 +76,22 @@ def test_the_server_and_the_feed_take_types_from_the_table(tmp_path):
 
     for fmt in FORMATS.values():
         assert content_type(f"a.{fmt.extension}") == fmt.mime_type
+
+
+# --- the names of a track's files and of the site's -------------------------------------------
+
+def test_the_names_of_published_files_are_spelled_only_in_publish_tracks():
+    from audio_builder.publish import tracks
+
+    names = [tracks.FEED, tracks.PAGE, tracks.PREVIEW_FEED, tracks.PREVIEW_PAGE, tracks.DEFAULT_COVER,
+             *tracks.SIDECARS.values(), *tracks.VIDEO_FILES.values()]
+    pattern = "^/?(?:" + "|".join(re.escape(name) for name in names) + ")$"
+    outside = _spelled_outside("publish/tracks.py", pattern)
+    assert not outside, "a published file named outside publish/tracks.py:\n" + "\n".join(outside)
+
+
+def test_the_site_files_come_from_publish_tracks(tmp_path):
+    from audio_builder.publish.tracks import site_files
+
+    assert [p.name for p in site_files(tmp_path)] == ["feed.xml", "index.html"]
+    assert [p.name for p in site_files(tmp_path, preview=True)] == ["preview-feed.xml", "preview.html"]

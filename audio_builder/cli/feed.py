@@ -8,6 +8,7 @@ import click
 
 from audio_builder import api
 from audio_builder.cli.options import shown
+from audio_builder.publish.tracks import site_files
 
 
 @click.command()
@@ -41,7 +42,7 @@ def feed(output, check_only, scheduled):
             return
     problems = api.check_feed(project, output)
     for problem in problems:
-        click.echo(f"{shown((output or project.output_dir) / 'feed.xml')}: {problem}", err=True)
+        click.echo(f"{shown(site_files(output or project.output_dir)[0])}: {problem}", err=True)
     if problems:
         raise click.exceptions.Exit(1)
     click.echo("the feed passes the directory checks")

@@ -8,6 +8,7 @@ import click
 
 from audio_builder.errors import InputError
 from audio_builder.publish.server import site_server
+from audio_builder.publish.tracks import site_files
 from audio_builder.script.project import open_project
 
 
@@ -23,7 +24,7 @@ def serve(output: Path | None, port: int) -> None:
     buttons can seek, and serves captions and chapters with their types. Only this machine
     can reach it. Ctrl+C stops it."""
     folder = output or open_project().output_dir
-    if not (folder / "index.html").is_file():
+    if not site_files(folder)[1].is_file():
         raise InputError("nothing to serve yet; run `audio-builder feed` first", folder)
     try:
         server = site_server(folder, port=port)

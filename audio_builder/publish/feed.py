@@ -32,14 +32,11 @@ class Channel:
     category: str             # "Health & Fitness/Mental Health"
     explicit: bool
     guid: str                 # podcast:guid, as first published
+    feed_url: str             # where the feed itself is (its file is named by publish.tracks)
     copyright: str | None = None
     license: str | None = None
     people: tuple[tuple[str, str, str | None], ...] = ()     # name, role, href
     funding: tuple[str, str] | None = None                   # url, text
-
-    @property
-    def feed_url(self) -> str:
-        return self.link + "feed.xml"
 
 
 @dataclass(frozen=True, kw_only=True)

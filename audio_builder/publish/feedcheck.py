@@ -13,6 +13,7 @@ from mutagen.id3 import ID3, ID3NoHeaderError
 from audio_builder.publish.cover import image_size
 from audio_builder.publish.feed import ITUNES, PODCAST
 from audio_builder.publish.lock import Lock
+from audio_builder.publish.tracks import site_files
 
 MIN_COVER, MAX_COVER = 1400, 3000
 
@@ -20,15 +21,15 @@ MIN_COVER, MAX_COVER = 1400, 3000
 def check_feed(output: Path, base_url: str, lock: Lock | None = None) -> list[str]:
     """Problems with `output/feed.xml` and the files it points to, and guids that differ
     from what was published (`lock`); empty when all is well."""
-    path = output / "feed.xml"
+    path = site_files(output)[0]
     if not path.is_file():
-        return ["feed.xml: not found; run `audio-builder feed` first"]
+        return [f"{path.name}: not found; run `audio-builder feed` first"]
     try:
         channel = ET.parse(path).getroot().find("channel")
     except ET.ParseError as error:
-        return [f"feed.xml: not valid XML ({error})"]
+        return [f"{path.name}: not valid XML ({error})"]
     if channel is None:
-        return ["feed.xml: no <channel>; it is not an RSS feed (run `audio-builder feed` again)"]
+        return [f"{path.name}: no <channel>; it is not an RSS feed (run `audio-builder feed` again)"]
     problems: list[str] = []
 
     def local(url: str) -> Path | None:

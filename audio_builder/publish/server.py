@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from audio_builder.publish.formats import FORMATS
+from audio_builder.publish.tracks import SIDECAR_TYPES, SIDECARS
 
 TYPES = {
-    ".chapters.json": "application/json+chapters",
-    ".vtt": "text/vtt; charset=utf-8",
-    ".srt": "application/x-subrip; charset=utf-8",
+    **{suffix: SIDECAR_TYPES[kind] for kind, suffix in SIDECARS.items()},
     ".xml": "application/rss+xml; charset=utf-8",
     ".html": "text/html; charset=utf-8",
     ".json": "application/json",

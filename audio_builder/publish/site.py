@@ -29,6 +29,8 @@ from audio_builder.publish.lock import (
 )
 from audio_builder.publish.page import PageEpisode, minutes_label, page_html
 from audio_builder.publish.tracks import (
+    DEFAULT_COVER,
+    FEED,
     SIDECARS,
     Track,
     audio_seconds,
@@ -36,15 +38,13 @@ from audio_builder.publish.tracks import (
     one_off_tracks,
     read_captions,
     read_chapters,
+    site_files,
     track_guid,
     tracks_of,
 )
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project, find_scripts
 from audio_builder.script.text import fold_paragraphs
-
-DEFAULT_COVER = "cover.png"
-
 
 TODAY_VARIABLE = "AUDIO_BUILDER_TODAY"       # a fixed "today" (YYYY-MM-DD), for tests and previews
 
@@ -74,7 +74,8 @@ def today() -> datetime.date:
 
 
 def _channel(podcast: Podcast, image_url: str, guid: str) -> Channel:
-    return Channel(title=podcast.title, link=(podcast.base_url or "").rstrip("/") + "/",
+    link = (podcast.base_url or "").rstrip("/") + "/"
+    return Channel(title=podcast.title, link=link, feed_url=link + FEED,
                    description=fold_paragraphs(podcast.description),
                    language=podcast.language, author=podcast.author, email=podcast.email,
                    image_url=image_url, category=podcast.category, explicit=podcast.explicit,
@@ -131,14 +132,12 @@ def publish(project: Project, output_dir: Path | None = None, *,
             pages.append((item, _page_episode(track, item, output, track.audio(output, formats[0]))))
     if not include_scheduled:
         _refuse_to_lose(lock, items, unbuilt, project.root)
-        _refuse_to_change(output / "feed.xml", items)
+        _refuse_to_change(site_files(output)[0], items)
     episodes = [page for item, page in sorted(pages, key=lambda pair: newest_first(pair[0]))]
-    prefix = "preview-" if include_scheduled else ""
-    feed_path = output / f"{prefix}feed.xml"
-    page_path = output / ("preview.html" if include_scheduled else "index.html")
+    feed_path, page_path = site_files(output, preview=include_scheduled)
     text = feed_xml(channel, items)
     html = page_html(podcast.title, podcast.description, podcast.author, podcast.language,
-                     file_link(cover_name), "feed.xml", episodes)
+                     file_link(cover_name), FEED, episodes)
     _refuse_invalid_xml(text, feed_path)
     write_files_together({feed_path: lambda tmp: tmp.write_text(text, encoding="utf-8"),
                           page_path: lambda tmp: tmp.write_text(html, encoding="utf-8")})

@@ -1,6 +1,7 @@
 """A track: one built file of a script at one length. Its name and title, its files in each
-format, its guid and its cover are decided here; build, publish, play and the tests ask this
-module.
+format and beside it, its guid and its cover are decided here, and so are the names of the
+site's own files (the feed, the page, their previews, the cover); build, publish, play and the
+tests ask this module.
 """
 
 from __future__ import annotations
@@ -23,6 +24,22 @@ from audio_builder.publish.formats import FORMATS, Format
 from audio_builder.publish.lock import Lock
 
 SIDECARS = {"vtt": ".vtt", "srt": ".srt", "chapters": ".chapters.json"}
+SIDECAR_TYPES = {"vtt": "text/vtt; charset=utf-8", "srt": "application/x-subrip; charset=utf-8",
+                 "chapters": "application/json+chapters"}          # as the site serves them
+VIDEO_FILES = {"video": ".mp4", "description": ".video.txt"}
+
+# The published folder's own files.
+FEED = "feed.xml"
+PAGE = "index.html"
+PREVIEW_FEED = "preview-feed.xml"
+PREVIEW_PAGE = "preview.html"
+DEFAULT_COVER = "cover.png"
+
+
+def site_files(folder: Path, *, preview: bool = False) -> tuple[Path, Path]:
+    """The feed and the page in `folder` (with `preview`: the preview's, which hold the
+    episodes dated after today too)."""
+    return (folder / (PREVIEW_FEED if preview else FEED), folder / (PREVIEW_PAGE if preview else PAGE))
 
 
 def track_name(script: Script, length_ms: int | None, lengths: int = 1) -> str:
@@ -76,6 +93,10 @@ class Track:
     def sidecar(self, folder: Path, kind: str) -> Path:
         """`vtt`, `srt` or `chapters`: the captions and chapters written beside the audio."""
         return folder / f"{self.name}{SIDECARS[kind]}"
+
+    def video_file(self, folder: Path, kind: str) -> Path:
+        """`video` or `description`: the video of the track and the text posted with it."""
+        return folder / f"{self.name}{VIDEO_FILES[kind]}"
 
     def built_formats(self, folder: Path) -> list[Format]:
         """The formats this track is built in, the one to publish first: the first in the
@@ -187,7 +208,7 @@ def channel_guid(podcast: Podcast, lock: Lock) -> str:
     if podcast.guid or lock.podcast_guid:
         return podcast.guid or lock.podcast_guid or ""
     base = podcast.base_url or f"audio-builder/{podcast.title}/"
-    return podcast_guid(base.rstrip("/") + "/feed.xml")
+    return podcast_guid(base.rstrip("/") + "/" + FEED)
 
 
 def track_guid(podcast: Podcast, track: Track, lock: Lock) -> str:

@@ -40,7 +40,7 @@ def write_video(track: Track, folder: Path, podcast: Podcast, image: Path | None
     audio_format = next((f for f in formats if f.in_video), formats[0])
     audio = track.audio(folder, audio_format)
     captions = track.sidecar(folder, "vtt")
-    target = folder / f"{track.name}.mp4"
+    target = track.video_file(folder, "video")
     text = video_description(track, read_chapters(track.sidecar(folder, "chapters")))
     with tempfile.TemporaryDirectory(prefix="audio-builder-video-") as scratch:
         data = image.read_bytes() if image else cover_bytes(podcast, track.script)[0]
@@ -48,7 +48,7 @@ def write_video(track: Track, folder: Path, podcast: Podcast, image: Path | None
         frame.write_bytes(_frame(data))
         write_file_atomically(target, lambda tmp: _encode(frame, audio, audio_format.in_video,
                                                           captions, track, tmp))
-    description = folder / f"{track.name}.video.txt"
+    description = track.video_file(folder, "description")
     write_file_atomically(description, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return Video(target, description)
 
