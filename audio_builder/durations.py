@@ -93,8 +93,9 @@ def _not_a_duration(value: object) -> str:
     return f"{excerpt(value)} is not a duration; write it like {ACCEPTED_EXAMPLES}"
 
 
-def format_ms(ms: int, *, precise: bool = True, hours: bool = False, decimal: str = ".") -> str:
-    """A time on a clock, the one formatter for plans, pages and captions.
+def format_ms(ms: int, *, precise: bool = True, hours: bool = False, decimal: str = ".",
+              words: bool = False) -> str:
+    """A time on a clock, the one formatter for plans, pages, captions, titles and videos.
 
     Hours only when there are some; without `precise`, whole seconds (cut, not rounded):
 
@@ -107,7 +108,15 @@ def format_ms(ms: int, *, precise: bool = True, hours: bool = False, decimal: st
 
     >>> format_ms(123_450, hours=True), format_ms(123_450, hours=True, decimal=",")
     ('00:02:03.450', '00:02:03,450')
+
+    With `words`, a length as a listener reads it in a title or on a page, to the nearest
+    second (`15:00` would read as a time of day):
+
+    >>> format_ms(5 * 60_000, words=True), format_ms(90_400, words=True), format_ms(45_000, words=True)
+    ('5 min', '1 min 30 s', '45 s')
     """
+    if words:
+        return _in_words(ms)
     sign = "-" if ms < 0 else ""
     hour, rest = divmod(abs(ms), 3_600_000)
     minutes, rest = divmod(rest, 60_000)
@@ -117,6 +126,13 @@ def format_ms(ms: int, *, precise: bool = True, hours: bool = False, decimal: st
     else:
         clock = f"{hour}:{minutes:02d}:{seconds:02d}" if hour else f"{minutes}:{seconds:02d}"
     return f"{sign}{clock}{decimal}{millis:03d}" if precise else f"{sign}{clock}"
+
+
+def _in_words(ms: int) -> str:
+    minutes, rest = divmod(round(ms / 1000), 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min" + (f" {rest} s" if rest else "")
 
 
 def format_human(ms: int) -> str:

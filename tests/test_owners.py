@@ -95,3 +95,28 @@ def test_the_site_files_come_from_publish_tracks(tmp_path):
 
     assert [p.name for p in site_files(tmp_path)] == ["feed.xml", "index.html"]
     assert [p.name for p in site_files(tmp_path, preview=True)] == ["preview-feed.xml", "preview.html"]
+
+
+# --- one time formatter ------------------------------------------------------------------------
+
+def test_times_are_formatted_only_by_format_ms():
+    """A clock's two-digit minutes or seconds (`:02d`) or a length in words (`min`) put together
+    outside durations.py is a second time formatter."""
+    found = []
+    for name, source in _sources().items():
+        if name == "durations.py":
+            continue
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FormattedValue) and node.format_spec is not None \
+                    and "02d" in ast.unparse(node.format_spec):
+                found.append(f"{name}:{node.lineno}")
+            if isinstance(node, ast.JoinedStr) and re.search(r"\} min\b|\} s\"", ast.unparse(node)):
+                found.append(f"{name}:{node.lineno}")
+    assert not found, "a time formatted outside durations.format_ms: " + ", ".join(found)
+
+
+def test_the_time_formatter_reads_one_way_on_the_page_and_in_titles():
+    from audio_builder.durations import format_ms
+
+    assert format_ms(90_000, words=True) == "1 min 30 s"
+    assert format_ms(3_723_000, precise=False) == "1:02:03"

@@ -3,8 +3,9 @@
 import pytest
 from conftest import run, write
 
+from audio_builder.durations import format_ms
 from audio_builder.publish.captions import read_vtt, to_vtt
-from audio_builder.publish.tracks import length_label, tracks_of
+from audio_builder.publish.tracks import tracks_of
 from audio_builder.script.parser import load_script
 
 PODCAST = """
@@ -39,7 +40,7 @@ def test_each_length_is_its_own_episode_with_its_own_title_and_number(tones_proj
     tracks = tracks_of(load_script(tones_project / "scripts" / "two.yaml"))
     assert [(t.name, t.title, t.episode) for t in tracks] == [
         ("two-6s", "Two Lengths (6 s)", 3), ("two-20s", "Two Lengths (20 s)", 4)]
-    assert length_label(5 * 60_000) == "5 min"
+    assert format_ms(5 * 60_000, words=True) == "5 min"
 
 
 def test_one_number_for_several_lengths_is_a_located_error(tones_project):

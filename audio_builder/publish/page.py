@@ -68,11 +68,6 @@ function checkSeek(audio, target, button) {
 """
 
 
-def minutes_label(seconds: int) -> str:
-    """A length as people say it: `15 min`, `45 s` (not `15:00`, which reads as a time of day)."""
-    return f"{seconds} s" if seconds < 60 else f"{round(seconds / 60)} min"
-
-
 def _paragraphs(text: str) -> str:
     return "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n") if p.strip())
 

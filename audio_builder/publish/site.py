@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
+from audio_builder.durations import format_ms
 from audio_builder.errors import BuildError, InputError
 from audio_builder.files import write_file_atomically, write_files_together
 from audio_builder.model import Podcast
@@ -27,7 +28,7 @@ from audio_builder.publish.lock import (
     read_lock,
     write_lock,
 )
-from audio_builder.publish.page import PageEpisode, minutes_label, page_html
+from audio_builder.publish.page import PageEpisode, page_html
 from audio_builder.publish.tracks import (
     DEFAULT_COVER,
     FEED,
@@ -275,6 +276,7 @@ def _page_episode(track: Track, item: Item, output: Path, audio: Path) -> PageEp
     vtt = track.sidecar(output, "vtt")
     transcript = [cue.text for cue in read_captions(vtt)]
     return PageEpisode(anchor=element_id(track.name), title=item.title, description=item.description,
-                       date=item.date.strftime("%-d %B %Y"), duration=minutes_label(item.duration_s),
+                       date=item.date.strftime("%-d %B %Y"),
+                       duration=format_ms(item.duration_s * 1000, words=True),
                        audio=file_link(audio.name), vtt=file_link(vtt.name) if vtt.is_file() else None,
                        chapters=chapters, transcript=tuple(transcript))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import mutagen
 
-from audio_builder.durations import DurationError, format_human, parse_duration
+from audio_builder.durations import DurationError, format_human, format_ms, parse_duration
 from audio_builder.errors import InputError
 from audio_builder.model import Podcast, Script
 from audio_builder.publish.captions import Cue, read_vtt
@@ -66,14 +66,6 @@ def one_off_tracks(script: Script, folder: Path) -> list[str]:
             if stem not in own:
                 found.add(path.name)
     return sorted(found)
-
-
-def length_label(ms: int) -> str:
-    """A length as a listener reads it in a title: `5 min`, `1 min 30 s`, `45 s`."""
-    minutes, rest = divmod(round(ms / 1000), 60)
-    if not minutes:
-        return f"{rest} s"
-    return f"{minutes} min" + (f" {rest} s" if rest else "")
 
 
 @dataclass(frozen=True)
@@ -191,7 +183,7 @@ def tracks_of(script: Script, lengths: tuple[int, ...] | None = None) -> list[Tr
         return [Track(script, track_name(script, length), script.title, length,
                       _episode(script, length))]
     return [Track(script, track_name(script, ms, len(wanted)),
-                  f"{script.title} ({length_label(ms)})", ms, _episode(script, ms))
+                  f"{script.title} ({format_ms(ms, words=True)})", ms, _episode(script, ms))
             for ms in wanted]
 
 

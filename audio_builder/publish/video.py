@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from audio_builder.durations import format_ms
 from audio_builder.errors import BuildError, InputError
 from audio_builder.files import write_file_atomically
 from audio_builder.model import Podcast
@@ -105,7 +106,8 @@ def video_description(track: Track, chapters: list[tuple[float, str]]) -> str:
     parts = [track.title, "", fold_paragraphs(track.script.description) or track.title]
     usable = _video_site_chapters(chapters)
     if usable:
-        parts += ["", "Chapters:"] + [f"{_timestamp(start)} {title}" for start, title in usable]
+        parts += ["", "Chapters:"] + [f"{format_ms(int(start * 1000), precise=False)} {title}"
+                                    for start, title in usable]
     return "\n".join(parts) + "\n"
 
 
@@ -118,9 +120,3 @@ def _video_site_chapters(chapters: list[tuple[float, str]]) -> list[tuple[float,
         kept.append((0.0, title) if not kept else (start, title))
     return kept if len(kept) >= 3 else []
 
-
-def _timestamp(seconds: float) -> str:
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
