@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, closing, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +24,7 @@ from audio_builder.publish.captions import to_chapters_json, to_srt, to_vtt
 from audio_builder.publish.formats import FORMATS, Format, format_named
 from audio_builder.publish.lock import read_lock
 from audio_builder.publish.tags import TrackTags
-from audio_builder.publish.tracks import Track, cover_bytes, track_guid, tracks_of
+from audio_builder.publish.tracks import Track, cover_bytes, spoken_in, track_guid, tracks_of
 from audio_builder.render import render, render_with_weighting
 from audio_builder.script.project import Project
 from audio_builder.script.text import fold_paragraphs
@@ -173,9 +173,10 @@ class Builder:
         )
 
     def with_voice(self, script: Script) -> Script:
-        """The script in the voice it will be spoken in; an unknown voice is an error at its line."""
+        """The script in the voice it will be spoken in (in another voice than its own, with
+        tracks of their own: see `tracks.spoken_in`); an unknown voice is an error at its line."""
         if self.voice_override:
-            return replace(script, voice=self.voice_override)
+            return spoken_in(script, self.voice_override)
         self.voices.engine(script.voice, Place(str(script.path), script.line_of("voice") or 1))
         return script
 

@@ -392,15 +392,16 @@ def _ring_out_last_bell(items: list[Item], steps: Sequence[Step], measures: Meas
     return items
 
 
-def spoken_pieces(script: Script) -> list[tuple[Utterance, Place]]:
-    """Every piece of speech the script needs, in order, without knowing any lengths."""
+def spoken_pieces(script: Script, length_ms: int | None = None) -> list[tuple[Utterance, Place]]:
+    """Every piece of speech the script needs, in order, without knowing any lengths; with
+    `length_ms`, only those a track of that length speaks (its `only:` steps)."""
     found: list[tuple[Utterance, Place]] = []
 
     def note(utterance: Utterance, place: Place) -> int:
         found.append((utterance, place))
         return 0
 
-    every_step = replace(script, steps=steps_at(script.steps, None))
+    every_step = replace(script, steps=steps_at(script.steps, length_ms))
     build_items(every_step, Measures(speech_ms=note, sound_ms=lambda path, place: 0,
                                      sentence_pause_ms=lambda voice, place: 0,
                                      bell_ms=lambda sound, place: 0))

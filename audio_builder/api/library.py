@@ -103,7 +103,7 @@ def check(project: Project | PathLike | None = None, paths: Paths = None, *,
         except InputError as error:
             errors.append(error)
             continue
-        takes = check_takes(plans[0].script, builder.voices)
+        takes = check_takes(plans[0].script, builder.voices, [plan.length_ms for plan in plans])
         errors += takes.errors
         passed.append(ScriptCheck(path, tuple(plans),
                                   tuple(builder.length_ranges(script, estimate=True)), takes.warnings))

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from audio_builder.api.boundary import api_boundary, as_paths, as_project
+from audio_builder.api.boundary import api_boundary, as_lengths, as_paths, as_project
 from audio_builder.errors import InputError
 from audio_builder.files import write_file_atomically
 from audio_builder.model import Place, Script, VoiceProfile
 from audio_builder.own_voice.importer import ImportReport, import_reading
 from audio_builder.own_voice.pieces import (
     Line,
+    chosen_lines,
     index_lines,
     judged,
     lines_of,
@@ -45,18 +46,22 @@ class VoiceLines:
         return takes_folder(self.profile)
 
 
-def voice_lines(script: PathLike, voice: str | None = None) -> VoiceLines:
-    """The lines `voice` (default: the script's voice, which must be a recorded one) speaks."""
+def voice_lines(script: PathLike, voice: str | None = None,
+                length: str | int | float | None = None) -> VoiceLines:
+    """The lines `voice` (default: the script's voice, which must be a recorded one) speaks;
+    with `length`, only those its track of that length speaks (its `only:` steps)."""
     path = as_paths(script)[0]
     project = as_project(path)
     loaded = load_script(path)
     name = voice or loaded.voice
     where = None if voice else Place(str(loaded.path), loaded.line_of("voice") or 1)
-    profile = recorded_profile(project.profiles, name, where)
+    profile = recorded_profile(project.profiles, name, where, asked=voice is not None)
     loaded = script_in_voice(loaded, name)
-    lines = lines_of(loaded, profile)
+    length_ms = (as_lengths(length, "--length") or (None,))[0] if length is not None else None
+    lines = lines_of(loaded, profile, length_ms)
     if not lines:
-        raise InputError(f"voice {name!r} speaks no line of this script", path)
+        at = f" at {length}" if length is not None else ""
+        raise InputError(f"voice {name!r} speaks no line of this script{at}", path)
     return VoiceLines(loaded, profile, lines)
 
 
@@ -83,12 +88,12 @@ class TakesReport:
 
 
 @api_boundary
-def takes_report(script: PathLike, *, voice: str | None = None,
+def takes_report(script: PathLike, *, voice: str | None = None, length: str | int | None = None,
                  sheet: PathLike | None = None) -> TakesReport:
-    """Each line of `script` in reading order with its take, judged; the takes folder's index
-    (takes.yaml) brought up to date. With `sheet`, also write a numbered recording sheet there
-    (Markdown for .md, else plain text)."""
-    found = voice_lines(script, voice)
+    """Each line of `script` in reading order with its take, judged (with `length`, the lines
+    of that length only); the takes folder's index (takes.yaml) brought up to date. With
+    `sheet`, also write a numbered recording sheet there (Markdown for .md, else plain text)."""
+    found = voice_lines(script, voice, length)
     index_lines(found.profile, found.lines)
     rows = []
     for line in found.lines:
@@ -117,14 +122,25 @@ def recording_sheet(found: VoiceLines, *, markdown: bool) -> str:
 
 @api_boundary
 def import_takes(script: PathLike, reading: PathLike, *, voice: str | None = None,
-                 replace: bool = False) -> tuple[VoiceLines, ImportReport]:
-    """Cut the takes of `script`'s lines from one whole `reading` (any audio file), found by
-    an offline speech recognizer; only missing takes are filled unless `replace`."""
+                 length: str | int | None = None, replace: str | bool | None = None
+                 ) -> tuple[VoiceLines, ImportReport]:
+    """Cut the takes of `script`'s lines (with `length`, of that length only) from one whole
+    `reading` (any audio file), found by an offline speech recognizer. Only lines with no take
+    are filled, unless `replace` names the lines to do again: `"all"` (or True), or their
+    numbers (`"3"`, `"3,7"`, `"3-5"`) or first words, as `pieces.chosen_lines` reads them.
+    The report has a row for each line asked for, and no other."""
     path = Path(reading)
     if not path.is_file():
         raise InputError("no such file; give the recording of the whole reading", path)
-    found = voice_lines(script, voice)
-    return found, import_reading(path, found.profile, found.lines, replace=replace)
+    found = voice_lines(script, voice, length)
+    choice = "all" if replace is True else replace or None
+    asked = (chosen_lines(found.lines, choice) if choice
+             else [line for line in found.lines if line.take is None])
+    if not asked:
+        raise InputError("every line already has a take, so there is nothing to fill; to "
+                         "redo some, give --replace with their numbers from `audio-builder "
+                         "takes` (like --replace 3), or --replace all", path)
+    return found, import_reading(path, found.profile, found.lines, fill=[line.id for line in asked])
 
 
 RecorderView = Callable[[Recorder], AbstractContextManager[Callable[[Recorder], None]]]
@@ -132,16 +148,24 @@ RecorderView = Callable[[Recorder], AbstractContextManager[Callable[[Recorder], 
 
 @api_boundary
 def record_takes(script: PathLike, keys, *, voice: str | None = None,
-                 input_file: PathLike | None = None, start: int = 1,
+                 length: str | int | None = None, input_file: PathLike | None = None,
+                 speed: float | None = 1.0, start: int = 1, only: str | None = None,
                  view: RecorderView | None = None) -> tuple[VoiceLines, Recorder]:
     """Record the takes of `script` line by line from the microphone (or `input_file`, read
-    as if it were one), pressing what `keys` gives (`live.keys`: the terminal's, or scripted).
+    as if it were one, `speed` times real time; None: as fast as it decodes), pressing what
+    `keys` gives (`live.keys`: the terminal's, or scripted). `only` names lines to record
+    again (as `pieces.chosen_lines` reads them): just those, and it stops once they are kept.
     `view(recorder)`, if given, is a context that yields a function to call as it changes."""
-    found = voice_lines(script, voice)
+    found = voice_lines(script, voice, length)
     index_lines(found.profile, found.lines)
-    first = min(max(start, 1), len(found.lines)) - 1
-    recorder = Recorder(found.lines, found.folder, found.profile.breaths == "keep", index=first)
-    blocks: Iterator[np.ndarray] = file_input(Path(input_file)) if input_file else microphone_input()
+    if speed is not None and not 0.1 <= speed <= 1000:
+        raise InputError(f"--speed {speed:g}: give a speed from 0.1 to 1000 times real time")
+    lines = chosen_lines(found.lines, only, "--line") if only else found.lines
+    first = 0 if only else min(max(start, 1), len(found.lines)) - 1
+    recorder = Recorder(lines, found.folder, found.profile.breaths == "keep", index=first,
+                        finish_after_last=only is not None)
+    blocks: Iterator[np.ndarray] = (file_input(Path(input_file), speed) if input_file
+                                    else microphone_input())
     with keys as key_source:
         if view is None:
             run_recorder(recorder, blocks, key_source)

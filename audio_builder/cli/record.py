@@ -11,7 +11,7 @@ import click
 
 from audio_builder import api
 from audio_builder.cli.options import shown
-from audio_builder.cli.takes import voice_option
+from audio_builder.cli.takes import length_option, voice_option
 from audio_builder.live.keys import ScriptedKeys, TerminalKeys
 from audio_builder.own_voice.record import KEYS
 
@@ -30,14 +30,22 @@ def prompter_view(recorder) -> Iterator[Callable]:
 @click.command()
 @click.argument("script", type=click.Path(path_type=Path))
 @voice_option
+@length_option
 @click.option("--input-file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Read this recording as if it were the microphone (for tests, or without a "
-                   "terminal).")
+              help="Read this recording as if it were the microphone, in real time (for tests, "
+                   "or without a microphone).")
+@click.option("--speed", type=click.FloatRange(0.1, 1000), metavar="X",
+              help="With --input-file: read it X times faster than real time (default: real "
+                   "time at a terminal; as fast as it decodes when keys come another way).")
 @click.option("--from", "start", type=int, default=1, show_default=True, metavar="N",
               help="Start at line N of the recording sheet.")
+@click.option("--line", "only", metavar="LINES",
+              help="Record only these lines again (their numbers in `audio-builder takes`: 3, "
+                   "3,7 or 3-5; or a line's first words), then stop: how to redo one take.")
 @click.option("--keys", hidden=True, help="Keys at input times, like '0.5:space,3:space,4:q' "
                                           "(for tests).")
-def record(script: Path, voice: str | None, input_file: Path | None, start: int, keys: str | None) -> None:
+def record(script: Path, voice: str | None, length: str | None, input_file: Path | None,
+           speed: float | None, start: int, only: str | None, keys: str | None) -> None:
     """Record the takes of SCRIPT line by line, with a prompter.
 
     Keys: space start and stop (a good take is kept and the next line comes up), r record the
@@ -45,6 +53,8 @@ def record(script: Path, voice: str | None, input_file: Path | None, start: int,
     scripted = keys is not None or not sys.stdin.isatty()
     found, recorder = api.record_takes(
         script, ScriptedKeys(keys or "", KEYS) if scripted else TerminalKeys(), voice=voice,
-        input_file=input_file, start=start, view=prompter_view if sys.stdout.isatty() else None)
+        length=length, input_file=input_file,
+        speed=speed if speed is not None else (None if scripted else 1.0), start=start,
+        only=only, view=prompter_view if sys.stdout.isatty() else None)
     click.echo(f"kept {len(recorder.saved)} take{'s' * (len(recorder.saved) != 1)} in "
                f"{shown(found.folder)}/; `audio-builder takes {shown(script)}` lists what is left")

@@ -22,6 +22,9 @@ class DefaultList(click.Group):
 
 voice_option = click.option("--voice", metavar="NAME",
                             help="The recorded voice (default: the script's voice).")
+length_option = click.option("--length", metavar="DURATION",
+                             help="Only the lines the track of this length speaks (a script "
+                                  "with `only:` steps; default: the lines of every length).")
 
 
 @click.group(cls=DefaultList)
@@ -33,13 +36,14 @@ def takes() -> None:
 @takes.command("list")
 @click.argument("script", type=click.Path(path_type=Path))
 @voice_option
+@length_option
 @click.option("--sheet", type=click.Path(path_type=Path, dir_okay=False),
               help="Also write a numbered recording sheet to read from (.md for Markdown, "
                    "else plain text).")
-def list_takes(script: Path, voice: str | None, sheet: Path | None) -> None:
+def list_takes(script: Path, voice: str | None, length: str | None, sheet: Path | None) -> None:
     """Each line of SCRIPT in reading order with its take id, and its take's length or
     `missing`."""
-    report = api.takes_report(script, voice=voice, sheet=sheet)
+    report = api.takes_report(script, voice=voice, length=length, sheet=sheet)
     click.echo(f"voice {report.voice.profile.name!r}, takes in {shown(report.voice.folder)}/ "
                f"(the index: takes.yaml)")
     click.echo(f"{'#':>3}  {'line':>4}  {'take id':<46} {'length':>9}  words")
@@ -58,16 +62,20 @@ def list_takes(script: Path, voice: str | None, sheet: Path | None) -> None:
 @click.argument("script", type=click.Path(path_type=Path))
 @click.argument("reading", type=click.Path(path_type=Path, dir_okay=False))
 @voice_option
-@click.option("--replace", is_flag=True, help="Replace takes already there (default: fill only "
-                                              "the missing ones).")
-def import_takes(script: Path, reading: Path, voice: str | None, replace: bool) -> None:
+@length_option
+@click.option("--replace", "replace", is_flag=False, flag_value="all", metavar="LINES",
+              help="Replace takes already there: `all` (the default with no value), or the "
+                   "lines named by their number in `audio-builder takes` (3, 3,7, 3-5) or by "
+                   "their first words. Without it, only lines with no take are filled.")
+def import_takes(script: Path, reading: Path, voice: str | None, length: str | None,
+                 replace: str | None) -> None:
     """Cut the takes of SCRIPT's lines from one whole READING (any audio file).
 
     Read the practice once, in order, pausing between lines; a line read twice keeps its last
     reading. Exit status 1 if some lines were not found."""
     if reading.is_file():
         click.echo(f"listening to {shown(reading)} ...", err=True)
-    found, report = api.import_takes(script, reading, voice=voice, replace=replace)
+    found, report = api.import_takes(script, reading, voice=voice, length=length, replace=replace)
     click.echo(f"{'#':>3}  {'line':>4}  {'found at':<21}  {'sure':>4}  words")
     for row in report.rows:
         where = "not found" if row.found is None else \
@@ -80,7 +88,7 @@ def import_takes(script: Path, reading: Path, voice: str | None, replace: bool) 
     click.echo(f"wrote {written} take{'s' * (written != 1)} to {shown(found.folder)}/")
     if report.missing:
         click.echo(f"not found ({len(report.missing)}): listen there, then read them again and "
-                   "import that reading (only missing lines are filled)", err=True)
+                   "import that reading (only lines with no take are filled)", err=True)
         for row in report.missing:
             start, end = row.listen or (0, report.length_ms)
             click.echo(f"  line {row.line.place.line}: \"{row.line.text}\" (between "

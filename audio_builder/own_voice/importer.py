@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,12 +38,17 @@ class ImportReport:
         return [row for row in self.rows if row.found is None]
 
 
-def import_reading(reading: Path, profile: VoiceProfile, lines: list[Line], *, replace: bool = False,
+def import_reading(reading: Path, profile: VoiceProfile, lines: list[Line], *,
+                   fill: Collection[str] | None = None,
                    progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Find `lines` in the reading and write the takes of those asked for: `fill` holds their
+    ids (default: the lines with no take yet). The report has a row for each line asked for
+    only, so a pickup reading lists just the lines it was read to fill."""
+    asked = set(fill) if fill is not None else {line.id for line in lines if line.take is None}
     heard = hear(reading, progress)
     found = locate([line.text for line in lines], heard)
     wanted = [(line, spot) for line, spot in zip(lines, found, strict=True)
-              if spot is not None and (replace or line.take is None)]
+              if spot is not None and line.id in asked]
     folder = takes_folder(profile)
     folder.mkdir(parents=True, exist_ok=True)
     spans = sorted((spot.start_ms, spot.end_ms) for spot in found if spot is not None)
@@ -52,7 +57,7 @@ def import_reading(reading: Path, profile: VoiceProfile, lines: list[Line], *, r
     written = {line.id for line, _ in wanted}
     rows = [ImportRow(line, spot, line.id in written, None if spot else _listen(index, found,
                                                                                heard.length_ms))
-            for index, (line, spot) in enumerate(zip(lines, found, strict=True))]
+            for index, (line, spot) in enumerate(zip(lines, found, strict=True)) if line.id in asked]
     index_lines(profile, lines)
     return ImportReport(tuple(rows), heard.length_ms)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from audio_builder.speech.takes import (
     read_take,
     take_id,
     update_index,
+    words_of,
 )
 from audio_builder.timeline import Timeline, spoken_pieces
 
@@ -35,32 +37,69 @@ class Line:
         return take_id(self.text)
 
 
-def recorded_profile(profiles: dict[str, VoiceProfile], name: str, where: Place | None = None
-                     ) -> VoiceProfile:
+def recorded_profile(profiles: dict[str, VoiceProfile], name: str, where: Place | None = None,
+                     *, asked: bool = False) -> VoiceProfile:
+    """The recorded voice `name`; an error naming the recorded voices there are, and how to
+    choose one (`--voice`), when it is not one. `asked`: the name came from `--voice`, not from
+    the script."""
     profile = profiles.get(name)
+    if profile is not None and profile.engine == "recorded":
+        return profile
     recorded = sorted(n for n, p in profiles.items() if p.engine == "recorded")
-    if profile is None or profile.engine != "recorded":
-        what = "no voice profile" if profile is None else f"a {profile.engine} voice, not a recorded one"
-        raise InputError(f"{name!r} is {what}; make voices/{name}.yaml with `engine: recorded`"
-                         + (f" (the recorded voices here: {', '.join(recorded)})" if recorded else ""),
-                         where.file if where else None, where.line if where else None)
-    return profile
+    what = "no voice profile" if profile is None else f"a {profile.engine} voice, not a recorded one"
+    source = "" if asked else "the script's voice "
+    if recorded:
+        choices = " or ".join(f"--voice {n}" for n in recorded[:5])
+        advice = (f"the recorded voice{'s' * (len(recorded) > 1)} here: {', '.join(recorded)}; "
+                  f"give {choices}" + ("" if asked else ", or write it as the script's `voice:`"))
+    else:
+        advice = (f"there is no recorded voice here yet: make one with a file like "
+                  f"voices/{name if profile is None else 'teacher'}.yaml holding `engine: recorded`")
+    raise InputError(f"{source}{name!r} is {what} ({advice})",
+                     where.file if where else None, where.line if where else None)
 
 
 def takes_folder(profile: VoiceProfile) -> Path:
     return profile.takes or Path("takes") / profile.name
 
 
-def lines_of(script: Script, profile: VoiceProfile) -> list[Line]:
+def lines_of(script: Script, profile: VoiceProfile, length_ms: int | None = None) -> list[Line]:
     """Each distinct piece `profile` speaks in `script`, in reading order (a piece said twice
-    is one take)."""
+    is one take); with `length_ms`, only in the track of that length."""
     folder = takes_folder(profile)
     seen: dict[str, Line] = {}
-    for utterance, place in spoken_pieces(script):
+    for utterance, place in spoken_pieces(script, length_ms):
         if utterance.voice == profile.name and take_id(utterance.text) not in seen:
             seen[take_id(utterance.text)] = Line(len(seen) + 1, utterance.text, place,
                                                  find_take(folder, utterance.text))
     return list(seen.values())
+
+
+def chosen_lines(lines: list[Line], choice: str, what: str = "--replace") -> list[Line]:
+    """The lines a user names: `all`, or numbers from the `takes` list and the recording
+    sheet (`3`, `3,7`, `3-5`), or the first words of one line (`"let your eyes"`)."""
+    if choice.strip().lower() == "all":
+        return list(lines)
+    by_number = {line.number: line for line in lines}
+    chosen: dict[str, Line] = {}
+    for part in (p.strip() for p in choice.split(",")):
+        if re.fullmatch(r"\d+(-\d+)?", part):
+            first, _, last = part.partition("-")
+            numbers = range(int(first), int(last or first) + 1)
+            missing = [n for n in numbers if n not in by_number]
+            if missing or not numbers:
+                raise InputError(f"{what} {part}: the lines are numbered 1 to {len(lines)} (as "
+                                 "`audio-builder takes` and the recording sheet show them)")
+            chosen.update((by_number[n].id, by_number[n]) for n in numbers)
+            continue
+        words = " ".join(words_of(part))
+        matches = [line for line in lines if " ".join(words_of(line.text)).startswith(words)] if words else []
+        if len(matches) != 1:
+            found = "no line begins" if not matches else f"{len(matches)} lines begin"
+            raise InputError(f"{what} {part!r}: {found} with these words; give the line's number "
+                             "from `audio-builder takes` (like 3, 3,7 or 3-5) or `all`")
+        chosen[matches[0].id] = matches[0]
+    return sorted(chosen.values(), key=lambda line: line.number)
 
 
 def script_in_voice(script: Script, voice: str | None) -> Script:
@@ -91,13 +130,15 @@ class TakeReport:
     errors: tuple[InputError, ...]
 
 
-def check_takes(script: Script, voices: VoiceBook) -> TakeReport:
-    """Missing and bad takes of every recorded voice in `script`: missing ones are warnings
-    where the voice has a fallback (the build says who spoke them), errors where not."""
+def check_takes(script: Script, voices: VoiceBook,
+                lengths: Iterable[int | None] = (None,)) -> TakeReport:
+    """Missing and bad takes of every recorded voice in `script`'s tracks of `lengths` (None:
+    every length): missing ones are warnings where the voice has a fallback (the build says who
+    spoke them), errors where not."""
     warnings: list[str] = []
     errors: list[InputError] = []
     for profile in _recorded_voices(script, voices):
-        for line in lines_of(script, profile):
+        for line in _lines_in(script, profile, lengths):
             if line.take is None:
                 if profile.fallback:
                     warnings.append(f"{line.place.file}:{line.place.line}: no take yet of "
@@ -113,6 +154,15 @@ def check_takes(script: Script, voices: VoiceBook) -> TakeReport:
                 errors.append(InputError(f"the take of \"{line.text}\" (line {line.place.line} "
                                          f"of {line.place.file}): {problem}", line.take))
     return TakeReport(tuple(warnings), tuple(errors))
+
+
+def _lines_in(script: Script, profile: VoiceProfile, lengths: Iterable[int | None]) -> list[Line]:
+    """The lines `profile` speaks in any of the tracks of `lengths`, each once."""
+    found: dict[str, Line] = {}
+    for length in lengths:
+        for line in lines_of(script, profile, length):
+            found.setdefault(line.id, line)
+    return list(found.values())
 
 
 def _recorded_voices(script: Script, voices: VoiceBook) -> Iterator[VoiceProfile]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class Recorder:
     folder: Path
     keep_breaths: bool = False
     index: int = 0
+    finish_after_last: bool = False    # `record --line`: done once its lines are kept
     recording: bool = False
     finished: bool = False
     level_db: float = -100.0
@@ -122,6 +124,8 @@ class Recorder:
     def _advance(self) -> None:
         if self.index + 1 < len(self.lines):
             self.index += 1
+        elif self.finish_after_last and all(line.id in self.saved for line in self.lines):
+            self.finished = True
         else:
             self.message += "; that was the last line (q to finish)"
 
@@ -152,11 +156,33 @@ def save_take(path: Path, samples: np.ndarray) -> None:
 
 # --- inputs -------------------------------------------------------------------------------
 
-def file_input(path: Path) -> Iterator[np.ndarray]:
-    """A file, in 100 ms blocks, as fast as they are asked for."""
+def file_input(path: Path, speed: float | None = 1.0) -> Iterator[np.ndarray]:
+    """A file, in 100 ms blocks, decoded as it plays: `speed` times real time (1: as a
+    microphone would give it, so the meter moves and keys land where they are pressed), or
+    as fast as they are asked for with None."""
     if not path.is_file():
         raise InputError("no such file; give a recording to read as if it were the microphone", path)
-    return decode_stream(path, RATE, block_s=BLOCK / RATE)
+    blocks = decode_stream(path, RATE, block_s=BLOCK / RATE)
+    return blocks if speed is None else paced(blocks, speed)
+
+
+def paced(blocks: Iterator[np.ndarray], speed: float,
+          clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+          ) -> Iterator[np.ndarray]:
+    """`blocks` no faster than `speed` times real time (never slower than they come)."""
+    started = clock()
+    heard = 0
+    try:
+        for block in blocks:
+            ahead = heard / RATE / speed - (clock() - started)
+            if ahead > 0:
+                sleep(ahead)
+            heard += block.size
+            yield block
+    finally:
+        close = getattr(blocks, "close", None)
+        if close:
+            close()                         # stops the decoder
 
 
 CAPTURE = {

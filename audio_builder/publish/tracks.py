@@ -9,7 +9,7 @@ from __future__ import annotations
 import glob
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import mutagen
@@ -49,6 +49,17 @@ def track_name(script: Script, length_ms: int | None, lengths: int = 1) -> str:
     if length_ms is None or (lengths <= 1 and len(script.lengths) <= 1 and not one_off):
         return script.slug
     return f"{script.slug}-{format_human(length_ms)}"
+
+
+def spoken_in(script: Script, voice: str | None) -> Script:
+    """`script` spoken in `voice` (None: its own). In a voice other than the script's own
+    `voice:`, its tracks are named `<slug>-<voice>` (`-<length>` after that, as usual): a file
+    and an episode guid of their own, so a version in another voice never replaces the one
+    the script publishes, and the feed (which publishes the script's own tracks) leaves it
+    out. To publish a practice in a voice, make it the script's `voice:`."""
+    if not voice or voice == script.voice:
+        return script
+    return replace(script, voice=voice, slug=f"{script.slug}-{voice}")
 
 
 def one_off_tracks(script: Script, folder: Path) -> list[str]:
