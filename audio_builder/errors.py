@@ -7,8 +7,33 @@ exits with the error's `exit_code`; tracebacks appear only with `--traceback`.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+
+# Terminal escape sequences, whole (CSI `ESC [ ... letter`, OSC `ESC ] ... BEL|ST`, DCS and
+# its kin up to ST, then any other `ESC x`), so no payload is left behind as text.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+                      r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b.?|\x9b[0-?]*[ -/]*[@-~]?", re.S)
+_SPACES = re.compile(r"[\t\n\r\v\f\u2028\u2029]+")
+
+
+def printable(text: str, limit: int | None = 500) -> str:
+    """Text read from a file (a chapter title, a caption, a tag) as it may be shown on a
+    terminal or a page: escape sequences and control characters removed (an OSC sequence in
+    a title would retitle the terminal), line breaks and tabs as one space, and the Unicode
+    format characters that reorder or hide text (bidi overrides, zero-width) dropped; at most
+    `limit` characters.
+
+    >>> printable("Body scan\x1b]0;owned\x07\x1b[31m, part 2\x00\u202e")
+    'Body scan, part 2'
+    """
+    text = _SPACES.sub(" ", _ESCAPES.sub("", text))
+    kept = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
+                   or ch == "\u200d")                  # the joiner inside emoji stays
+    kept = kept.strip()
+    return kept if limit is None or len(kept) <= limit else kept[:limit - 1] + "…"
 
 
 def excerpt(value: object, limit: int = 40) -> str:

@@ -163,12 +163,21 @@ def test_b_strikes_a_bell_as_loud_as_the_built_tracks_bells(tmp_path):
 
 def test_hold_waits_at_each_chapter_for_space(session):
     root, track = session
-    heard = play(root, "output/live.mp3", "--hold", "--keys", "15:space,29:space")
-    assert same(seconds(heard, 0.0, 12.0), seconds(track, 0.0, 12.0))
-    assert rms(seconds(heard, 12.1, 14.9)) == 0.0                        # held at Middle
-    assert same(seconds(heard, 15.0, 25.0), seconds(track, 12.0, 22.0))
-    assert rms(seconds(heard, 25.1, 28.9)) == 0.0                        # held at End
-    assert same(seconds(heard, 29.0, 33.0), seconds(track, 22.0, 26.0))
+    heard = play(root, "output/live.mp3", "--hold", "--keys", "3:space,18:space,32:space")
+    assert rms(seconds(heard, 0.0, 2.9)) == 0.0                          # held at Opening, 0:00
+    assert same(seconds(heard, 3.0, 15.0), seconds(track, 0.0, 12.0))
+    assert rms(seconds(heard, 15.1, 17.9)) == 0.0                        # held at Middle
+    assert same(seconds(heard, 18.0, 28.0), seconds(track, 12.0, 22.0))
+    assert rms(seconds(heard, 28.1, 31.9)) == 0.0                        # held at End
+    assert same(seconds(heard, 32.0, 36.0), seconds(track, 22.0, 26.0))
+
+
+def test_hold_also_waits_at_a_chapter_reached_with_n(session):
+    root, track = session
+    heard = play(root, "output/live.mp3", "--hold", "--keys", "1:space,3:n,5:space,8:q")
+    assert same(seconds(heard, 1.0, 3.0), seconds(track, 0.0, 2.0))
+    assert rms(seconds(heard, 3.1, 4.9)) == 0.0                          # n: held at Middle
+    assert same(seconds(heard, 5.0, 8.0), seconds(track, 12.0, 15.0))
 
 
 def test_from_starts_at_a_chapter_by_name_or_number(session):

@@ -10,13 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audio_builder.api.boundary import api_boundary, as_lengths, as_paths, as_project
+from audio_builder.durations import DurationError, parse_duration
 from audio_builder.errors import InputError
+from audio_builder.live.clock import Clock, FakeClock, RealClock
 from audio_builder.live.keys import ScriptedKeys
 from audio_builder.live.outputs import FileOutput, SystemOutput
 from audio_builder.live.player import Player
 from audio_builder.live.prepare import bell_for, prepare_track
-from audio_builder.live.session import IDLE_LIMIT_MS, run_session
+from audio_builder.live.session import IDLE_LIMIT_MS, RECORDING_SLACK_MS, Ending, run_session
 from audio_builder.live.track import scratch_folder
+
+MAX_DELAY_MS = 60 * 60_000
 
 PathLike = str | os.PathLike
 SessionView = Callable[[Player], AbstractContextManager[Callable[[Player], None]]]
@@ -31,42 +35,70 @@ class SessionReport:
     idled: bool               # stopped after IDLE_LIMIT_MS paused or holding with no key left
     paused: bool              # (when idled) paused, else holding at a chapter
     to_file: Path | None
+    bounded: bool = False     # a recording stopped at its bound (the track and RECORDING_SLACK_MS)
 
 
 @api_boundary
 def play(track: PathLike, *, keys=None, no_bells: bool = False, hold: bool = False,
          start: str | int | None = None, length: str | int | None = None,
-         to_file: PathLike | None = None, view: SessionView | None = None) -> SessionReport:
+         to_file: PathLike | None = None, view: SessionView | None = None,
+         delay: str | int | None = None, clock: Clock | None = None) -> SessionReport:
     """Play `track` (a built track, or a script: built for the session at `length`) to the
     speakers, or into the WAV file `to_file`. `keys` is a key source (`live.keys`: the
     terminal's, or scripted; default: none pressed). `no_bells` leaves the script's bells out
-    (strike your own bowl); `hold` waits at each chapter for space; `start` is a chapter's
-    number or title. `view(player)`, if given, is a context that yields a function to call
-    as the session changes."""
+    (strike your own bowl); `hold` waits at each chapter, the first included, for space;
+    `start` is a chapter's number or title; `delay` a silence before the first sound (like
+    `"30s"`). `view(player)`, if given, is a context that yields a function to call as the
+    session changes.
+
+    The session keeps real time: to the speakers, and into a file while a person presses the
+    keys. A recording made from keys given ahead (or none) runs on a `FakeClock`, as fast as
+    the computer can, each key at its time. A recording stops at its bound: the track, its
+    delay and an hour of pauses and holds (`RECORDING_SLACK_MS`)."""
     path = as_paths(track)[0]
     project = as_project(path)
     wanted = as_lengths(length, "length")
+    delay_ms = _delay(delay)
     with scratch_folder() as folder:
         playable = prepare_track(path, project, folder, no_bells=no_bells,
                                  length_ms=wanted[0] if wanted else None)
-        player = Player(track=playable, hold=hold, bell=bell_for(path, project, playable))
+        player = Player(track=playable, hold=hold, bell=bell_for(path, project, playable),
+                        delay_ms=delay_ms)
         if start is not None:
             _start_at(player, str(start))
         output = FileOutput(Path(to_file)) if to_file else SystemOutput()
+        given_ahead = keys is None or isinstance(keys, ScriptedKeys)
+        clock = clock or (FakeClock() if to_file and given_ahead else RealClock())
+        bound = (delay_ms + playable.length_ms - player.elapsed_ms + RECORDING_SLACK_MS
+                 if to_file else None)
         try:
             if isinstance(output, SystemOutput):
                 output.check()
             with keys if keys is not None else ScriptedKeys("") as key_source:
                 if view is None:
-                    idled = run_session(player, output, key_source)
+                    ending = run_session(player, output, key_source, clock=clock, bound_ms=bound)
                 else:
                     with view(player) as update:
-                        idled = run_session(player, output, key_source, update)
+                        ending = run_session(player, output, key_source, update, clock=clock,
+                                             bound_ms=bound)
             played_ms = output.written_ms
         finally:
             output.close()
-    return SessionReport(playable.title, playable.length_ms, played_ms, player.elapsed_ms, idled,
-                         player.paused, Path(to_file) if to_file else None)
+    return SessionReport(playable.title, playable.length_ms, played_ms, player.elapsed_ms,
+                         ending is Ending.IDLE, player.paused, Path(to_file) if to_file else None,
+                         ending is Ending.BOUND)
+
+
+def _delay(delay: str | int | None) -> int:
+    if delay is None:
+        return 0
+    try:
+        ms = parse_duration(delay)
+    except DurationError as error:
+        raise InputError(f"delay: {error}") from None
+    if ms > MAX_DELAY_MS:
+        raise InputError(f"delay: at most {MAX_DELAY_MS // 60_000} minutes, not {delay}")
+    return ms
 
 
 def _start_at(player: Player, chapter: str) -> None:
@@ -78,4 +110,4 @@ def _start_at(player: Player, chapter: str) -> None:
                          f"{names or 'none'}") from None
 
 
-__all__ = ["IDLE_LIMIT_MS", "SessionReport", "play"]
+__all__ = ["IDLE_LIMIT_MS", "RECORDING_SLACK_MS", "SessionReport", "play"]

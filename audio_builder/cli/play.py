@@ -13,7 +13,7 @@ from audio_builder import api
 from audio_builder.cli.options import shown
 from audio_builder.durations import format_ms
 from audio_builder.live.keys import ScriptedKeys, TerminalKeys
-from audio_builder.live.session import IDLE_LIMIT_MS
+from audio_builder.live.session import IDLE_LIMIT_MS, RECORDING_SLACK_MS
 
 
 @contextmanager
@@ -37,16 +37,33 @@ def terminal_view(player) -> Iterator[Callable]:
               help="Play into this WAV file instead of the speakers (records the session).")
 @click.option("--length", "length", metavar="DURATION",
               help="Which length to play, for a script with several (or any other length).")
-@click.option("--keys", hidden=True, help="Keys at playback times, like '2:space,5:n' (for tests).")
-def play(track, no_bells, hold, start, to_file, length, keys):
+@click.option("--delay", metavar="DURATION",
+              help="Silence before the first sound, to reach the cushion (like 30s).")
+@click.option("--keys", metavar="TIMES",
+              help="Keys given ahead, at times of the session: '2:space,5:n' (seconds:key).")
+@click.option("--keys-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Keys given ahead in a file, one 'TIME KEY' a line, like '1:30 space'.")
+def play(track, no_bells, hold, start, to_file, length, delay, keys, keys_file):
     """Play TRACK (a built track or a script) for a live session.
 
     Keys: space pause and resume, n / p next and previous chapter, right / left seek 10 s,
     b strike a bell now, q quit."""
-    scripted = keys is not None or not sys.stdin.isatty()
-    session = api.play(track, keys=ScriptedKeys(keys or "") if scripted else TerminalKeys(),
-                       no_bells=no_bells, hold=hold, start=start, length=length, to_file=to_file,
+    if keys is not None and keys_file is not None:
+        raise click.UsageError("give keys ahead with --keys or --keys-file, not both")
+    source: ScriptedKeys | TerminalKeys
+    if keys_file is not None:
+        source = ScriptedKeys.from_file(keys_file)
+    elif keys is not None or not sys.stdin.isatty():
+        source = ScriptedKeys(keys or "")
+    else:
+        source = TerminalKeys()
+    session = api.play(track, keys=source, no_bells=no_bells, hold=hold, start=start,
+                       length=length, to_file=to_file, delay=delay,
                        view=terminal_view if sys.stdout.isatty() else None)
+    if session.bounded:
+        click.echo(f"stopped: the recording reached its bound, the track's length and "
+                   f"{format_ms(RECORDING_SLACK_MS, precise=False)} of pauses and holds; "
+                   f"{shown(to_file)} holds the session up to then", err=True)
     if session.idled:
         click.echo(f"stopped after {format_ms(IDLE_LIMIT_MS, precise=False)} of silence: the "
                    f"session was {'paused' if session.paused else 'holding at a chapter'} and no "

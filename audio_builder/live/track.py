@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from mutagen.id3 import ID3, ID3NoHeaderError
 
-from audio_builder.errors import InputError
+from audio_builder.errors import InputError, printable
 from audio_builder.files import process_alive
 from audio_builder.publish.captions import Cue
 from audio_builder.publish.tracks import SIDECARS, damaged, read_captions
@@ -48,7 +48,8 @@ def read_chapters(path: Path) -> list[ChapterStart]:
         tags = ID3(path)
     except (ID3NoHeaderError, Exception):
         return []
-    marks = [ChapterStart(frame.start_time, str(frame.sub_frames.get("TIT2", "") or frame.element_id))
+    marks = [ChapterStart(frame.start_time,
+                          printable(str(frame.sub_frames.get("TIT2", "") or frame.element_id)))
              for frame in tags.getall("CHAP")]
     return sorted(marks, key=lambda m: m.start_ms)
 
@@ -73,8 +74,9 @@ def open_recording(path: Path, folder: Path, title: str | None = None, *,
         if not built:
             raise
         raise damaged(path, "its audio cannot be read (damaged, or cut short)") from error
-    return PlayableTrack(title, samples, read_chapters(path),
-                         read_captions(path.with_suffix(SIDECARS["vtt"])))
+    captions = [Cue(cue.start_ms, cue.end_ms, printable(cue.text))
+                for cue in read_captions(path.with_suffix(SIDECARS["vtt"]))]
+    return PlayableTrack(printable(title), samples, read_chapters(path), captions)
 
 
 SCRATCH_PREFIX = "audio-builder-play-"
