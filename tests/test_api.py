@@ -19,7 +19,8 @@ import audio_builder as ab
 
 ROOT = Path(__file__).resolve().parent.parent
 PODCAST = "title: Calm\nauthor: A Teacher\nemail: a@example.org\nbase_url: https://example.org/calm/\n"
-SCRIPT = "title: {title}\ndate: 2024-01-0{day}\nvoice: calm\nsteps:\n  - Rest here.\n  - pause: 2s\n  - Breathe out.\n"
+SCRIPT = ("title: {title}\ndate: 2024-01-0{day}\nvoice: calm\nsteps:\n  - Rest here.\n  - pause: 2s\n"
+          "  - Breathe out.\n")
 
 
 @pytest.fixture
