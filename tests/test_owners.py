@@ -9,6 +9,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parent.parent / "audio_builder"
 
 
@@ -120,3 +122,35 @@ def test_the_time_formatter_reads_one_way_on_the_page_and_in_titles():
 
     assert format_ms(90_000, words=True) == "1 min 30 s"
     assert format_ms(3_723_000, precise=False) == "1:02:03"
+
+
+# --- one function runs ffmpeg ------------------------------------------------------------------
+
+def test_ffmpeg_is_run_only_through_sound_media():
+    """Every ffmpeg starts through `sound.media.ffmpeg`, with the same safety flags: finding the
+    program or spelling its flags anywhere else is a second way to run it."""
+    found = []
+    for name, source in _sources().items():
+        if name == "sound/media.py":
+            continue
+        tree = ast.parse(source)
+        found += [f"{name}:{node.lineno}: {node.id}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Name) and node.id in ("ffmpeg_exe", "device_ffmpeg_exe")]
+        found += [f"{name}:{line}: {text!r}" for line, text in _string_constants(source)
+                  if text in ("-nostdin", "-xerror")]
+    assert not found, "ffmpeg run outside sound/media.py:\n" + "\n".join(found)
+
+
+def test_every_ffmpeg_stops_at_a_damaged_file(monkeypatch, tmp_path):
+    import subprocess
+
+    from audio_builder.sound import media
+
+    media.ffmpeg_exe()                  # found first: finding it runs `ffmpeg -version`
+    started = []
+    monkeypatch.setattr(subprocess, "Popen", lambda command, **kwargs: started.append(command)
+                        or (_ for _ in ()).throw(RuntimeError("not run")))
+    with pytest.raises(RuntimeError):
+        media.run_ffmpeg("-i", "x")
+    assert started[0][1:1 + len(media.FFMPEG_FLAGS)] == list(media.FFMPEG_FLAGS)
+    assert "-xerror" in media.FFMPEG_FLAGS and "-nostdin" in media.FFMPEG_FLAGS

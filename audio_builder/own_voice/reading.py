@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from audio_builder.errors import InputError
-from audio_builder.sound.media import ffmpeg_exe, ffmpeg_file
+from audio_builder.sound.media import ffmpeg, ffmpeg_file
 
 FRAME_MS = 10
 WINDOW_S = 30            # the recognizer hears 30 s at a time
@@ -21,9 +21,8 @@ BLOCK_S = 5
 
 def decode_stream(path: Path, rate: int, block_s: float = BLOCK_S) -> Iterator[np.ndarray]:
     """Mono float32 blocks of `path` at `rate`, decoded by ffmpeg as they are needed."""
-    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", ffmpeg_file(path), "-f", "f32le", "-ac", "1",
-               "-ar", str(rate), "pipe:1"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = ffmpeg("-i", ffmpeg_file(path), "-f", "f32le", "-ac", "1", "-ar", str(rate), "pipe:1",
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None and process.stderr is not None
     size = int(rate * block_s) * 4
     produced = False

@@ -194,13 +194,12 @@ CAPTURE = {
 
 def microphone_input() -> Iterator[np.ndarray]:
     """The default input device through ffmpeg, in 100 ms blocks, in real time."""
-    from audio_builder.sound.media import device_ffmpeg_exe
+    from audio_builder.sound.media import ffmpeg
 
     tried = []
     for device in CAPTURE.get(sys.platform, CAPTURE["linux"]):
-        command = [device_ffmpeg_exe(), "-nostdin", "-v", "error", *device, "-ac", "1", "-ar", str(RATE),
-                   "-f", "f32le", "pipe:1"]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process = ffmpeg(*device, "-ac", "1", "-ar", str(RATE), "-f", "f32le", "pipe:1", device=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert process.stdout is not None and process.stderr is not None
         first = process.stdout.read(BLOCK * 4)
         if first:

@@ -9,7 +9,6 @@ copied as it is, so a video costs little more than reading the track: see docs/p
 from __future__ import annotations
 
 import io
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from audio_builder.files import write_file_atomically
 from audio_builder.model import Podcast
 from audio_builder.publish.tracks import Track, audio_seconds, cover_bytes, read_chapters
 from audio_builder.script.text import fold_paragraphs
-from audio_builder.sound.media import ffmpeg_exe, ffmpeg_file
+from audio_builder.sound.media import ffmpeg_file, run_ffmpeg
 
 WIDTH, HEIGHT = 1280, 720
 BACKGROUND = (46, 72, 84)            # the generated cover's slate
@@ -72,8 +71,7 @@ def _frame(picture: bytes) -> bytes:
 
 def _encode(frame: Path, audio: Path, copy_audio: bool, captions: Path, track: Track,
             out: Path) -> None:
-    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y",
-               "-loop", "1", "-framerate", "1", "-i", ffmpeg_file(frame), "-i", ffmpeg_file(audio)]
+    command = ["-loop", "1", "-framerate", "1", "-i", ffmpeg_file(frame), "-i", ffmpeg_file(audio)]
     if captions.is_file():
         command += ["-i", ffmpeg_file(captions)]
     command += ["-map", "0:v", "-map", "1:a"]
@@ -88,7 +86,7 @@ def _encode(frame: Path, audio: Path, copy_audio: bool, captions: Path, track: T
                 "-metadata", f"title={track.title}", "-t", f"{audio_seconds(audio):.3f}",
                 "-movflags", "+faststart",
                 "-f", "mp4", ffmpeg_file(out)]
-    result = subprocess.run(command, capture_output=True, check=False)
+    result = run_ffmpeg(*command)
     if result.returncode != 0:
         message = result.stderr.decode(errors="replace").strip().splitlines()
         raise BuildError(f"ffmpeg could not make the video of {track.name}: "

@@ -12,7 +12,7 @@ import numpy as np
 from audio_builder.errors import BuildError
 from audio_builder.files import target_name
 from audio_builder.sound.audio import SAMPLE_RATE
-from audio_builder.sound.media import ffmpeg_exe, ffmpeg_file
+from audio_builder.sound.media import ffmpeg, ffmpeg_file
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,11 +56,9 @@ def encode(blocks: Iterable[np.ndarray], path, *, encoder: Encoder, channels: in
            bitrate: str | None = None) -> None:
     """Encode float32 blocks (frames × channels) to `path` (the caller renames it into place)."""
     bitrate = bitrate or encoder.default_bitrate.get(channels, "")
-    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y",
-               "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", str(channels), "-i", "pipe:0",
-               "-map_metadata", "-1", *(arg.format(bitrate=bitrate) for arg in encoder.codec_args),
-               ffmpeg_file(path)]
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = ffmpeg("-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", str(channels), "-i", "pipe:0",
+                     "-map_metadata", "-1", *(arg.format(bitrate=bitrate) for arg in encoder.codec_args),
+                     ffmpeg_file(path), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     stdin, stderr = process.stdin, process.stderr
     assert stdin is not None and stderr is not None    # both piped
     _widen_pipe(stdin)

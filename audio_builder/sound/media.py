@@ -46,6 +46,28 @@ def device_ffmpeg_exe() -> str:
     return shutil.which("ffmpeg") or ffmpeg_exe()
 
 
+# Every ffmpeg this program runs starts with these, through `ffmpeg` (the one place it is run):
+# -nostdin: it never reads the terminal (a build in the background would stop on it);
+# -v error: it says only what went wrong, which errors quote;
+# -xerror: a damaged or cut-short file is an error, not a track that plays on with a gap;
+# -y: the caller chose the target (a temporary beside the file it becomes).
+FFMPEG_FLAGS = ("-nostdin", "-v", "error", "-xerror", "-y")
+
+
+def ffmpeg(*args: str, device: bool = False, **popen) -> subprocess.Popen:
+    """Start ffmpeg with `args` after `FFMPEG_FLAGS`; `popen` as for `subprocess.Popen`.
+    `device`: reading a sound device, so the system's ffmpeg (see `device_ffmpeg_exe`)."""
+    exe = device_ffmpeg_exe() if device else ffmpeg_exe()
+    return subprocess.Popen([exe, *FFMPEG_FLAGS, *args], **popen)
+
+
+def run_ffmpeg(*args: str) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg with `args` to its end: its exit status, standard output and errors."""
+    process = ffmpeg(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout, stderr = process.communicate()
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
 def ffmpeg_file(path: Path | str) -> str:
     """A path as ffmpeg must be given it: absolute and marked as a file, so no name (such
     as `pipe:0`, `http://...` or `-i`) is read as a protocol or an option."""
@@ -57,11 +79,9 @@ WHOLE_FILE_FRAMES = 120 * SAMPLE_RATE      # files up to 2 minutes are decoded w
 STREAM_BLOCK = 65_536                      # frames read from ffmpeg at a time
 
 
-def _decode_command(path: Path, sample_format: str = "f32le", into: Path | None = None) -> list[str]:
-    # -xerror: a damaged or cut-short file is an error, not a track that plays on with a gap
-    return [ffmpeg_exe(), "-nostdin", "-v", "error", "-xerror", "-y", "-i", ffmpeg_file(path), "-f",
-            sample_format,
-            "-ac", "2", "-ar", str(SAMPLE_RATE), ffmpeg_file(into) if into else "pipe:1"]
+def _decode_args(path: Path, sample_format: str = "f32le", into: Path | None = None) -> list[str]:
+    return ["-i", ffmpeg_file(path), "-f", sample_format, "-ac", "2", "-ar", str(SAMPLE_RATE),
+            ffmpeg_file(into) if into else "pipe:1"]
 
 
 def _unreadable(path: Path, stderr: bytes) -> InputError:
@@ -99,7 +119,7 @@ def decode(path: Path, sample_format: str = "f32le", into: Path | None = None) -
     """Any file ffmpeg reads, as raw stereo samples at 44.1 kHz (`f32le` or `s16le`):
     returned (a short file: see `stream_file` for long ones), or written to `into` (a whole
     track, kept out of memory)."""
-    result = subprocess.run(_decode_command(path, sample_format, into), capture_output=True)
+    result = run_ffmpeg(*_decode_args(path, sample_format, into))
     decoded = into.is_file() and into.stat().st_size > 0 if into else bool(result.stdout)
     if result.returncode != 0 or not decoded:
         raise _unreadable(path, result.stderr)
@@ -110,9 +130,8 @@ def decode_wav(path: Path) -> bytes:
     """Any file ffmpeg reads, as a 16-bit WAV at its own rate and channels (read whole: for
     a short recording, such as a take). Raises ValueError with ffmpeg's reason when it
     cannot read the file."""
-    result = subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-xerror", "-i",
-                             ffmpeg_file(path), "-map", "0:a:0", "-c:a", "pcm_s16le", "-f", "wav",
-                             "pipe:1"], capture_output=True)
+    result = run_ffmpeg("-i", ffmpeg_file(path), "-map", "0:a:0", "-c:a", "pcm_s16le", "-f", "wav",
+                        "pipe:1")
     if result.returncode != 0 or not result.stdout:
         raise ValueError(_reason(path, result.stderr))
     return result.stdout
@@ -130,7 +149,7 @@ def stream_file(path: Path) -> Iterator[np.ndarray]:
     """The audio of a file as consecutive stereo float32 blocks, decoded while it is read:
     memory does not grow with the file's length. No edge fades (see `faded_blocks`)."""
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(_decode_command(path), stdout=subprocess.PIPE, stderr=errors)
+        process = ffmpeg(*_decode_args(path), stdout=subprocess.PIPE, stderr=errors)
         stdout = process.stdout
         assert stdout is not None
         try:
