@@ -154,3 +154,33 @@ def test_every_ffmpeg_stops_at_a_damaged_file(monkeypatch, tmp_path):
         media.run_ffmpeg("-i", "x")
     assert started[0][1:1 + len(media.FFMPEG_FLAGS)] == list(media.FFMPEG_FLAGS)
     assert "-xerror" in media.FFMPEG_FLAGS and "-nostdin" in media.FFMPEG_FLAGS
+
+
+# --- one path rule ------------------------------------------------------------------------------
+
+def test_a_takes_folder_follows_the_one_path_rule(tmp_path, monkeypatch):
+    """`takes:` outside the project is refused like any named file, and allowed the same way
+    (AUDIO_BUILDER_ALLOW); before, voices.py had a rule of its own that ignored the variable."""
+    from audio_builder.errors import InputError
+    from audio_builder.script.voices import load_profile
+
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    (project / "voices").mkdir(parents=True)
+    elsewhere.mkdir()
+    profile = project / "voices" / "me.yaml"
+    profile.write_text(f"engine: recorded\ntakes: {elsewhere}\n", encoding="utf-8")
+    monkeypatch.delenv("AUDIO_BUILDER_ALLOW", raising=False)
+    with pytest.raises(InputError, match="outside the project.*AUDIO_BUILDER_ALLOW") as refused:
+        load_profile(profile)
+    assert refused.value.line == 2
+    monkeypatch.setenv("AUDIO_BUILDER_ALLOW", str(elsewhere))
+    assert load_profile(profile).takes == elsewhere.resolve()
+    profile.write_text("engine: recorded\n", encoding="utf-8")
+    assert load_profile(profile).takes == (project / "takes" / "me").resolve()
+
+
+def test_only_script_paths_decides_what_lies_outside_the_project():
+    """Refusing a path as outside the project, and the variable that allows one, belong to
+    the path rule's module alone."""
+    outside = _spelled_outside("script/paths.py", r"outside the project|AUDIO_BUILDER_ALLOW")
+    assert not outside, "a second path rule:\n" + "\n".join(outside)

@@ -46,11 +46,12 @@ def allowed_folders(root: Path) -> tuple[Path, ...]:
 
 
 def named_path(value: object, *, named_in: Path, line: int | None, key: str,
-               root: Path | None = None, must_exist: bool = True) -> Path:
+               root: Path | None = None, must_exist: bool = True, base: Path | None = None) -> Path:
     """The absolute, resolved path of a file that `named_in` names at `line` under `key`.
 
-    Relative paths are relative to the naming file's folder. The result lies inside the
-    project (or a folder the user allowed), and, with `must_exist`, is an existing file."""
+    Relative paths are relative to `base` (default: the naming file's folder). The result
+    lies inside the project (or a folder the user allowed), and, with `must_exist`, is an
+    existing file."""
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"`{key}` must be a file path, not {excerpt(value)}",
                          named_in, line)
@@ -59,7 +60,8 @@ def named_path(value: object, *, named_in: Path, line: int | None, key: str,
         raise InputError(f"`{key}`: {excerpt(written)} is not a usable file path", named_in, line)
     root = Path(root) if root is not None else project_root_of(named_in)
     try:
-        path = (Path(named_in).resolve().parent / Path(written).expanduser()).resolve()
+        start = Path(base).resolve() if base is not None else Path(named_in).resolve().parent
+        path = (start / Path(written).expanduser()).resolve()
     except (OSError, RuntimeError, ValueError):
         raise InputError(f"`{key}`: {excerpt(written)} is not a usable file path",
                          named_in, line) from None

@@ -69,10 +69,8 @@ def _recorded_profile(fields: Fields, path: Path) -> VoiceProfile:
     fields.reject_unknown(RECORDED_KEYS)
     project_root = path.parent.parent
     folder = fields.text("takes") or f"takes/{path.stem}"
-    takes = (project_root / folder).resolve()
-    if not takes.is_relative_to(project_root.resolve()):
-        raise fields.error("takes", f"`takes: {folder}` is outside the project; keep the takes "
-                                    "in a folder of the project, like takes/" + path.stem)
+    takes = named_path(folder, named_in=path, line=fields.line("takes"), key="takes",
+                       root=project_root, base=project_root, must_exist=False)
     breaths = fields.text("breaths", "trim")
     if breaths not in BREATHS:
         raise fields.error("breaths", f"`breaths: {breaths}`: write `trim` (cut breaths before "
