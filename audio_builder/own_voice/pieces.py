@@ -9,6 +9,7 @@ from pathlib import Path
 
 from audio_builder.errors import InputError
 from audio_builder.model import Place, Script, Utterance, VoiceProfile
+from audio_builder.speech.engines import is_recorded
 from audio_builder.speech.synthesizer import VoiceBook
 from audio_builder.speech.takes import (
     RawTake,
@@ -43,9 +44,9 @@ def recorded_profile(profiles: dict[str, VoiceProfile], name: str, where: Place 
     choose one (`--voice`), when it is not one. `asked`: the name came from `--voice`, not from
     the script."""
     profile = profiles.get(name)
-    if profile is not None and profile.engine == "recorded":
+    if profile is not None and is_recorded(profile):
         return profile
-    recorded = sorted(n for n, p in profiles.items() if p.engine == "recorded")
+    recorded = sorted(n for n, p in profiles.items() if is_recorded(p))
     what = "no voice profile" if profile is None else f"a {profile.engine} voice, not a recorded one"
     source = "" if asked else "the script's voice "
     if recorded:
@@ -169,7 +170,7 @@ def _recorded_voices(script: Script, voices: VoiceBook) -> Iterator[VoiceProfile
     names = {utterance.voice for utterance, _ in spoken_pieces(script)}
     for name in sorted(names):
         profile = voices.profiles.get(name)
-        if profile is not None and profile.engine == "recorded":
+        if profile is not None and is_recorded(profile):
             yield profile
 
 
@@ -188,12 +189,12 @@ def speaker_marks(timeline: Timeline, voices: VoiceBook) -> dict[tuple[int, str]
     """For `plan`: who speaks each line, where a recorded voice is in the track.
     Keyed by (start, text) of the cue row."""
     profiles = {s.utterance.voice: voices.profile(s.utterance.voice) for s in timeline.speech}
-    if not any(p.engine == "recorded" for p in profiles.values()):
+    if not any(is_recorded(p) for p in profiles.values()):
         return {}
     marks = {}
     for placed in timeline.speech:
         speaker: Utterance = voices.speaker(placed.utterance, placed.place)
-        if profiles[placed.utterance.voice].engine != "recorded":
+        if not is_recorded(profiles[placed.utterance.voice]):
             mark = "synthetic"
         elif speaker.voice == placed.utterance.voice:
             mark = "recorded"

@@ -42,8 +42,8 @@ def load_profile(path: Path, project_pronounce: tuple[tuple[str, str], ...] = ()
     if engine not in ENGINES:
         raise fields.error("engine", f"unknown engine {excerpt(engine)}; the engines are "
                                      + ", ".join(ENGINES))
-    if engine == "recorded":
-        return _recorded_profile(fields, path)
+    if ENGINES[engine].recorded:
+        return _recorded_profile(fields, path, engine, ENGINES[engine].sentence_pause_ms)
     fields.reject_unknown(PROFILE_KEYS)
     own = _pronounce(fields)
     voice = fields.text("voice")
@@ -53,8 +53,8 @@ def load_profile(path: Path, project_pronounce: tuple[tuple[str, str], ...] = ()
         name=path.stem,
         engine=engine,
         voice=voice,
-        rate=fields.number("rate", 1.0, low=0.25, high=4.0),
-        sentence_pause_ms=fields.duration("sentence_pause", 700),
+        rate=fields.number("rate", VoiceProfile.rate, low=0.25, high=4.0),
+        sentence_pause_ms=fields.duration("sentence_pause", ENGINES[engine].sentence_pause_ms),
         phrase_pause_ms=fields.duration("phrase_pause", VoiceProfile.phrase_pause_ms),
         step_pause_ms=fields.duration("step_pause"),
         pronounce=own + tuple(rule for rule in project_pronounce
@@ -64,30 +64,32 @@ def load_profile(path: Path, project_pronounce: tuple[tuple[str, str], ...] = ()
     )
 
 
-def _recorded_profile(fields: Fields, path: Path) -> VoiceProfile:
+def _recorded_profile(fields: Fields, path: Path, engine: str, sentence_pause_ms: int) -> VoiceProfile:
     """A voice recorded by a person: takes in a folder (default takes/<name>/ in the project)."""
     fields.reject_unknown(RECORDED_KEYS)
     project_root = path.parent.parent
     folder = fields.text("takes") or f"takes/{path.stem}"
     takes = named_path(folder, named_in=path, line=fields.line("takes"), key="takes",
                        root=project_root, base=project_root, must_exist=False)
-    breaths = fields.text("breaths", "trim")
+    breaths = fields.text("breaths", VoiceProfile.breaths)
     if breaths not in BREATHS:
         raise fields.error("breaths", f"`breaths: {breaths}`: write `trim` (cut breaths before "
                                       "and after the words) or `keep`")
     return VoiceProfile(
-        name=path.stem, engine="recorded", sentence_pause_ms=fields.duration("sentence_pause", 1500),
+        name=path.stem, engine=engine, sentence_pause_ms=fields.duration("sentence_pause", sentence_pause_ms),
         step_pause_ms=fields.duration("step_pause"),
         base_dir=path.parent, source=str(path), takes=takes, fallback=fields.text("fallback"),
         breaths=breaths)
 
 
 def _check_fallbacks(profiles: dict[str, VoiceProfile]) -> None:
+    from audio_builder.speech.engines import is_recorded
+
     for profile in profiles.values():
         if profile.fallback is None:
             continue
         other = profiles.get(profile.fallback)
-        if other is None or other.engine == "recorded":
+        if other is None or is_recorded(other):
             line = _line_of(Path(profile.source), "fallback")
             what = "is itself a recorded voice" if other else "is no voice profile"
             raise InputError(f"`fallback: {profile.fallback}` {what}; name a synthetic voice "

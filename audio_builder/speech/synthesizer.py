@@ -33,7 +33,7 @@ from audio_builder.sound.audio import (
 )
 from audio_builder.sound.loudness import PeakLimiter
 from audio_builder.speech.cache import SpeechCache, speech_key
-from audio_builder.speech.engines import ENGINES, EngineUnavailable, SpeechEngine
+from audio_builder.speech.engines import ENGINES, EngineUnavailable, SpeechEngine, is_recorded
 from audio_builder.speech.engines.base import return_freed_memory
 from audio_builder.speech.engines.recorded_engine import MissingTake, RecordedEngine
 from audio_builder.speech.takes import TakeError
@@ -70,7 +70,7 @@ class VoiceBook:
         """Who really speaks `utterance`: a recorded voice with no take of it hands it to its
         fallback; with no fallback that is an error naming the line and the file expected."""
         profile = self.profile(utterance.voice, place)
-        if profile.engine != "recorded":
+        if not is_recorded(profile):
             return utterance
         engine = self.engine(utterance.voice, place)
         assert isinstance(engine, RecordedEngine)

@@ -6,6 +6,7 @@ its library demands, and knows nothing of scripts or timelines.
 
 from __future__ import annotations
 
+from audio_builder.model import VoiceProfile
 from audio_builder.speech.engines.base import EngineUnavailable, SpeechAudio, SpeechEngine
 from audio_builder.speech.engines.piper_engine import PiperEngine
 from audio_builder.speech.engines.pyttsx3_engine import Pyttsx3Engine
@@ -19,4 +20,11 @@ ENGINES: dict[str, type[SpeechEngine]] = {
     RecordedEngine.name: RecordedEngine,
 }
 
-__all__ = ["ENGINES", "EngineUnavailable", "SpeechAudio", "SpeechEngine"]
+
+
+def is_recorded(profile: VoiceProfile | None) -> bool:
+    """Does `profile` speak from a person's takes (see `SpeechEngine.recorded`)?"""
+    return profile is not None and profile.engine in ENGINES and ENGINES[profile.engine].recorded
+
+
+__all__ = ["ENGINES", "EngineUnavailable", "SpeechAudio", "SpeechEngine", "is_recorded"]

@@ -33,6 +33,11 @@ class SpeechEngine(ABC):
     # Spoken phrase by phrase, joined by the profile's phrase pause (False: a piece is one
     # unit, like a recorded voice's take of it).
     speaks_in_phrases: ClassVar[bool] = True
+    # Speaks from takes a person recorded (one per line, in the profile's takes folder), with a
+    # synthetic fallback for lines not recorded yet: the own-voice commands work with it.
+    recorded: ClassVar[bool] = False
+    # The silence between sentences when the profile gives none.
+    sentence_pause_ms: ClassVar[int] = VoiceProfile.sentence_pause_ms
 
     @classmethod
     @abstractmethod

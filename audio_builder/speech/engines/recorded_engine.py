@@ -32,6 +32,8 @@ class RecordedEngine(SpeechEngine):
     name = "recorded"
     words_per_minute = 130.0     # a calm reader, for estimates before any take exists
     speaks_in_phrases = False    # one take per piece: its own phrasing
+    recorded = True
+    sentence_pause_ms = 1500     # a person reading aloud leaves more room than a synthetic voice
 
     @classmethod
     def problem(cls) -> str | None:
