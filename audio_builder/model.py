@@ -10,6 +10,8 @@ import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
+DEFAULT_BELL = "bowl"          # the bell a script strikes when it names none
+
 
 @dataclass(frozen=True)
 class Place:
@@ -226,7 +228,7 @@ class Script:
     voice: str = "default"
     lengths: tuple[int, ...] = ()
     background: Background | None = None
-    bell: SoundRef = field(default_factory=lambda: SoundRef(name="bowl"))
+    bell: SoundRef = field(default_factory=lambda: SoundRef(name=DEFAULT_BELL))
     bell_volume_db: float = 0.0          # added to every bell's own `volume`
     paragraph_pause_ms: int = 1500
     step_pause_ms: int | None = None         # None: the voice's own step pause

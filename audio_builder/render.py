@@ -26,7 +26,13 @@ from pathlib import Path
 import numpy as np
 
 from audio_builder.model import Background, SoundRef
-from audio_builder.sound.audio import add_per_frame, db_to_gain, ms_to_samples, times_per_frame
+from audio_builder.sound.audio import (
+    SPEECH_RMS_DB,
+    add_per_frame,
+    db_to_gain,
+    ms_to_samples,
+    times_per_frame,
+)
 from audio_builder.sound.loudness import (
     KWeighting,
     k_weighting_response,
@@ -45,7 +51,6 @@ from audio_builder.speech.synthesizer import Synthesizer
 from audio_builder.timeline import PlacedSound, PlacedSpeech, Timeline
 
 BLOCK = 65_536
-VOICE_RMS_DB = -20.0          # the level speech clips are brought to (audio.normalize_speech)
 # Speech at that level measures a median momentary loudness of -21 LUFS (the piper voice,
 # measured over the library).
 VOICE_MEDIAN_LUFS = -21.0
@@ -277,7 +282,7 @@ class Bed:
                 loop = seamless_loop(sound_samples(background.sound, "background"), crossfade)
                 loop_rms = _rms(loop)
                 self.source = InMemoryLoop(_sides(loop, weighted, KWeighting.loop))
-        self.level = db_to_gain(VOICE_RMS_DB + background.volume_db) / (loop_rms or 1e-9)
+        self.level = db_to_gain(SPEECH_RMS_DB + background.volume_db) / (loop_rms or 1e-9)
         self.duck = db_to_gain(-background.duck_db)
         self.fade_in = ms_to_samples(background.fade_in_ms)
         self.fade_out = ms_to_samples(background.fade_out_ms)

@@ -184,3 +184,55 @@ def test_only_script_paths_decides_what_lies_outside_the_project():
     the path rule's module alone."""
     outside = _spelled_outside("script/paths.py", r"outside the project|AUDIO_BUILDER_ALLOW")
     assert not outside, "a second path rule:\n" + "\n".join(outside)
+
+
+# --- a recorded voice is a capability of its engine ---------------------------------------------
+
+def test_no_module_asks_for_the_recorded_engine_by_name():
+    """`profile.engine == "recorded"` outside the engine is a special case; ask the engine
+    class (`SpeechEngine.recorded`, `speech.engines.is_recorded`)."""
+    found = []
+    for name, source in _sources().items():
+        if name.startswith("speech/engines/"):
+            continue
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Compare) and any(
+                    isinstance(part, ast.Constant) and part.value == "recorded"
+                    for part in (node.left, *node.comparators)):
+                found.append(f"{name}:{node.lineno}")
+    assert not found, "the recorded engine asked for by name: " + ", ".join(found)
+
+
+def test_the_engines_declare_their_capabilities():
+    from audio_builder.model import VoiceProfile
+    from audio_builder.speech.engines import ENGINES, is_recorded
+
+    assert [name for name, engine in ENGINES.items() if engine.recorded] == ["recorded"]
+    assert is_recorded(VoiceProfile(name="me", engine="recorded"))
+    assert not is_recorded(VoiceProfile(name="joe", engine="piper")) and not is_recorded(None)
+    assert ENGINES["piper"].sentence_pause_ms == VoiceProfile.sentence_pause_ms
+
+
+# --- defaults live once -------------------------------------------------------------------------
+
+def test_a_voice_profile_file_that_says_nothing_gets_the_dataclass_defaults(tmp_path):
+    from audio_builder.model import VoiceProfile
+    from audio_builder.script.voices import load_profile
+
+    (tmp_path / "voices").mkdir()
+    written = tmp_path / "voices" / "plain.yaml"
+    written.write_text("engine: tones\n", encoding="utf-8")
+    loaded, default = load_profile(written), VoiceProfile(name="plain", engine="tones")
+    for field in ("voice", "rate", "sentence_pause_ms", "phrase_pause_ms", "step_pause_ms", "breaths"):
+        assert getattr(loaded, field) == getattr(default, field), field
+
+
+def test_the_voice_level_is_set_once():
+    """The level speech is brought to is `sound.audio.SPEECH_RMS_DB`, and nowhere else."""
+    from audio_builder.sound import audio
+
+    found = [f"{name}:{node.lineno}" for name, source in _sources().items() if name != "sound/audio.py"
+             for node in ast.walk(ast.parse(source))
+             if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant)
+             and node.operand.value == -audio.SPEECH_RMS_DB]
+    assert not found, "the voice level spelled again: " + ", ".join(found)

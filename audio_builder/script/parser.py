@@ -10,6 +10,7 @@ from pathlib import Path
 from audio_builder.durations import DurationError, format_human, parse_duration
 from audio_builder.errors import InputError, excerpt
 from audio_builder.model import (
+    DEFAULT_BELL,
     MAX_CHAPTERS,
     At,
     Background,
@@ -80,12 +81,12 @@ def load_script(path: Path, root: Path | None = None) -> Script:
     fields.reject_unknown(SCRIPT_KEYS)
     context = Context(
         file=path,
-        paragraph_pause_ms=fields.duration("paragraph_pause", 1500),
-        default_bell=SoundRef(name="bowl"),
+        paragraph_pause_ms=fields.duration("paragraph_pause", Script.paragraph_pause_ms),
+        default_bell=SoundRef(name=DEFAULT_BELL),
         root=root,
         including=(path.resolve(),),
     )
-    context = replace(context, default_bell=_sound_ref(data.get("bell", "bowl"), sounds.BELLS,
+    context = replace(context, default_bell=_sound_ref(data.get("bell", DEFAULT_BELL), sounds.BELLS,
                                                        context, fields.line("bell"), "bell"))
     steps = _read_steps(data.get("steps"), context, fields.line("steps"), top_level=True)
     _check_chapter_count(steps)
@@ -97,20 +98,20 @@ def load_script(path: Path, root: Path | None = None) -> Script:
         path=path,
         title=fields.text("title", required=True, max_len=MAX_TITLE),
         steps=steps,
-        description=fields.text("description", "") or "",
+        description=fields.text("description", Script.description) or "",
         author=fields.text("author"),
         date=fields.date("date"),
         episode=episodes[0] if episodes else None,
         season=fields.positive_int("season"),
         image=fields.image("image", root),
         language=fields.language("language"),
-        explicit=fields.boolean("explicit", False),
+        explicit=fields.boolean("explicit", Script.explicit),
         keywords=fields.text_list("keywords"),
-        voice=fields.text("voice", "default"),
+        voice=fields.text("voice", Script.voice),
         lengths=lengths,
         background=_background(fields, context),
         bell=context.default_bell,
-        bell_volume_db=fields.decibels("bell_volume", 0.0),
+        bell_volume_db=fields.decibels("bell_volume", Script.bell_volume_db),
         paragraph_pause_ms=context.paragraph_pause_ms,
         step_pause_ms=fields.duration("step_pause"),
         key_lines=tuple(data.key_lines.items()),

@@ -76,7 +76,12 @@ def fade_edges(samples: np.ndarray, sample_rate: int, ms: int = 8) -> np.ndarray
     return out
 
 
-def normalize_speech(samples: np.ndarray, rms_db: float = -20.0, peak_db: float = -1.0) -> np.ndarray:
+# The level every clip of speech is brought to (RMS over its louder half, dBFS); backgrounds
+# and bells are set against it.
+SPEECH_RMS_DB = -20.0
+
+
+def normalize_speech(samples: np.ndarray, rms_db: float = SPEECH_RMS_DB, peak_db: float = -1.0) -> np.ndarray:
     """Bring speech to a steady level (RMS over its louder half), never past `peak_db`."""
     if samples.size == 0:
         return samples
