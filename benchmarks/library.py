@@ -228,7 +228,7 @@ class LocalCluster:
 
 
 def _import_the_package() -> None:
-    importlib.import_module("audio_builder.tasks")
+    importlib.import_module("audio_builder.batch.tasks")
 
 
 def on_cluster(workers: int, build: list[str], folder: Path) -> Run:

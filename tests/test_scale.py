@@ -20,13 +20,13 @@ from conftest import dask_batch_configuration, run, write
 
 import audio_builder
 from audio_builder.batch import build_scripts
+from audio_builder.batch.pool import Schedule
+from audio_builder.batch.tasks import BatchOptions, SpeechTask, TrackTask, Work, plan_graph
 from audio_builder.build import Builder
 from audio_builder.errors import BuildError, Cancelled
-from audio_builder.pool import Schedule
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import open_project
 from audio_builder.speech.cache import SpeechCache
-from audio_builder.tasks import BatchOptions, SpeechTask, TrackTask, Work, plan_graph
 
 SOURCE = str(Path(audio_builder.__file__).resolve().parent.parent)   # workers import this tree
 
@@ -345,7 +345,7 @@ def _writing(workers: list[subprocess.Popen], name: str, deadline: float) -> sub
 
 
 def test_a_worker_that_cannot_see_the_project_says_so(tmp_path):
-    from audio_builder.cluster import check_shared_paths
+    from audio_builder.batch.cluster import check_shared_paths
 
     root = tones_library(tmp_path)
     work = Work(open_project(root), BatchOptions(cache_dir=tmp_path / "cache"))
@@ -359,7 +359,7 @@ def test_a_worker_that_cannot_see_the_project_says_so(tmp_path):
 HEAP_PROBE = """
 import resource
 import numpy as np
-from audio_builder.cluster import heap_as_at_home
+from audio_builder.batch.cluster import heap_as_at_home
 
 def page_faults():
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt

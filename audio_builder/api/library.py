@@ -15,6 +15,7 @@ from pathlib import Path
 
 from audio_builder.api.boundary import api_boundary, as_jobs, as_lengths, as_paths, as_project
 from audio_builder.batch import BatchOptions, build_scripts
+from audio_builder.batch.tasks import Progress
 from audio_builder.build import Builder, BuiltTrack, OutputSettings, TrackPlan
 from audio_builder.errors import ErrorGroup, InputError
 from audio_builder.model import Script
@@ -27,7 +28,6 @@ from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project, find_scripts
 from audio_builder.script.project import open_project as _open_project
 from audio_builder.speech.cache import SpeechCache
-from audio_builder.tasks import Progress
 from audio_builder.timeline import LengthRange
 
 PathLike = str | os.PathLike

@@ -4,6 +4,9 @@ or on a Dask cluster (cluster).
 Every result is the same whatever runs the tasks and in whichever order, because each piece
 of speech depends only on its own text and voice (see engines/piper_engine.py), and every
 output file is written beside its place and renamed into it whole.
+
+May import: anything of the package but what is built on it: the API (`api`) and the command
+line (`cli`).
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from audio_builder import cluster, pool
+from audio_builder.batch import cluster, pool
+from audio_builder.batch.tasks import BatchOptions, Progress, Work, builder_for, plan_graph
 from audio_builder.build import BuiltTrack
 from audio_builder.errors import ErrorGroup
 from audio_builder.model import Script
@@ -20,7 +24,6 @@ from audio_builder.publish.tracks import shared_names
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project
 from audio_builder.speech.cache import SpeechCache
-from audio_builder.tasks import BatchOptions, Progress, Work, builder_for, plan_graph
 
 __all__ = ["BatchOptions", "BatchReport", "build_scripts"]
 

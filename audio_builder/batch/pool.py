@@ -21,8 +21,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 
-from audio_builder.build import BuiltTrack, IsCancelled
-from audio_builder.tasks import (
+from audio_builder.batch.tasks import (
     Graph,
     Progress,
     SpeechTask,
@@ -32,6 +31,7 @@ from audio_builder.tasks import (
     leftovers,
     speak,
 )
+from audio_builder.build import BuiltTrack, IsCancelled
 
 Task = SpeechTask | TrackTask
 

@@ -23,11 +23,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from audio_builder.batch.pool import Schedule, run_task
+from audio_builder.batch.tasks import Graph, Progress, SpeechTask, TrackTask, Work, leftovers
 from audio_builder.build import BuiltTrack, IsCancelled
 from audio_builder.errors import BuildError, InputError
-from audio_builder.pool import Schedule, run_task
 from audio_builder.speech.engines.base import c_library, return_freed_memory
-from audio_builder.tasks import Graph, Progress, SpeechTask, TrackTask, Work, leftovers
 
 CONNECT_SECONDS = 20
 STOP_SECONDS = 30        # how long a stopped build waits for its running tasks to notice
