@@ -266,6 +266,7 @@ class Builder:
             keywords=script.keywords,
             cover=cover,
             cover_mime=cover_mime,
+            mastered=self.output.normalize,
         )
 
 

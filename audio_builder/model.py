@@ -305,6 +305,11 @@ PODCAST_CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 
 
+# podcast:medium's values (the Podcasting 2.0 namespace), each also as a list (`podcastL`).
+PODCAST_MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog",
+                   "course", "mixed")
+
+
 def category_names(category: str) -> tuple[str, ...]:
     """`Health & Fitness/Mental Health` -> its category and subcategory, as the feed nests them."""
     return tuple(part.strip() for part in category.split("/") if part.strip())[:2]
@@ -330,3 +335,6 @@ class Podcast:
     people: tuple[Person, ...] = ()
     funding_url: str | None = None           # podcast:funding: where listeners can support it
     funding_text: str = "Support the podcast"
+    locked: bool = True                      # podcast:locked yes (with the email as owner)
+    new_feed_url: str | None = None          # itunes:new-feed-url: the podcast moved there
+    medium: str = "podcast"                  # podcast:medium

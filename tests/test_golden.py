@@ -39,7 +39,10 @@ def feed_from(path: Path) -> str:
     data = json.loads(path.read_text(encoding="utf-8"))
     items = [Item(**{**item, "date": datetime.date.fromisoformat(item["date"])})
              for item in data["items"]]
-    return feed_xml(Channel(**data["channel"]), items)
+    channel = data["channel"]
+    if "last_build" in channel:
+        channel["last_build"] = datetime.datetime.fromisoformat(channel["last_build"])
+    return feed_xml(Channel(**channel), items)
 
 
 def page_from(path: Path) -> str:

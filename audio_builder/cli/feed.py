@@ -35,6 +35,8 @@ def feed(output, check_only, scheduled):
             click.echo(f"  draft (no date, left out): {slug}")
         for name in report.unbuilt:
             click.echo(f"  not built yet (left out): {name}; run `audio-builder build`")
+        for name in report.unmastered:
+            click.echo(f"  built with --loudness off (left out: for editing, not for listeners): {name}")
         for name in report.one_off:
             click.echo(f"  built with a one-off --length (left out): {name}; to publish it, "
                        f"add its length to the script's `length:`")

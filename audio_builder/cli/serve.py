@@ -21,7 +21,8 @@ def serve(output: Path | None, port: int) -> None:
     """Serve output/ at http://127.0.0.1:PORT/ to preview the page and the feed.
 
     Unlike `python -m http.server`, it answers HTTP Range requests, so the page's chapter
-    buttons can seek, and serves captions and chapters with their types. Only this machine
+    buttons can seek, and serves captions and chapters with their types, readable from other
+    origins (CORS) as podcast apps read them. Only this machine
     can reach it. Ctrl+C stops it."""
     folder = output or open_project().output_dir
     if not site_files(folder)[1].is_file():

@@ -37,6 +37,10 @@ class Channel:
     license: str | None = None
     people: tuple[tuple[str, str, str | None], ...] = ()     # name, role, href
     funding: tuple[str, str] | None = None                   # url, text
+    locked: bool = True                # podcast:locked yes: no host may import it (needs the email)
+    new_feed_url: str | None = None    # itunes:new-feed-url: the podcast moved there
+    medium: str = "podcast"
+    last_build: datetime.datetime | None = None   # the feed last changed; None: newest episode
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,7 +128,10 @@ def feed_xml(channel: Channel, items: list[Item]) -> str:
         _sub(ch, "copyright", channel.copyright)
     if items:
         _sub(ch, "pubDate", rfc2822(items[0].date))
-        _sub(ch, "lastBuildDate", rfc2822(items[0].date))     # the feed changes when an episode appears
+    if channel.last_build is not None:
+        _sub(ch, "lastBuildDate", format_datetime(channel.last_build.astimezone(datetime.UTC)))
+    elif items:
+        _sub(ch, "lastBuildDate", rfc2822(items[0].date))
     image = _sub(ch, "image")
     _sub(image, "url", channel.image_url)
     _sub(image, "title", channel.title)
@@ -134,13 +141,16 @@ def feed_xml(channel: Channel, items: list[Item]) -> str:
     _sub(ch, _it("explicit"), "true" if channel.explicit else "false")
     _sub(ch, _it("author"), channel.author)
     _sub(ch, _it("type"), "episodic")
+    if channel.new_feed_url:
+        _sub(ch, _it("new-feed-url"), channel.new_feed_url)
     owner = _sub(ch, _it("owner"))
     _sub(owner, _it("name"), channel.author)
     if channel.email:
         _sub(owner, _it("email"), channel.email)
     _sub(ch, _pc("guid"), channel.guid)
-    if channel.email:
+    if channel.email and channel.locked:
         _sub(ch, _pc("locked"), "yes", owner=channel.email)
+    _sub(ch, _pc("medium"), channel.medium)
     if channel.license:
         _sub(ch, _pc("license"), channel.license)
     for name, role, href in channel.people:

@@ -12,8 +12,14 @@ from mutagen.id3 import ID3, ID3NoHeaderError
 
 from audio_builder.publish.cover import image_size
 from audio_builder.publish.feed import ITUNES, PODCAST
+from audio_builder.publish.formats import FORMATS
 from audio_builder.publish.lock import Lock
+from audio_builder.publish.tags import loudness_left_off
 from audio_builder.publish.tracks import site_files
+
+# What Apple Podcasts takes as an episode's enclosure: MP3 and AAC audio, and MPEG-4 video.
+APPLE_TYPES = frozenset({f.mime_type for f in FORMATS.values() if f.enclosure}
+                        | {"audio/x-m4a", "video/mp4", "video/x-m4v", "video/quicktime"})
 
 MIN_COVER, MAX_COVER = 1400, 3000
 
@@ -77,12 +83,16 @@ def check_feed(output: Path, base_url: str, lock: Lock | None = None) -> list[st
         if enclosure is None:
             problems.append(f"{where}: no enclosure (the audio)")
             continue
+        problems += _type_problems(where, enclosure.get("type", ""))
         audio = local(enclosure.get("url", ""))
         if audio is None or not audio.is_file():
             problems.append(f"{where}: the enclosure {enclosure.get('url')} is not in output/")
         elif str(audio.stat().st_size) != enclosure.get("length"):
             problems.append(f"{where}: enclosure length {enclosure.get('length')} does not match "
                             f"the file ({audio.stat().st_size} bytes); run `audio-builder feed` again")
+        elif loudness_left_off(audio):
+            problems.append(f"{where}: {audio.name} was built with --loudness off, for editing; "
+                            "build it again without it")
         else:
             stored = _stored_guid(audio)
             if stored and stored != item.findtext("guid"):
@@ -93,6 +103,16 @@ def check_feed(output: Path, base_url: str, lock: Lock | None = None) -> list[st
         if episode_cover:
             problems += _cover_problems(where, local(episode_cover))
     return problems
+
+
+def _type_problems(where: str, kind: str) -> list[str]:
+    if kind.split(";")[0].strip().lower() in APPLE_TYPES:
+        return []
+    named = next((f"{f.title} ({kind})" for f in FORMATS.values() if f.mime_type == kind), kind or
+                 "not given")
+    return [f"{where}: its audio is {named}, which Apple Podcasts does not take as an episode's "
+            "audio; build it as MP3 (`audio-builder build`) or M4A (`audio-builder build "
+            "--format m4a`) and run `audio-builder feed` again"]
 
 
 def _lock_problems(channel: ET.Element, items: list[ET.Element], lock: Lock) -> list[str]:

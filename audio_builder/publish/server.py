@@ -25,6 +25,16 @@ TYPES = {
 }
 
 
+# Podcast apps and web players fetch these from other origins (the app's own, or a web
+# player's): each is served with `Access-Control-Allow-Origin: *`, as docs/publishing.md shows
+# for common hosts.
+SHARED_ACROSS_ORIGINS = (*SIDECARS.values(), ".xml")
+
+
+def shared_across_origins(name: str) -> bool:
+    return name.lower().split("?", 1)[0].endswith(SHARED_ACROSS_ORIGINS)
+
+
 def content_type(name: str) -> str | None:
     """The type the site's files are served with; None for others (the standard guess)."""
     lowered = name.lower()
@@ -45,6 +55,8 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
     def end_headers(self) -> None:
         self.send_header("Accept-Ranges", "bytes")
+        if shared_across_origins(self.path):
+            self.send_header("Access-Control-Allow-Origin", "*")
         super().end_headers()
 
     def send_head(self):

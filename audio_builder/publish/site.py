@@ -10,6 +10,7 @@ import datetime
 import os
 import shutil
 from dataclasses import dataclass, replace
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
@@ -29,6 +30,7 @@ from audio_builder.publish.lock import (
     write_lock,
 )
 from audio_builder.publish.page import PageEpisode, page_html
+from audio_builder.publish.tags import loudness_left_off
 from audio_builder.publish.tracks import (
     DEFAULT_COVER,
     FEED,
@@ -61,6 +63,7 @@ class PublishReport:
     preview: bool = False                                # scheduled tracks included; not recorded
     newly_published: tuple[str, ...] = ()                # recorded in podcast.lock this time
     one_off: tuple[str, ...] = ()                        # built at a length the script does not list
+    unmastered: tuple[str, ...] = ()                     # files built with --loudness off: left out
 
 
 def today() -> datetime.date:
@@ -82,7 +85,8 @@ def _channel(podcast: Podcast, image_url: str, guid: str) -> Channel:
                    image_url=image_url, category=podcast.category, explicit=podcast.explicit,
                    guid=guid, copyright=podcast.copyright, license=podcast.license,
                    people=tuple((p.name, p.role, p.href) for p in podcast.people),
-                   funding=(podcast.funding_url, podcast.funding_text) if podcast.funding_url else None)
+                   funding=(podcast.funding_url, podcast.funding_text) if podcast.funding_url else None,
+                   locked=podcast.locked, new_feed_url=podcast.new_feed_url, medium=podcast.medium)
 
 
 def publish(project: Project, output_dir: Path | None = None, *,
@@ -110,6 +114,8 @@ def publish(project: Project, output_dir: Path | None = None, *,
 
     items, pages, drafts, unbuilt, scheduled, tracks = [], [], [], [], [], {}
     one_off: list[str] = []
+    unmastered: list[str] = []
+    refused: list[tuple[Track, Format]] = []
     for path in find_scripts([project.scripts_dir], project):
         script = load_script(path)
         one_off += one_off_tracks(script, output)
@@ -122,8 +128,14 @@ def publish(project: Project, output_dir: Path | None = None, *,
                 if not include_scheduled:
                     continue
             formats = track.built_formats(output)
+            left_off = [f for f in formats if loudness_left_off(track.audio(output, f))]
+            unmastered += [track.audio(output, f).name for f in left_off]
+            formats = [f for f in formats if f not in left_off]
             if not formats:
                 unbuilt.append(track.name)
+                continue
+            if not formats[0].enclosure:
+                refused.append((track, formats[0]))
                 continue
             image_name = (_publish_image(script.image, output, f"images/{script.slug}", None)
                           if script.image else cover_name)
@@ -131,12 +143,13 @@ def publish(project: Project, output_dir: Path | None = None, *,
             items.append(item)
             tracks[item.guid] = track
             pages.append((item, _page_episode(track, item, output, track.audio(output, formats[0]))))
+    _refuse_formats(refused, output)
     if not include_scheduled:
         _refuse_to_lose(lock, items, unbuilt, project.root)
         _refuse_to_change(site_files(output)[0], items)
     episodes = [page for item, page in sorted(pages, key=lambda pair: newest_first(pair[0]))]
     feed_path, page_path = site_files(output, preview=include_scheduled)
-    text = feed_xml(channel, items)
+    text = _feed_text(feed_path, channel, items)
     html = page_html(podcast.title, podcast.description, podcast.author, podcast.language,
                      file_link(cover_name), FEED, episodes)
     _refuse_invalid_xml(text, feed_path)
@@ -148,7 +161,59 @@ def publish(project: Project, output_dir: Path | None = None, *,
         newly = [tracks[item.guid].name for item in items if item.guid not in known]
         write_lock(project.root, _recorded(lock, channel.guid, items, tracks, now))
     return PublishReport(feed_path, page_path, tuple(items), tuple(drafts), tuple(unbuilt),
-                         tuple(scheduled), include_scheduled, tuple(newly), tuple(one_off))
+                         tuple(scheduled), include_scheduled, tuple(newly), tuple(one_off),
+                         tuple(unmastered))
+
+
+MAX_FEED_BYTES = 64 * 2**20       # far past any podcast's feed; a larger one is not compared
+
+
+def _feed_text(path: Path, channel: Channel, items: list[Item]) -> str:
+    """The feed, its `lastBuildDate` kept when nothing else in it changed (so rebuilding an
+    unchanged podcast writes the very same feed) and the time of this build when anything
+    did (a move, a new episode, a new description: apps and directories look at it). A
+    first feed (or one built afresh in an empty folder) is dated by its newest episode, so
+    the same podcast built anywhere gives the same feed."""
+    previous = _previous_feed(path)
+    if previous is None:
+        return feed_xml(channel, items)
+    text, built = previous
+    same = feed_xml(replace(channel, last_build=built), items)
+    return same if same == text else feed_xml(replace(channel, last_build=build_time()), items)
+
+
+def _previous_feed(path: Path) -> tuple[str, datetime.datetime] | None:
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FEED_BYTES + 1)
+        text = data.decode("utf-8")
+        stamp = ET.fromstring(data).findtext("channel/lastBuildDate")
+        built = parsedate_to_datetime(stamp) if stamp and len(data) <= MAX_FEED_BYTES else None
+    except (OSError, UnicodeDecodeError, ET.ParseError, TypeError, ValueError):
+        return None
+    return (text, built) if built is not None else None      # none yet: no episode before
+
+
+def build_time() -> datetime.datetime:
+    """Now, to the second (UTC); with AUDIO_BUILDER_TODAY set, 06:00 UTC that day, as the
+    episodes' dates are written."""
+    if os.environ.get(TODAY_VARIABLE):
+        day = today()
+        return datetime.datetime(day.year, day.month, day.day, 6, 0, tzinfo=datetime.UTC)
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+
+
+def _refuse_formats(refused: list[tuple[Track, Format]], output: Path) -> None:
+    """An episode's main audio must be one Apple Podcasts takes (MP3 or AAC): it drops an
+    episode in any other, and a podcast whose episodes are all dropped."""
+    if not refused:
+        return
+    lines = [f"{track.name} is built only as {fmt.title} ({track.audio(output, fmt).name})"
+             for track, fmt in refused]
+    raise InputError("; ".join(lines) + ". Apple Podcasts takes MP3 and AAC (M4A) only as an "
+                     "episode's audio: build it as MP3 too (`audio-builder build`) or as M4A "
+                     "(`audio-builder build --format m4a`); the other formats then go beside "
+                     "it as alternates", refused[0][0].script.path)
 
 
 def file_link(name: str) -> str:

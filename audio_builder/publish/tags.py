@@ -30,6 +30,7 @@ from mutagen.id3 import (
     TPE1,
     TPOS,
     TRCK,
+    TXXX,
     CTOCFlags,
     Frame,
     PictureType,
@@ -53,6 +54,13 @@ class TrackTags:
     keywords: tuple[str, ...] = ()
     cover: bytes | None = None        # PNG or JPEG
     cover_mime: str = "image/png"
+    mastered: bool = True             # False: built with `--loudness off`, for editing only
+
+
+# A track built with `--loudness off` says so in its own tags, so publishing never takes it.
+LOUDNESS_OFF = "off"
+LOUDNESS_KEYS = {"id3": "TXXX:AUDIO_BUILDER_LOUDNESS", "vorbis": "audio_builder_loudness",
+                 "mp4": "----:org.audio-builder:loudness"}
 
 
 class TimeOrderedID3(ID3):
@@ -122,11 +130,38 @@ FIELDS: tuple[Field, ...] = (
     Field(lambda t: t.season, (_text(TPOS),), ("discnumber",)),
     Field(lambda t: t.guid, (_text(TGID), lambda _: PCST(value=1))),
     Field(lambda t: ", ".join(t.keywords), (_text(TKWD),)),
+    Field(lambda t: None if t.mastered else LOUDNESS_OFF,
+          (lambda value: TXXX(encoding=3, desc=LOUDNESS_KEYS["id3"].split(":", 1)[1], text=[value]),),
+          (LOUDNESS_KEYS["vorbis"],), (LOUDNESS_KEYS["mp4"],),
+          mp4_value=lambda value: _mp4_text(value)),
     Field(lambda t: t.cover and (t.cover, t.cover_mime),
           (lambda cover: APIC(encoding=3, mime=cover[1], type=PictureType.COVER_FRONT,
                               desc="Cover", data=cover[0]),),
           mp4=("covr",), mp4_value=lambda cover: _mp4_cover(*cover)),
 )
+
+
+def loudness_left_off(path: Path) -> bool:
+    """Whether the built file at `path` was made with `--loudness off` (its tags say so)."""
+    import mutagen
+
+    try:
+        audio = mutagen.File(path)
+    except mutagen.MutagenError:
+        return False
+    tags = getattr(audio, "tags", None)
+    if tags is None:
+        return False
+    for key in LOUDNESS_KEYS.values():
+        try:
+            value = tags.get(key)
+        except (KeyError, ValueError, TypeError):
+            continue
+        values = value if isinstance(value, list) else [value] if value is not None else []
+        if any(str(v.decode() if isinstance(v, bytes) else v).strip() == LOUDNESS_OFF
+               for v in values):
+            return True
+    return False
 
 
 def _present(tags: TrackTags) -> Iterator[tuple[Field, Any]]:
@@ -204,6 +239,12 @@ def _mp4_cover(data: bytes, mime: str):
 
     kind = MP4Cover.FORMAT_JPEG if mime == "image/jpeg" else MP4Cover.FORMAT_PNG
     return MP4Cover(data, imageformat=kind)
+
+
+def _mp4_text(value: str):
+    from mutagen.mp4 import MP4FreeForm
+
+    return MP4FreeForm(value.encode())
 
 
 def _flac(path: str):

@@ -7,13 +7,14 @@ import uuid
 from pathlib import Path
 
 from audio_builder.errors import InputError, excerpt
-from audio_builder.model import PODCAST_CATEGORIES, Person, Podcast, category_names
+from audio_builder.model import PODCAST_CATEGORIES, PODCAST_MEDIUMS, Person, Podcast, category_names
 from audio_builder.script.fields import Fields, describe, web_address_problem
 from audio_builder.script.paths import PODCAST_FILE
 from audio_builder.script.yamlfile import YamlMap, read_yaml
 
 PODCAST_KEYS = ("title", "author", "email", "description", "base_url", "image", "language",
-                "category", "explicit", "guid", "copyright", "license", "people", "funding")
+                "category", "explicit", "guid", "copyright", "license", "people", "funding",
+                "locked", "new_feed_url", "medium")
 
 
 def load_podcast(root: Path) -> Podcast:
@@ -55,7 +56,22 @@ def load_podcast(root: Path) -> Podcast:
         people=_people(fields),
         funding_url=funding_url,
         funding_text=funding_text,
+        locked=fields.boolean("locked", True),
+        new_feed_url=fields.web_address("new_feed_url", "https://new-host.example/feed.xml"),
+        medium=_medium(fields),
     )
+
+
+def _medium(fields: Fields) -> str:
+    """`podcast` (the default), `music`, `audiobook`, ... or a list form like `podcastL`."""
+    written = fields.text("medium", "podcast")
+    known = {m.lower(): m for m in PODCAST_MEDIUMS} | {m.lower() + "l": m + "L" for m in PODCAST_MEDIUMS
+                                                         if m != "mixed"}
+    if written.lower() not in known:
+        raise fields.error("medium", f"`medium` {excerpt(written)} is not a podcast:medium; write "
+                                     f"one of {', '.join(PODCAST_MEDIUMS)} (or a list of them, "
+                                     f"like `podcastL`)")
+    return known[written.lower()]
 
 
 def _people(fields: Fields) -> tuple[Person, ...]:
