@@ -21,6 +21,7 @@ from audio_builder.cli.play import play
 from audio_builder.cli.record import record
 from audio_builder.cli.serve import serve
 from audio_builder.cli.sounds import list_sounds
+from audio_builder.cli.studio import studio
 from audio_builder.cli.takes import takes
 from audio_builder.cli.video import video
 from audio_builder.cli.voices import voices
@@ -64,5 +65,5 @@ def main(traceback: bool) -> None:
 
 
 for command in (build, check, plan, voices, feed, play, cache, list_sounds, takes, serve, video,
-                record):
+                record, studio):
     main.add_command(command)

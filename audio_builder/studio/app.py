@@ -1,0 +1,356 @@
+"""The studio's routes, on the shared keyed web layer: every route needs the key, answers only
+this machine, and serves only the project's own files (its practices, its takes, its output)
+and the studio's own style sheet and script.
+
+    GET  /                               the practices
+    GET  /practice/NAME?length=&voice=   one practice's lines, its player, its import
+    GET  /api/lines/NAME?voice=          how each line's take stands (JSON)
+    GET  /api/hear/NAME/N?voice=         line N: its take, or the synthetic voice saying it
+    POST /api/take/NAME/N?voice=         a recording of line N (the body: audio, 50 MB at most)
+    POST /api/build/NAME?length=&voice=  build the practice, as `audio-builder build` does
+    POST /api/import/NAME?voice=         a whole reading (the body), cut as `takes import` does
+    GET  /api/build/NAME, /api/import/NAME   how that work stands (JSON)
+    GET  /output/PATH                    a built file (with HTTP ranges, so the player seeks)
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from audio_builder.durations import DurationError, format_ms, parse_duration
+from audio_builder.errors import AudioBuilderError, InputError
+from audio_builder.own_voice import one_take
+from audio_builder.own_voice.one_take import LineState
+from audio_builder.own_voice.pieces import Line
+from audio_builder.publish.formats import FORMATS
+from audio_builder.publish.server import content_type
+from audio_builder.script.project import Project, open_project
+from audio_builder.speech.cache import SpeechCache
+from audio_builder.speech.takes import TakeError
+from audio_builder.studio import pages
+from audio_builder.studio.jobs import Jobs, Report
+from audio_builder.studio.practices import (
+    Practice,
+    chosen_voice,
+    practice,
+    practices,
+    recorded_voices,
+    spoken_line,
+    synthetic_voice,
+    voice_lines,
+)
+from audio_builder.web.server import keyed_app
+
+Handler = Callable[[Request, "Studio"], Awaitable[Response]]
+TAKE_LIMIT = 50 * 1024 * 1024           # one line's recording: minutes of any format
+READING_LIMIT = 1024 * 1024 * 1024      # a whole reading: an hour of 44.1 kHz stereo WAV is 635 MB
+STATIC = {"studio.css": "text/css; charset=utf-8", "studio.js": "text/javascript; charset=utf-8"}
+
+
+class Studio:
+    """One project served: its root is read again on each page, so edits show on reload."""
+
+    def __init__(self, root: Path, cache: SpeechCache | None = None):
+        self.root = root
+        self.cache = cache or SpeechCache()
+        self.jobs = Jobs()
+
+    def project(self) -> Project:
+        return open_project(self.root)
+
+    # --- what a request names ------------------------------------------------------------
+
+    def practice(self, request: Request) -> tuple[Project, Practice]:
+        project = self.project()
+        found = practice(project, request.path_params["name"])
+        if found.script is None:
+            raise InputError(found.problem)
+        return project, found
+
+    def voice_and_lines(self, request: Request) -> tuple[Project, Practice, Any, list[Line]]:
+        project, found = self.practice(request)
+        assert found.script is not None
+        profile = chosen_voice(project, found.script, request.query_params.get("voice") or None)
+        if profile is None:
+            return project, found, None, []
+        return project, found, profile, voice_lines(found.script, profile)
+
+
+def studio_app(root: Path, key: str, cache: SpeechCache | None = None) -> Starlette:
+    """The studio of the project at `root`, answering only requests that carry `key`."""
+    studio = Studio(root, cache)
+
+    def route(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[Handler], Route]:
+        return lambda handler: Route(path, _answering(handler, studio), methods=list(methods))
+
+    routes = [
+        route("/")(_practices_page),
+        route("/practice/{name}")(_practice_page),
+        route("/static/{file}")(_static),
+        route("/api/lines/{name}")(_line_states),
+        route("/api/hear/{name}/{number:int}")(_hear),
+        route("/api/take/{name}/{number:int}", ("POST",))(_take),
+        route("/api/build/{name}", ("GET", "POST"))(_build),
+        route("/api/import/{name}", ("GET", "POST"))(_import),
+        route("/output/{path:path}")(_output),
+    ]
+    return keyed_app(routes, key=key, max_body=READING_LIMIT)
+
+
+def _answering(handler, studio: Studio):
+    """The handler with the program's errors turned into answers: a page's error as a short
+    page, an API's as JSON {"error": ...}."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request, studio)
+        except TakeError as error:
+            return JSONResponse({"error": error.message}, status_code=422)
+        except AudioBuilderError as error:
+            status = 404 if "there is no practice" in error.message else 400
+            if request.url.path.startswith("/api/"):
+                return JSONResponse({"error": error.located()}, status_code=status)
+            return HTMLResponse(pages.document("Studio: error", f"<h1>Cannot show this</h1>"
+                                               f"<p>{pages.escape(error.located())}</p>",
+                                               request.query_params.get("key", "")),
+                                status_code=status)
+
+    return endpoint
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+async def _practices_page(request: Request, studio: Studio) -> Response:
+    def render() -> str:
+        project = studio.project()
+        return pages.practices_page(project.podcast.title, practices(project), _key(request))
+    return HTMLResponse(await run_in_threadpool(render))
+
+
+async def _practice_page(request: Request, studio: Studio) -> Response:
+    def render() -> str:
+        project, found, profile, lines = studio.voice_and_lines(request)
+        assert found.script is not None
+        length_ms = _length(request, found)
+        synthetic = synthetic_voice(project, found.script, profile)
+        if profile is None:
+            states = [LineState(line, "synthetic") for line in _synthetic_lines(found)]
+        else:
+            states = [LineState(line, "checking" if line.take else one_take.MISSING) for line in lines]
+        return pages.practice_page(found, states, _key(request), voice=profile.name if profile else None,
+                                   recorded=recorded_voices(project), length_ms=length_ms,
+                                   synthetic=synthetic)
+    return HTMLResponse(await run_in_threadpool(render))
+
+
+def _synthetic_lines(found: Practice) -> list[Line]:
+    from audio_builder.timeline import spoken_pieces
+
+    assert found.script is not None
+    seen: dict[str, Line] = {}
+    for utterance, place in spoken_pieces(found.script):
+        seen.setdefault(utterance.text, Line(len(seen) + 1, utterance.text, place, None))
+    return list(seen.values())
+
+
+async def _static(request: Request, studio: Studio) -> Response:
+    name = request.path_params["file"]
+    if name not in STATIC:
+        raise HTTPException(404)
+    text = resources.files("audio_builder.studio").joinpath("static", name).read_text(encoding="utf-8")
+    return Response(text, media_type=STATIC[name])
+
+
+# --- lines ---------------------------------------------------------------------------------
+
+async def _line_states(request: Request, studio: Studio) -> Response:
+    def judge() -> list[dict[str, Any]]:
+        _, _, profile, lines = studio.voice_and_lines(request)
+        if profile is None:
+            return []
+        keep = profile.breaths == "keep"
+        return [_state_json(one_take.line_state(line, keep)) for line in lines]
+    return JSONResponse({"lines": await run_in_threadpool(judge)})
+
+
+def _state_json(state: LineState) -> dict[str, Any]:
+    return {"number": state.line.number, "status": state.status, "why": state.why,
+            "length": format_ms(state.take_ms, precise=False) if state.take_ms is not None else "—"}
+
+
+async def _hear(request: Request, studio: Studio) -> Response:
+    def audio() -> Response:
+        project, found, profile, lines = studio.voice_and_lines(request)
+        assert found.script is not None
+        lines = lines or _synthetic_lines(found)
+        line = one_take.line_numbered(lines, request.path_params["number"])
+        if line.take is not None and profile is not None:
+            state = one_take.line_state(line, profile.breaths == "keep")
+            if state.status == one_take.RECORDED:
+                return FileResponse(line.take, media_type=_served_type(line.take))
+        voice = synthetic_voice(project, found.script, profile)
+        return Response(spoken_line(project, line.text, voice, studio.cache),
+                        media_type=FORMATS["wav"].mime_type)
+    return await run_in_threadpool(audio)
+
+
+def _served_type(path: Path) -> str:
+    """The type a file is served with: the site's (and so the format table's), else the
+    standard guess (a take may be .ogg or .aac, which no track is)."""
+    return content_type(path.name) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+async def _take(request: Request, studio: Studio) -> Response:
+    with tempfile.TemporaryDirectory(prefix="studio-take-") as folder:
+        recording = await _received(request, Path(folder) / "recording", TAKE_LIMIT)
+
+        def keep() -> LineState:
+            _, _, profile, lines = studio.voice_and_lines(request)
+            if profile is None:
+                raise InputError("choose a recorded voice first")
+            line = one_take.line_numbered(lines, request.path_params["number"])
+            return one_take.keep_take(recording, line, profile, lines)
+        return JSONResponse(_state_json(await run_in_threadpool(keep)))
+
+
+async def _received(request: Request, path: Path, limit: int) -> Path:
+    """The request's body written to `path` (a private temporary folder), at most `limit`
+    bytes: a larger one is refused (413) before or while it arrives."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise InputError(f"the recording is over {limit // (1024 * 1024)} MB; record a shorter one")
+    size = 0
+    with path.open("wb") as file:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise InputError(f"the recording is over {limit // (1024 * 1024)} MB; record a "
+                                 "shorter one")
+            file.write(chunk)
+    if size == 0:
+        raise InputError("nothing was recorded: the recording is empty")
+    return path
+
+
+# --- build and import ------------------------------------------------------------------------
+
+async def _build(request: Request, studio: Studio) -> Response:
+    name = request.path_params["name"]
+    if request.method == "POST":
+        def start() -> None:
+            project, found, profile, _ = studio.voice_and_lines(request)
+            length_ms = _length(request, found)
+            voice = profile.name if profile is not None else None
+            studio.jobs.start("build", name, lambda report: _build_work(project, found, voice,
+                                                                         length_ms, report))
+        await run_in_threadpool(start)
+    job = studio.jobs.get("build", name)
+    return JSONResponse(job.as_json() if job else {"kind": "build", "finished": False, "stage": "none"})
+
+
+def _build_work(project: Project, found: Practice, voice: str | None, length_ms: int | None,
+                report: Report) -> dict[str, Any]:
+    from audio_builder.batch import BatchOptions, build_scripts
+
+    assert found.script is not None
+    options = BatchOptions(lengths=(length_ms,) if length_ms else None, voice=voice, jobs=1)
+    with SpeechCache().in_use():
+        built = build_scripts(project, [found.script], options, report)
+    track = built.tracks[0]
+    output = project.output_dir.resolve()
+
+    def link(path: Path) -> str:
+        return "/output/" + path.resolve().relative_to(output).as_posix()
+
+    captions = track.plan.track.sidecar(project.output_dir, "vtt")
+    return {"audio": link(track.audio), "captions": link(captions) if captions.is_file() else None,
+            "chapters": [{"title": chapter.title, "start": chapter.start_ms / 1000}
+                         for chapter in track.plan.timeline.chapters],
+            "length": format_ms(track.length_ms, precise=False)}
+
+
+async def _import(request: Request, studio: Studio) -> Response:
+    name = request.path_params["name"]
+    if request.method == "POST":
+        folder = Path(tempfile.mkdtemp(prefix="studio-reading-"))
+        try:
+            suffix = Path(request.query_params.get("filename", "reading")).suffix[:8]
+            reading = await _received(request, folder / f"reading{suffix}", READING_LIMIT)
+            _, _, profile, lines = await run_in_threadpool(studio.voice_and_lines, request)
+            if profile is None:
+                raise InputError("choose a recorded voice first")
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        studio.jobs.start("import", name, lambda report: _import_work(reading, profile, lines,
+                                                                      folder, report))
+    job = studio.jobs.get("import", name)
+    return JSONResponse(job.as_json() if job else {"kind": "import", "finished": False, "stage": "none"})
+
+
+def _import_work(reading: Path, profile, lines: list[Line], folder: Path,
+                 report: Report) -> dict[str, Any]:
+    from audio_builder.own_voice.importer import import_reading
+
+    try:
+        report("listening", 0, 0)
+        result = import_reading(reading, profile, lines,
+                                progress=lambda done_ms: report("listening", done_ms, 0))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    rows = sorted(result.rows, key=lambda row: (row.found is not None, row.line.number))
+    return {"rows": [{"number": row.line.number, "text": row.line.text,
+                      "found": (f"{format_ms(row.found.start_ms, precise=False)}–"
+                                f"{format_ms(row.found.end_ms, precise=False)}") if row.found else "",
+                      "result": _import_result(row)} for row in rows],
+            "missing": len(result.missing)}
+
+
+def _import_result(row) -> str:
+    if row.found is None:
+        return "flagged: not found in the reading; read it again"
+    return "kept" if row.written else "found (kept the take already there)"
+
+
+# --- output ----------------------------------------------------------------------------------
+
+async def _output(request: Request, studio: Studio) -> Response:
+    output = studio.project().output_dir.resolve()
+    wanted = (output / request.path_params["path"]).resolve()
+    if not wanted.is_relative_to(output) or not wanted.is_file():
+        raise HTTPException(404)
+    return FileResponse(wanted, media_type=_served_type(wanted))
+
+
+# --- small readers ------------------------------------------------------------------------
+
+def _key(request: Request) -> str:
+    return request.query_params.get("key") or request.headers.get("x-key", "")
+
+
+def _length(request: Request, found: Practice) -> int | None:
+    """The length asked for (milliseconds, or a duration like 10m), else the script's first."""
+    asked = request.query_params.get("length")
+    assert found.script is not None
+    if not asked:
+        return found.script.lengths[0] if found.script.lengths else None
+    try:
+        ms = int(asked) if asked.isdigit() else parse_duration(asked)
+    except DurationError as error:
+        raise InputError(f"length: {error}") from None
+    if ms <= 0:
+        raise InputError("length: give a length longer than 0")
+    return ms
