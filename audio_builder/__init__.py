@@ -4,11 +4,21 @@ The front door is the API (`api`), exported here: `open_project`, `check`, `plan
 `publish`, `check_feed`, the takes of a recorded voice and a live session (`play`). The
 command line (`cli`) is a thin layer over it.
 
-The pipeline's steps sit at the top (`timeline` plans, `render` mixes, `build` writes a track,
-`batch` builds many) over the core (`errors`, `model`, `durations`, `files`), which imports
-nothing else of the package. The wings (`script`, `speech`, `sound`, `publish`, `live`,
-`own_voice`, `api`, `cli`) each say in their docstring what they may import;
-tests/test_layering.py holds them to it.
+The pipeline, from bottom to top:
+- the core (`errors`, `model`, `durations`, `files`, `text`) imports nothing else of the
+  package;
+- `script` reads what people write (scripts, podcast.yaml, voice profiles) into the model;
+- `speech` speaks an utterance into a clean clip (engines, cache, takes); `sound` holds the
+  samples' helpers (bells, backgrounds, decoding, loudness, encoding);
+- `timeline` plans a script into a timeline; `render` mixes it; `build` writes a track;
+- `publish` names a track's files and writes the feed, page, tags and video;
+- `batch` builds many scripts (tasks, a local pool, a Dask cluster);
+- `own_voice` records and imports a teacher's takes; `live` plays a track for a group;
+  `web` serves pages behind a key;
+- `api` is the front door over all of them, and `cli` the command line over the API.
+
+Each wing says in its docstring what it may import; tests/test_layering.py holds them to it,
+and finds no loop between two wings, counting imports inside functions.
 """
 
 from audio_builder.api import (

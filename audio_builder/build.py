@@ -27,7 +27,6 @@ from audio_builder.publish.tags import TrackTags
 from audio_builder.publish.tracks import Track, cover_bytes, spoken_in, track_guid, tracks_of
 from audio_builder.render import render, render_with_weighting
 from audio_builder.script.project import Project
-from audio_builder.script.text import fold_paragraphs
 from audio_builder.sound.audio import ms_to_samples
 from audio_builder.sound.encode import encode
 from audio_builder.sound.master import (
@@ -41,6 +40,7 @@ from audio_builder.sound.media import bell_length_ms, file_length_ms
 from audio_builder.speech.cache import SpeechCache
 from audio_builder.speech.engines import ENGINES
 from audio_builder.speech.synthesizer import Synthesizer, VoiceBook
+from audio_builder.text import fold_paragraphs
 from audio_builder.timeline import (
     LengthError,
     LengthRange,

@@ -36,7 +36,7 @@ from audio_builder.model import (
     Utterance,
     steps_at,
 )
-from audio_builder.script.text import split_pieces, split_sentences
+from audio_builder.text import split_pieces, split_sentences
 
 BREATH_CUES = {"in": "Breathe in", "hold": "Hold", "out": "and out"}
 BELL_LEAD_IN_MS = 500          # silence before a bell that would otherwise strike at 0:00

@@ -4,8 +4,7 @@ import doctest
 
 import pytest
 
-from audio_builder import durations
-from audio_builder.script import text
+from audio_builder import durations, text
 
 
 @pytest.mark.parametrize("module", [durations, text], ids=lambda m: m.__name__)

@@ -4,9 +4,12 @@
   only what the "May import:" sentence of its `__init__` docstring names (its own modules
   always). The names in backticks before the word "Never" are what it may import; "anything
   ... but `x`" inverts that.
-- The core (`errors`, `model`, `durations`, `files`) imports only the core.
+- The core (`errors`, `model`, `durations`, `files`, `text`) imports only the core.
 - The planner (`timeline`) and the feed and page writers (`publish.feed`, `publish.page`) are
   pure: nothing they import, directly or not, is an I/O module, and none of them opens a file.
+- No two wings import each other, directly or round a longer loop, counting imports inside
+  functions: the wings and the top-level modules form layers.
+- The package's docstring names every wing.
 - No cycles. An import inside a function runs when the function is called, so it cannot make
   a loop while modules load; but a loop that only such an import closes is still a loop between
   the two modules (the dodge the build and publishing once used), so those count too. Imports
@@ -25,7 +28,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "audio_builder"   # read, never imported
 WINGS = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())   # every subpackage
-CORE = {"errors", "model", "durations", "files"}
+CORE = {"errors", "model", "durations", "files", "text"}
 PURE = ("timeline", "publish.feed", "publish.page")
 # The standard library and third-party modules that read or write files, run programs, or
 # talk to devices and the network.
@@ -236,3 +239,38 @@ def test_the_import_reader_sees_module_and_function_imports():
     of_cli = {(imp.target, imp.deferred) for imp in imports() if imp.importer.startswith("cli")}
     assert ("api", False) in of_cli
     assert any(target.startswith("live.") and deferred for target, deferred in of_cli)
+
+
+def _unit(module: str) -> str:
+    """A module's wing (its first part, for a subpackage), else the top-level module itself."""
+    first = module.split(".")[0]
+    return first if first in WINGS else module
+
+
+def _wing_edges() -> dict[str, set[str]]:
+    edges: dict[str, set[str]] = {}
+    for imp in imports():
+        if imp.inside and not imp.typing_only and imp.target != "__init__" and imp.importer != "__init__":
+            importer, target = _unit(imp.importer), _unit(imp.target)
+            if importer != target:
+                edges.setdefault(importer, set()).add(target)
+    return edges
+
+
+def test_no_two_wings_import_each_other_even_inside_functions():
+    cycle = _cycle(_wing_edges())
+    assert cycle is None, " -> ".join(cycle or [])
+
+
+def test_the_wing_graph_is_read_with_imports_inside_functions():
+    deferred = [imp for imp in imports() if imp.deferred and imp.inside and not imp.typing_only
+                and _unit(imp.importer) != _unit(imp.target) and imp.target != "__init__"]
+    assert deferred, "no import inside a function between wings: the reader missed them"
+    for imp in deferred:
+        assert _unit(imp.target) in _wing_edges()[_unit(imp.importer)]
+
+
+def test_the_package_docstring_names_every_wing():
+    docstring = ast.get_docstring(ast.parse(modules()["__init__"].read_text(encoding="utf-8"))) or ""
+    named = set(re.findall(r"`([\w.]+)`", docstring))
+    assert set(WINGS) <= named, f"not named in audio_builder/__init__.py: {sorted(set(WINGS) - named)}"

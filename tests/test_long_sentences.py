@@ -18,16 +18,16 @@ from hypothesis import strategies as st
 
 from audio_builder import open_project
 from audio_builder.model import Place, Utterance
-from audio_builder.script.text import (
+from audio_builder.sound.audio import SAMPLE_RATE
+from audio_builder.speech.cache import SpeechCache, speech_key
+from audio_builder.speech.synthesizer import Synthesizer, VoiceBook
+from audio_builder.text import (
     MAX_PHRASE_WORDS,
     MAX_PIECE_WORDS,
     cut_between_words,
     split_phrases,
     split_pieces,
 )
-from audio_builder.sound.audio import SAMPLE_RATE
-from audio_builder.speech.cache import SpeechCache, speech_key
-from audio_builder.speech.synthesizer import Synthesizer, VoiceBook
 
 ROOT = Path(__file__).resolve().parent.parent
 PUNCTUATION = ("", "", "", "", ",", ";", ":", "...", "…", "—")

@@ -185,8 +185,8 @@ def test_the_default_voice_paces_a_library_practice_like_a_teacher(monkeypatch, 
     from pathlib import Path
 
     from audio_builder import Builder, load_script, open_project
-    from audio_builder.script.text import word_count
     from audio_builder.speech.cache import SpeechCache
+    from audio_builder.text import word_count
 
     root = Path(__file__).resolve().parent.parent
     monkeypatch.chdir(root)

@@ -47,7 +47,7 @@ from audio_builder.publish.tracks import (
 )
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project, find_scripts
-from audio_builder.script.text import fold_paragraphs
+from audio_builder.text import fold_paragraphs
 
 TODAY_VARIABLE = "AUDIO_BUILDER_TODAY"       # a fixed "today" (YYYY-MM-DD), for tests and previews
 

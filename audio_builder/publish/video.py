@@ -18,8 +18,8 @@ from audio_builder.errors import BuildError, InputError
 from audio_builder.files import write_file_atomically
 from audio_builder.model import Podcast
 from audio_builder.publish.tracks import Track, audio_seconds, cover_bytes, read_chapters
-from audio_builder.script.text import fold_paragraphs
 from audio_builder.sound.media import ffmpeg_file, run_ffmpeg
+from audio_builder.text import fold_paragraphs
 
 WIDTH, HEIGHT = 1280, 720
 BACKGROUND = (46, 72, 84)            # the generated cover's slate

@@ -11,6 +11,7 @@ from audio_builder.model import VoiceProfile
 from audio_builder.script.fields import Fields, describe
 from audio_builder.script.paths import named_path
 from audio_builder.script.yamlfile import YamlMap, read_yaml
+from audio_builder.speech.engines import ENGINES, is_recorded
 
 PROFILE_KEYS = ("engine", "voice", "rate", "sentence_pause", "phrase_pause", "step_pause",
                 "pronounce")
@@ -31,8 +32,6 @@ BUILTIN_PROFILES = {
 
 def load_profile(path: Path, project_pronounce: tuple[tuple[str, str], ...] = ()) -> VoiceProfile:
     """Read one voice profile file."""
-    from audio_builder.speech.engines import ENGINES
-
     data = read_yaml(path)
     if not isinstance(data, YamlMap):
         raise InputError(f"a voice profile must be a mapping with `engine:`, not {describe(data)}",
@@ -83,8 +82,6 @@ def _recorded_profile(fields: Fields, path: Path, engine: str, sentence_pause_ms
 
 
 def _check_fallbacks(profiles: dict[str, VoiceProfile]) -> None:
-    from audio_builder.speech.engines import is_recorded
-
     for profile in profiles.values():
         if profile.fallback is None:
             continue

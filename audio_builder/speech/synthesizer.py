@@ -16,12 +16,6 @@ import numpy as np
 
 from audio_builder.errors import InputError
 from audio_builder.model import Place, Utterance, VoiceProfile
-from audio_builder.script.text import (
-    RUN_ON_PAUSE_MS,
-    Phrase,
-    apply_pronunciation,
-    split_phrases,
-)
 from audio_builder.sound.audio import (
     SAMPLE_RATE,
     fade_edges,
@@ -37,6 +31,12 @@ from audio_builder.speech.engines import ENGINES, EngineUnavailable, SpeechEngin
 from audio_builder.speech.engines.base import return_freed_memory
 from audio_builder.speech.engines.recorded_engine import MissingTake, RecordedEngine
 from audio_builder.speech.takes import TakeError
+from audio_builder.text import (
+    RUN_ON_PAUSE_MS,
+    Phrase,
+    apply_pronunciation,
+    split_phrases,
+)
 
 
 class VoiceBook:

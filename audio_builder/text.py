@@ -1,4 +1,7 @@
-"""Pure text helpers: sentences for timing and captions, and pronunciation rules."""
+"""Pure text helpers: sentences for timing and captions, and pronunciation rules.
+
+Part of the core: reading scripts (`script`) and speaking them (`speech`) both need it, so it
+sits below both and imports nothing else of the package."""
 
 from __future__ import annotations
 
