@@ -14,7 +14,7 @@ The pipeline, from bottom to top:
 - `publish` names a track's files and writes the feed, page, tags and video;
 - `batch` builds many scripts (tasks, a local pool, a Dask cluster);
 - `own_voice` records and imports a teacher's takes; `live` plays a track for a group;
-  `web` serves pages behind a key;
+  `web` serves pages behind a key, and `studio` is the teacher's page for lines and takes;
 - `api` is the front door over all of them, and `cli` the command line over the API.
 
 Each wing says in its docstring what it may import; tests/test_layering.py holds them to it,

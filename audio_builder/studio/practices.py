@@ -18,6 +18,7 @@ from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project, find_scripts
 from audio_builder.sound.audio import SAMPLE_RATE
 from audio_builder.speech.cache import SpeechCache
+from audio_builder.speech.engines import is_recorded
 from audio_builder.speech.synthesizer import Synthesizer, VoiceBook
 from audio_builder.timeline import spoken_pieces
 
@@ -75,7 +76,7 @@ def practice(project: Project, name: str) -> Practice:
 
 
 def recorded_voices(project: Project) -> list[str]:
-    return sorted(name for name, profile in project.profiles.items() if profile.engine == "recorded")
+    return sorted(name for name, profile in project.profiles.items() if is_recorded(profile))
 
 
 def chosen_voice(project: Project, script: Script, asked: str | None) -> VoiceProfile | None:
@@ -104,7 +105,7 @@ def synthetic_voice(project: Project, script: Script, profile: VoiceProfile | No
     if profile is not None and profile.fallback:
         return profile.fallback
     own = project.profiles.get(script.voice)
-    if own is not None and own.engine != "recorded":
+    if own is not None and not is_recorded(own):
         return script.voice
     return "default"
 
