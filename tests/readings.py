@@ -68,3 +68,98 @@ def speak_quickly(text: str, words_per_minute: int = 130) -> np.ndarray:
         samples = np.frombuffer(file.readframes(file.getnframes()), "<i2").astype(np.float32) / 32768
     samples = resample(trim_silence(samples, rate, keep_ms=0), rate, RATE)
     return samples * np.float32(0.1 / max(1e-6, float(np.sqrt(np.mean(samples ** 2)))))
+
+
+# --- a reading like a real teacher's: another voice than ours, a room, a phone, stumbles ----
+
+def room_reverb(seconds: float = 0.45, seed: int = 3) -> np.ndarray:
+    """An impulse response: the direct sound, then a diffuse tail dying 60 dB in `seconds`."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * RATE)
+    tail = rng.standard_normal(n).astype(np.float32) * np.exp(-6.9 * np.arange(n) / n).astype(np.float32)
+    tail[: RATE // 200] = 0.0                       # the first reflection after 5 ms
+    response = 0.35 * tail / float(np.sqrt(np.sum(tail ** 2)))
+    response[0] = 1.0
+    return response
+
+
+def cough(seed: int = 5) -> np.ndarray:
+    """Two bursts of breathy noise with a sharp onset: 0.45 s, as loud as the speech."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for length in (0.18, 0.14):
+        n = int(length * RATE)
+        burst = np.cumsum(rng.standard_normal(n)).astype(np.float32)
+        burst -= np.convolve(burst, np.ones(40) / 40, mode="same")      # no rumble
+        envelope = np.exp(-np.arange(n) / (0.05 * RATE)) * (1 - np.exp(-np.arange(n) / 60.0))
+        out += [burst * envelope.astype(np.float32), np.zeros(int(0.08 * RATE), np.float32)]
+    samples = np.concatenate(out)
+    return samples * np.float32(0.15 / float(np.sqrt(np.mean(samples ** 2))))
+
+
+@dataclass
+class Room:
+    """What a phone in a room adds: reverb, hiss, mains hum and its harmonics, a band limit."""
+
+    reverb_s: float = 0.45
+    hiss_db: float = -45.0
+    hum_db: float = -50.0
+    hum_hz: float = 50.0
+    band: tuple[float, float] = (120.0, 7000.0)
+
+
+def save_in_room(reading: Reading, path: Path, room: Room, seed: int = 11) -> Path:
+    """The reading as a phone in `room` hears it, written block by block (the reverb's tail runs
+    on into what follows)."""
+    rng = np.random.default_rng(seed)
+    response = room_reverb(room.reverb_s) if room.reverb_s else np.ones(1, np.float32)
+    carry = np.zeros(0, np.float32)
+    position = 0
+    low, high = room.band
+    with wave.open(str(path), "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(RATE)
+        for clip in reading.samples:
+            size = clip.size + response.size - 1
+            wet = np.fft.irfft(np.fft.rfft(clip, size) * np.fft.rfft(response, size), size)
+            wet[: carry.size] += carry[: size]
+            if carry.size > size:
+                wet = np.concatenate([wet, carry[size:]])
+            head, carry = wet[: clip.size], wet[clip.size:].astype(np.float32)
+            spectrum = np.fft.rfft(head)
+            frequency = np.fft.rfftfreq(head.size, 1 / RATE)
+            spectrum[(frequency < low) | (frequency > high)] *= 0.1
+            head = np.fft.irfft(spectrum, head.size)
+            t = (position + np.arange(head.size)) / RATE
+            hum = sum(np.sin(2 * np.pi * room.hum_hz * k * t) / k for k in (1, 2, 3))
+            noisy = (head + rng.standard_normal(head.size) * 10 ** (room.hiss_db / 20)
+                     + hum * 10 ** (room.hum_db / 20) * np.sqrt(2))
+            file.writeframes((np.clip(noisy, -1, 1) * 32767).astype("<i2").tobytes())
+            position += head.size
+    return path
+
+
+def teacher_reading(lines: list[str], *, skip: tuple[int, ...] = (), restart: dict[int, int] | None = None,
+                    cough_after: tuple[int, ...] = (), paces: tuple[int, ...] = (115, 140, 165),
+                    pauses: tuple[float, ...] = (1.2, 2.6, 1.7, 3.8)) -> Reading:
+    """The lines read in order as a teacher reads them: at several paces (words a minute),
+    with pauses of 1-4 s, a line skipped, restarts ({line: how many of its opening words are
+    said first, then the whole line}) and a cough after some lines. `truth` holds each line's
+    speech (the last, whole reading); "restart" and "cough" hold where those are."""
+    reading = Reading()
+    reading.pause(1.0)
+    for index, line in enumerate(lines):
+        if index in skip:
+            continue
+        pace = paces[index % len(paces)]
+        words = (restart or {}).get(index)
+        if words:
+            reading.add(speak_quickly(" ".join(line.split()[:words]), pace), "restart")
+            reading.pause(0.9)
+        reading.add(speak_quickly(line, pace), line)
+        if index in cough_after:
+            reading.pause(0.6)
+            reading.add(cough(index), "cough")
+        reading.pause(pauses[index % len(pauses)])
+    return reading

@@ -19,7 +19,13 @@ from audio_builder.batch.tasks import Progress
 from audio_builder.build import Builder, BuiltTrack, OutputSettings, TrackPlan
 from audio_builder.errors import ErrorGroup, InputError
 from audio_builder.model import Script
-from audio_builder.own_voice.pieces import check_takes, fallback_count, script_in_voice, speaker_marks
+from audio_builder.own_voice.pieces import (
+    check_takes,
+    fallback_count,
+    flagged_takes,
+    script_in_voice,
+    speaker_marks,
+)
 from audio_builder.publish import feedcheck, site
 from audio_builder.publish.lock import read_lock
 from audio_builder.publish.site import PublishReport
@@ -146,6 +152,7 @@ class BuildReport:
     synthesized: int               # how many had to be spoken (the rest came from the cache)
     seconds: float
     fallbacks: dict[tuple[str, str], int]   # {(recorded voice, its fallback): lines it spoke}
+    flagged: tuple[str, ...] = ()  # takes listening back flagged when they were imported
 
     @property
     def cache_hits(self) -> int:
@@ -186,9 +193,10 @@ def build(project: Project | PathLike | None = None, paths: Paths = None, *,
     scripts = load_scripts(project, paths)
     with SpeechCache(options.cache_dir).in_use():
         report = build_scripts(project, scripts, options, progress)
-    fallbacks = fallback_count([script_in_voice(script, voice) for script in scripts],
-                               Builder(project).voices)
-    return BuildReport(report.tracks, report.pieces, report.synthesized, report.seconds, fallbacks)
+    in_voice = [script_in_voice(script, voice) for script in scripts]
+    voices = Builder(project).voices
+    return BuildReport(report.tracks, report.pieces, report.synthesized, report.seconds,
+                       fallback_count(in_voice, voices), tuple(flagged_takes(in_voice, voices)))
 
 
 def output_settings(format: str = "mp3", channels: int = 2, bitrate: str | None = None,

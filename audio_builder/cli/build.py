@@ -59,3 +59,5 @@ def build(paths, output, lengths, voice, fmt, mono, bitrate, loudness, jobs, clu
     for (recorded, fallback), count in report.fallbacks.items():
         click.echo(f"draft: {count} line{'s' * (count != 1)} with no take of voice {recorded!r} "
                    f"spoken by {fallback!r} (its fallback)")
+    for warning in report.flagged:
+        click.echo(f"warning: {warning}", err=True)

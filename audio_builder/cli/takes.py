@@ -72,25 +72,19 @@ def import_takes(script: Path, reading: Path, voice: str | None, length: str | N
     """Cut the takes of SCRIPT's lines from one whole READING (any audio file).
 
     Read the practice once, in order, pausing between lines; a line read twice keeps its last
-    reading. Exit status 1 if some lines were not found."""
+    reading. Every take is listened back: the table says `ok` or what is wrong, worst first.
+    Exit status 1 if a line was not found or a take needs listening to."""
     if reading.is_file():
         click.echo(f"listening to {shown(reading)} ...", err=True)
     found, report = api.import_takes(script, reading, voice=voice, length=length, replace=replace)
-    click.echo(f"{'#':>3}  {'line':>4}  {'found at':<21}  {'sure':>4}  words")
-    for row in report.rows:
-        where = "not found" if row.found is None else \
-            f"{format_ms(row.found.start_ms)}-{format_ms(row.found.end_ms)}"
-        sure = "" if row.found is None else f"{row.found.sureness:.2f}"
-        kept = "" if row.written or row.found is None else "  (kept the take already there)"
-        click.echo(f"{row.line.number:>3}  {row.line.place.line:>4}  {where:<21}  {sure:>4}  "
-                   f"{row.line.text}{kept}")
+    from audio_builder.own_voice.importer import report_table
+
+    table, advice = report_table(report)
+    for row in table:
+        click.echo(row)
     written = sum(row.written for row in report.rows)
     click.echo(f"wrote {written} take{'s' * (written != 1)} to {shown(found.folder)}/")
-    if report.missing:
-        click.echo(f"not found ({len(report.missing)}): listen there, then read them again and "
-                   "import that reading (only lines with no take are filled)", err=True)
-        for row in report.missing:
-            start, end = row.listen or (0, report.length_ms)
-            click.echo(f"  line {row.line.place.line}: \"{row.line.text}\" (between "
-                       f"{format_ms(start)} and {format_ms(end)})", err=True)
+    for row in advice:
+        click.echo(row, err=True)
+    if advice:
         raise click.exceptions.Exit(1)

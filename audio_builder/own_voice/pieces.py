@@ -12,13 +12,16 @@ from audio_builder.model import Place, Script, Utterance, VoiceProfile
 from audio_builder.speech.engines import is_recorded
 from audio_builder.speech.synthesizer import VoiceBook
 from audio_builder.speech.takes import (
+    Listened,
     RawTake,
     TakeError,
     find_take,
     judge_take,
     read_take,
+    read_verdicts,
     take_id,
     update_index,
+    verdict_of,
     words_of,
 )
 from audio_builder.timeline import Timeline, spoken_pieces
@@ -139,6 +142,7 @@ def check_takes(script: Script, voices: VoiceBook,
     warnings: list[str] = []
     errors: list[InputError] = []
     for profile in _recorded_voices(script, voices):
+        verdicts = read_verdicts(takes_folder(profile))
         for line in _lines_in(script, profile, lengths):
             if line.take is None:
                 if profile.fallback:
@@ -154,6 +158,8 @@ def check_takes(script: Script, voices: VoiceBook,
             if problem:
                 errors.append(InputError(f"the take of \"{line.text}\" (line {line.place.line} "
                                          f"of {line.place.file}): {problem}", line.take))
+            elif (flag := flagged(line, verdicts)) is not None:
+                warnings.append(flag)
     return TakeReport(tuple(warnings), tuple(errors))
 
 
@@ -164,6 +170,28 @@ def _lines_in(script: Script, profile: VoiceProfile, lengths: Iterable[int | Non
         for line in lines_of(script, profile, length):
             found.setdefault(line.id, line)
     return list(found.values())
+
+
+def flagged(line: Line, verdicts: dict[str, Listened]) -> str | None:
+    """A warning if listening back flagged this very take of `line` when it was imported."""
+    listened = verdict_of(line.take, verdicts) if line.take else None
+    if listened is None or listened.ok:
+        return None
+    return (f"{line.place.file}:{line.place.line}: listening back flagged the take of "
+            f"\"{line.text}\": {listened.verdict}; listen to {line.take}, and record or import "
+            "it again if it is wrong")
+
+
+def flagged_takes(scripts: list[Script], voices: VoiceBook) -> list[str]:
+    """For `build`: a warning for each take listening back flagged, once each."""
+    warnings: dict[str, str] = {}
+    for script in scripts:
+        for profile in _recorded_voices(script, voices):
+            verdicts = read_verdicts(takes_folder(profile))
+            for line in lines_of(script, profile):
+                if line.id not in warnings and (flag := flagged(line, verdicts)) is not None:
+                    warnings[line.id] = flag
+    return list(warnings.values())
 
 
 def _recorded_voices(script: Script, voices: VoiceBook) -> Iterator[VoiceProfile]:

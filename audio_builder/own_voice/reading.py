@@ -19,9 +19,13 @@ SHORTEST_WINDOW_S = 18   # a window is cut at the quietest moment after this
 BLOCK_S = 5
 
 
-def decode_stream(path: Path, rate: int, block_s: float = BLOCK_S) -> Iterator[np.ndarray]:
-    """Mono float32 blocks of `path` at `rate`, decoded by ffmpeg as they are needed."""
-    process = ffmpeg("-i", ffmpeg_file(path), "-f", "f32le", "-ac", "1", "-ar", str(rate), "pipe:1",
+def decode_stream(path: Path, rate: int, block_s: float = BLOCK_S,
+                  span_ms: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
+    """Mono float32 blocks of `path` at `rate`, decoded by ffmpeg as they are needed (only
+    the stretch `span_ms`, (start, end), if given)."""
+    span = ["-ss", f"{span_ms[0] / 1000:.3f}", "-t", f"{(span_ms[1] - span_ms[0]) / 1000:.3f}"] \
+        if span_ms else []
+    process = ffmpeg(*span, "-i", ffmpeg_file(path), "-f", "f32le", "-ac", "1", "-ar", str(rate), "pipe:1",
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None and process.stderr is not None
     size = int(rate * block_s) * 4
@@ -57,6 +61,13 @@ class Levels:
         if not self.db.size:
             return 0.0
         return max(self.floor() + 10.0, float(np.percentile(self.db, 95)) - 45.0)
+
+
+def decode_span(path: Path, rate: int, start_ms: int, end_ms: int) -> np.ndarray:
+    """The stretch from `start_ms` to `end_ms` of `path`, mono float32 at `rate` (callers keep
+    it short: a take, or a stretch to hear again)."""
+    return np.concatenate([np.zeros(0, np.float32),
+                           *decode_stream(path, rate, span_ms=(start_ms, end_ms))])
 
 
 def frame_db(samples: np.ndarray, rate: int) -> np.ndarray:

@@ -49,6 +49,31 @@ def words_of(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+(?:'[a-z0-9]+)*", text.lower().replace("’", "'"))
 
 
+# What a line's words can take to say, read slowly (80 words a minute, a pause of 1.5 s at
+# each comma or full stop inside it, 2 s more): a take longer than this holds more than one
+# reading of one line (a long pause, a cough, the next line), so it is refused.
+SLOWEST_WORD_MS = 750
+LONGEST_PAUSE_MS = 1500
+LONGEST_SLACK_MS = 2000
+# ... and at an ordinary pace (150 words a minute, 400 ms at each pause mark).
+USUAL_WORD_MS = 400
+USUAL_PAUSE_MS = 400
+PAUSE_MARKS = re.compile(r"[,;:.!?\u2014\u2013]+\s|\s[-\u2013\u2014]+\s|\.\.\.")
+
+
+def longest_reading_ms(text: str) -> int:
+    """The longest a reading of `text` can take: a take longer than this is refused."""
+    marks = len(PAUSE_MARKS.findall(text.strip() + " ")) - 1
+    return (len(words_of(text)) * SLOWEST_WORD_MS + max(marks, 0) * LONGEST_PAUSE_MS
+            + LONGEST_SLACK_MS)
+
+
+def usual_reading_ms(text: str) -> int:
+    """How long a reading of `text` takes at an ordinary pace."""
+    marks = len(PAUSE_MARKS.findall(text.strip() + " ")) - 1
+    return len(words_of(text)) * USUAL_WORD_MS + max(marks, 0) * USUAL_PAUSE_MS
+
+
 def take_id(text: str) -> str:
     """A stable, readable file name for the take of `text`: its first words and a hash of
     all of them."""
@@ -65,23 +90,73 @@ def find_take(folder: Path, text: str) -> Path | None:
     return max(found, key=lambda path: path.stat().st_mtime) if found else None
 
 
-def read_index(folder: Path) -> dict[str, str]:
+def _read_entries(folder: Path) -> dict[str, object]:
     path = folder / INDEX_FILE
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _words_of_entry(entry: object) -> str:
+    return str(entry.get("words", "")) if isinstance(entry, dict) else str(entry)
+
+
+def read_index(folder: Path) -> dict[str, str]:
+    """Each take id in `folder/takes.yaml` with the words its take speaks."""
+    return {key: _words_of_entry(entry) for key, entry in _read_entries(folder).items()}
+
+
+@dataclass(frozen=True)
+class Listened:
+    """What listening back said of a take when it was made: `ok`, or what is wrong; true of
+    the take whose content digest is `digest` only."""
+
+    verdict: str
+    digest: str
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "ok"
+
+
+def read_verdicts(folder: Path) -> dict[str, Listened]:
+    """The verdicts of listening back kept in `folder/takes.yaml`, by take id."""
+    return {key: Listened(str(entry["listened"]), str(entry.get("take", "")))
+            for key, entry in _read_entries(folder).items()
+            if isinstance(entry, dict) and "listened" in entry}
+
+
+def verdict_of(path: Path, verdicts: dict[str, Listened]) -> Listened | None:
+    """The verdict on the take at `path`, if one was kept for this very take (not one
+    recorded or replaced since)."""
+    listened = verdicts.get(path.stem)
+    if listened is None or listened.digest != content_digest(path):
+        return None
+    return listened
 
 
 def update_index(folder: Path, texts: Iterable[str]) -> Path:
     """Add each text under its id to `folder/takes.yaml` (kept entries stay), written whole."""
+    return _write_index(folder, {take_id(text): text for text in texts}, {})
+
+
+def record_verdicts(folder: Path, verdicts: dict[str, tuple[str, str]]) -> Path:
+    """Keep what listening back said of takes: {id: (the take's content digest, verdict)}."""
+    return _write_index(folder, {}, verdicts)
+
+
+def _write_index(folder: Path, texts: dict[str, str], verdicts: dict[str, tuple[str, str]]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    index = read_index(folder)
-    for text in texts:
-        index.setdefault(take_id(text), text)
+    index: dict[str, object] = dict(_read_entries(folder))
+    for key, text in texts.items():
+        index.setdefault(key, text)
+    for key, (digest, verdict) in verdicts.items():
+        index[key] = {"words": _words_of_entry(index.get(key, "")), "listened": verdict, "take": digest}
     header = ("# Which take is which: each file in this folder is named by the id on the left\n"
-              "# (with .wav, .flac, .mp3, .m4a ...), and speaks the words on the right.\n")
+              "# (with .wav, .flac, .mp3, .m4a ...), and speaks the words on the right (a take\n"
+              "# cut from a reading also says what listening back to it found, for that take).\n")
     body = yaml.safe_dump(index, allow_unicode=True, sort_keys=False, width=1000)
     path = folder / INDEX_FILE
     write_file_atomically(path, lambda temporary: temporary.write_text(header + body,
