@@ -30,7 +30,6 @@ LONG_SLACK_MS = 1500       # plus this, holds more than its line
 LISTEN_MS = 29_000         # the recognizer hears at most 30 s at a time
 EXTRA_WORDS = 3            # this many more words heard inside a take than its line has
 EDGE_FRAMES = 3            # a take's first and last 30 ms ...
-TAKE_ROOM_MS = 1000        # quiet a take may hold around its speech
 EDGE_DB = 20.0             # ... within this of its speech: cut inside a sound
 
 
@@ -146,9 +145,9 @@ def listen_to_take(path: Path, said: str) -> Verdict:
     """A take file (any format, at most as long as its line can take to say) listened back
     against its line. Raises TakeError if it cannot be read or is longer than that."""
     from audio_builder.own_voice.reading import decode_stream
-    from audio_builder.speech.takes import TakeError, longest_reading_ms
+    from audio_builder.speech.takes import TakeError, longest_take_ms
 
-    longest = longest_reading_ms(said) + 2 * TAKE_ROOM_MS
+    longest = longest_take_ms(said)
     blocks, size = [], 0
     try:
         for block in decode_stream(path, RATE):

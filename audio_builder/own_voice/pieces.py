@@ -17,6 +17,7 @@ from audio_builder.speech.takes import (
     TakeError,
     find_take,
     judge_take,
+    longest_take_ms,
     read_take,
     read_verdicts,
     take_id,
@@ -119,7 +120,7 @@ def judged(line: Line, keep_breaths: bool) -> tuple[RawTake | None, str | None]:
     if line.take is None:
         return None, None
     try:
-        take = read_take(line.take)
+        take = read_take(line.take, longest_take_ms(line.text))
         judge_take(take, line.take, keep_breaths)
     except TakeError as error:
         return None, error.message

@@ -23,7 +23,7 @@ from audio_builder.errors import BuildError, InputError
 from audio_builder.files import temporary_beside
 from audio_builder.own_voice.pieces import Line
 from audio_builder.own_voice.reading import decode_stream
-from audio_builder.speech.takes import RawTake, TakeError, judge_take
+from audio_builder.speech.takes import RawTake, TakeError, judge_take, longest_take_ms
 
 RATE = 44_100
 BLOCK = RATE // 10                 # 100 ms: keys act within a tenth of a second
@@ -95,6 +95,11 @@ class Recorder:
             self._buffer.append(block)
             if np.any(np.abs(block) >= CLIP_LEVEL):
                 self.message = "too loud: it clips; speak a little further from the microphone"
+            longest = longest_take_ms(self.current.text)
+            if sum(b.size for b in self._buffer) * 1000 // RATE > longest:
+                self._buffer, self.recording = [], False       # never more than a take can need
+                self.message = (f"not kept: over {longest / 1000:.0f} s, longer than this line can "
+                                "take to say; press space again when you finish the line")
 
     @property
     def current(self) -> Line:

@@ -56,6 +56,9 @@ SLOWEST_WORD_MS = 750
 LONGEST_PAUSE_MS = 1500
 LONGEST_SLACK_MS = 2000
 # ... and at an ordinary pace (150 words a minute, 400 ms at each pause mark).
+TAKE_ROOM_MS = 5000       # a take's quiet before and after the words, when recorded by hand
+LONGEST_TAKE_MS = 5 * 60_000            # whatever its line: no piece takes this long
+LARGEST_BYTES_PER_MS = 192 * 2 * 4      # 192 kHz stereo 32-bit: the most a ms of take can be
 USUAL_WORD_MS = 400
 USUAL_PAUSE_MS = 400
 PAUSE_MARKS = re.compile(r"[,;:.!?\u2014\u2013]+\s|\s[-\u2013\u2014]+\s|\.\.\.")
@@ -179,12 +182,41 @@ class RawTake:
         return self.samples.shape[0] * 1000 // self.sample_rate
 
 
-def read_take(path: Path) -> RawTake:
-    """Any audio file, at its own rate; stereo is mixed down. Raises TakeError if unreadable."""
+def longest_take_ms(text: str) -> int:
+    """The longest a take of `text` may be: its slowest reading, and room around it."""
+    return longest_reading_ms(text) + TAKE_ROOM_MS
+
+
+def take_length_ms(path: Path) -> int | None:
+    """A take's length from its header, without decoding it (None if no header says)."""
+    import mutagen
+
+    try:
+        info = getattr(mutagen.File(path), "info", None)
+    except (mutagen.MutagenError, OSError, ValueError, EOFError):
+        return None
+    length = getattr(info, "length", None)
+    return round(length * 1000) if isinstance(length, (int, float)) and length > 0 else None
+
+
+def read_take(path: Path, longest_ms: int = LONGEST_TAKE_MS) -> RawTake:
+    """Any audio file, at its own rate; stereo is mixed down. Raises TakeError if unreadable,
+    or longer than `longest_ms` (by its header, or its size: it is not decoded then)."""
     from pydub import AudioSegment
     from pydub.exceptions import CouldntDecodeError
 
     from audio_builder.sound.media import decode_wav
+
+    length = take_length_ms(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    if (length or 0) > longest_ms or size > longest_ms * LARGEST_BYTES_PER_MS:
+        shown = f"{length / 1000:.0f} s long" if length else f"{size / 1e6:.0f} MB"
+        raise TakeError(f"this take is {shown}, longer than its line can take to say "
+                        f"({longest_ms / 1000:.0f} s): it holds more than one reading of one "
+                        "line; record or import it again", path)
 
     # Every format through the packaged ffmpeg, as 16-bit WAV: given anything but a plain
     # PCM WAV, pydub would ask a system ffprobe (which no package brings) for its format.
