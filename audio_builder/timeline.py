@@ -104,6 +104,20 @@ class CueRow:
     text: str
 
 
+@dataclass(frozen=True)
+class FlexSpan:
+    """Where a flexible pause or sit was placed, and how short it could have been: a live
+    session that falls behind may cut it down to `min_ms` (see `play --end-at`)."""
+
+    start_ms: int
+    ms: int
+    min_ms: int
+
+    @property
+    def end_ms(self) -> int:
+        return self.start_ms + self.ms
+
+
 @dataclass(frozen=True, kw_only=True)
 class Timeline:
     length_ms: int
@@ -113,6 +127,7 @@ class Timeline:
     chapters: tuple[ChapterStart, ...]
     rows: tuple[CueRow, ...]
     background: Background | None = None
+    flexible: tuple[FlexSpan, ...] = ()
 
 
 # --- items: steps turned into blocks of known length ----------------------------------
@@ -583,6 +598,7 @@ def plan_timeline(script: Script, measures: Measures, length_ms: int | None = No
         raise error.reaching(length_ranges(script, measures)) from None
 
     placed: list[Event] = []
+    flexible: list[FlexSpan] = []
     clock = 0
     for segment in segments:
         start = segment.start.at(length_ms)
@@ -600,10 +616,12 @@ def plan_timeline(script: Script, measures: Measures, length_ms: int | None = No
                 clock += item.ms
             elif item.sit is not None:
                 ms = next(fitted)
+                flexible.append(FlexSpan(clock, ms, item.pause.min_ms))
                 placed.extend(_shift(event, clock) for event in sit_events(item.sit, ms, script))
                 clock += ms
             else:
                 ms = next(fitted)
+                flexible.append(FlexSpan(clock, ms, item.pause.min_ms))
                 longest = format_human(item.pause.max_ms) if item.pause.max_ms else ""
                 bounds = f"{format_human(item.pause.min_ms)}..{longest}"
                 placed.append(CueRow(clock, ms, "pause", f"{format_human(ms)} ({bounds})"))
@@ -629,6 +647,7 @@ def plan_timeline(script: Script, measures: Measures, length_ms: int | None = No
         chapters=tuple(e for e in placed if isinstance(e, ChapterStart)),
         rows=tuple(e for e in placed if isinstance(e, CueRow)),
         background=script.background,
+        flexible=tuple(flexible),
     )
 
 

@@ -3,6 +3,7 @@ hold and strike a bell (what `audio-builder play` does)."""
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -16,7 +17,8 @@ from audio_builder.live.clock import Clock, FakeClock, RealClock
 from audio_builder.live.keys import ScriptedKeys
 from audio_builder.live.outputs import FileOutput, SystemOutput
 from audio_builder.live.player import Player
-from audio_builder.live.prepare import bell_for, prepare_track
+from audio_builder.live.prepare import bell_for, plan_to_end, prepare_track
+from audio_builder.live.schedule import ON_TIME_MS, Schedule, end_time
 from audio_builder.live.session import IDLE_LIMIT_MS, RECORDING_SLACK_MS, Ending, run_session
 from audio_builder.live.track import scratch_folder
 
@@ -36,20 +38,25 @@ class SessionReport:
     paused: bool              # (when idled) paused, else holding at a chapter
     to_file: Path | None
     bounded: bool = False     # a recording stopped at its bound (the track and RECORDING_SLACK_MS)
+    end_at: datetime.datetime | None = None    # the end time asked for
+    ended_at: datetime.datetime | None = None  # when the session ended, by its clock
+    late_ms: int = 0          # with end_at: how much later it ended than asked (0: on time)
 
 
 @api_boundary
 def play(track: PathLike, *, keys=None, no_bells: bool = False, hold: bool = False,
          start: str | int | None = None, length: str | int | None = None,
          to_file: PathLike | None = None, view: SessionView | None = None,
-         delay: str | int | None = None, clock: Clock | None = None) -> SessionReport:
+         delay: str | int | None = None, clock: Clock | None = None,
+         end_at: str | datetime.datetime | None = None) -> SessionReport:
     """Play `track` (a built track, or a script: built for the session at `length`) to the
     speakers, or into the WAV file `to_file`. `keys` is a key source (`live.keys`: the
     terminal's, or scripted; default: none pressed). `no_bells` leaves the script's bells out
     (strike your own bowl); `hold` waits at each chapter, the first included, for space;
     `start` is a chapter's number or title; `delay` a silence before the first sound (like
     `"30s"`). `view(player)`, if given, is a context that yields a function to call as the
-    session changes.
+    session changes. `end_at` (`"19:30"`, local time) plays a script at the length that ends
+    then, and takes holds and pauses back from the flexible pauses still ahead.
 
     The session keeps real time: to the speakers, and into a file while a person presses the
     keys. A recording made from keys given ahead (or none) runs on a `FakeClock`, as fast as
@@ -59,6 +66,17 @@ def play(track: PathLike, *, keys=None, no_bells: bool = False, hold: bool = Fal
     project = as_project(path)
     wanted = as_lengths(length, "length")
     delay_ms = _delay(delay)
+    given_ahead = keys is None or isinstance(keys, ScriptedKeys)
+    clock = clock or (FakeClock() if to_file and given_ahead else RealClock())
+    schedule = None
+    if end_at is not None:
+        if wanted:
+            raise InputError("give an end time or a length, not both")
+        deadline = end_time(end_at, clock.now())
+        available = round((deadline - clock.now()).total_seconds() * 1000) - delay_ms
+        length_ms, spans = plan_to_end(path, project, available, f"{deadline:%H:%M}")
+        wanted = (length_ms,)
+        schedule = Schedule(deadline, spans)
     with scratch_folder() as folder:
         playable = prepare_track(path, project, folder, no_bells=no_bells,
                                  length_ms=wanted[0] if wanted else None)
@@ -67,8 +85,7 @@ def play(track: PathLike, *, keys=None, no_bells: bool = False, hold: bool = Fal
         if start is not None:
             _start_at(player, str(start))
         output = FileOutput(Path(to_file)) if to_file else SystemOutput()
-        given_ahead = keys is None or isinstance(keys, ScriptedKeys)
-        clock = clock or (FakeClock() if to_file and given_ahead else RealClock())
+        keep = None if schedule is None else (lambda p: schedule.keep(p, clock.now()))
         bound = (delay_ms + playable.length_ms - player.elapsed_ms + RECORDING_SLACK_MS
                  if to_file else None)
         try:
@@ -76,17 +93,26 @@ def play(track: PathLike, *, keys=None, no_bells: bool = False, hold: bool = Fal
                 output.check()
             with keys if keys is not None else ScriptedKeys("") as key_source:
                 if view is None:
-                    ending = run_session(player, output, key_source, clock=clock, bound_ms=bound)
+                    ending = run_session(player, output, key_source, clock=clock, bound_ms=bound,
+                                         on_block=keep)
                 else:
                     with view(player) as update:
                         ending = run_session(player, output, key_source, update, clock=clock,
-                                             bound_ms=bound)
+                                             bound_ms=bound, on_block=keep)
             played_ms = output.written_ms
         finally:
             output.close()
     return SessionReport(playable.title, playable.length_ms, played_ms, player.elapsed_ms,
                          ending is Ending.IDLE, player.paused, Path(to_file) if to_file else None,
-                         ending is Ending.BOUND)
+                         ending is Ending.BOUND, schedule.deadline if schedule else None, clock.now(),
+                         _late(schedule, clock.now()))
+
+
+def _late(schedule: Schedule | None, ended: datetime.datetime) -> int:
+    if schedule is None:
+        return 0
+    late = round((ended - schedule.deadline).total_seconds() * 1000)
+    return late if late > ON_TIME_MS else 0
 
 
 def _delay(delay: str | int | None) -> int:

@@ -39,11 +39,14 @@ def terminal_view(player) -> Iterator[Callable]:
               help="Which length to play, for a script with several (or any other length).")
 @click.option("--delay", metavar="DURATION",
               help="Silence before the first sound, to reach the cushion (like 30s).")
+@click.option("--end-at", metavar="HH:MM",
+              help="End the session at this time (24-hour clock): a script's flexible pauses are "
+                   "fitted to it, and holds and pauses taken back from those still ahead.")
 @click.option("--keys", metavar="TIMES",
               help="Keys given ahead, at times of the session: '2:space,5:n' (seconds:key).")
 @click.option("--keys-file", type=click.Path(path_type=Path, dir_okay=False),
               help="Keys given ahead in a file, one 'TIME KEY' a line, like '1:30 space'.")
-def play(track, no_bells, hold, start, to_file, length, delay, keys, keys_file):
+def play(track, no_bells, hold, start, to_file, length, delay, end_at, keys, keys_file):
     """Play TRACK (a built track or a script) for a live session.
 
     Keys: space pause and resume, n / p next and previous chapter, right / left seek 10 s,
@@ -58,8 +61,14 @@ def play(track, no_bells, hold, start, to_file, length, delay, keys, keys_file):
     else:
         source = TerminalKeys()
     session = api.play(track, keys=source, no_bells=no_bells, hold=hold, start=start,
-                       length=length, to_file=to_file, delay=delay,
+                       length=length, to_file=to_file, delay=delay, end_at=end_at,
                        view=terminal_view if sys.stdout.isatty() else None)
+    if session.late_ms:
+        click.echo(f"ended at {session.ended_at:%H:%M:%S}, {format_ms(session.late_ms, precise=False)} "
+                   f"after {session.end_at:%H:%M}: the holds and pauses were longer than the "
+                   f"flexible pauses left could take back", err=True)
+    elif session.end_at is not None:
+        click.echo(f"ended at {session.ended_at:%H:%M:%S}, on time for {session.end_at:%H:%M}")
     if session.bounded:
         click.echo(f"stopped: the recording reached its bound, the track's length and "
                    f"{format_ms(RECORDING_SLACK_MS, precise=False)} of pauses and holds; "

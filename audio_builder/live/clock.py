@@ -22,11 +22,12 @@ class RealClock:
 
 
 class FakeClock:
-    """A clock that moves only by `sleep`: a session paced by it runs as fast as the
-    computer can, and its times are what they would have been in real time."""
+    """A clock that moves only by `sleep`, from `start` (default: now): a session paced by it
+    runs as fast as the computer can, and its times are what they would have been in real
+    time."""
 
     def __init__(self, start: datetime.datetime | None = None):
-        self.start = start or datetime.datetime(2026, 1, 1, 19, 0).astimezone()
+        self.start = start or datetime.datetime.now().astimezone()
         self.seconds = 0.0
 
     def monotonic(self) -> float:

@@ -36,6 +36,7 @@ class Player:
     extend_pending: int = 0                 # silence to add once the current line has been said
     fade_left: int | None = None            # samples of the closing fade still to play
     rang_at: int | None = None              # `played` when the bell was last struck
+    notice: str = ""                        # a word from the session for the view (late, ...)
     strikes: list[list] = field(default_factory=list)   # [samples, offset] of ringing bells
 
     def __post_init__(self) -> None:

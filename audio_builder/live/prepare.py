@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from audio_builder.build import Builder, OutputSettings, write_audio
-from audio_builder.durations import format_human
+from audio_builder.durations import format_human, format_ms
 from audio_builder.errors import AudioBuilderError, InputError
 from audio_builder.live.track import PlayableTrack, decode_to_memmap, open_recording
 from audio_builder.model import Script, SoundRef
@@ -24,6 +24,7 @@ from audio_builder.sound.audio import db_to_gain, ms_to_samples
 from audio_builder.sound.loudness import LoudnessMeter, median_momentary
 from audio_builder.sound.master import DEFAULT_LOUDNESS_LUFS
 from audio_builder.speech.cache import SpeechCache
+from audio_builder.timeline import FlexSpan, describe_ranges
 
 SCRIPT_SUFFIXES = (".yaml", ".yml")
 
@@ -68,6 +69,24 @@ def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool 
         [built] = builder.build(script, only=track.name)
         audio = built.audio
     return open_recording(audio, folder, title=track.title, built=True)
+
+
+def plan_to_end(path: Path, project: Project, available_ms: int,
+                written: str) -> tuple[int, list[FlexSpan]]:
+    """The length a script is played at to fill `available_ms`, and where its flexible
+    pauses fall at that length; an error, before anything is built, when it cannot be."""
+    if path.suffix.lower() not in SCRIPT_SUFFIXES:
+        raise InputError("--end-at needs the script, whose pauses can be fitted to the time; "
+                         "a built track has its length. Play the script instead, like "
+                         "`audio-builder play scripts/NAME.yaml --end-at 19:30`", path)
+    script = load_script(path)
+    builder = Builder(project, cache=SpeechCache())
+    ranges = builder.length_ranges(script)
+    if not any(low <= available_ms <= high for low, high in ranges):
+        left = format_ms(max(0, available_ms), precise=False)
+        raise InputError(f"--end-at {written}: that leaves {left} for the session, but it can be "
+                         f"{describe_ranges(ranges)} long; choose another end time", path)
+    return available_ms, list(builder.plan(script, (available_ms,))[0].timeline.flexible)
 
 
 def _in_folder(path: Path, folder: Path) -> bool:

@@ -51,6 +51,8 @@ def render_view(player: Player, extra: Text | None = None) -> Panel:
         cues.add_row(Text(marker), Text(format_ms(mark.start_ms, precise=False)),
                      Text(printable(mark.title, 60)),
                      style="bold" if mark.start_ms == current else None)
+    if player.notice:
+        state += f"   {player.notice}"
     titled = Text("chapter: ") + Text(printable(chapter.title, 60) if chapter else "-")
     body: list[RenderableType] = [clock, bar, titled, line, Text(""), cues, Text(""),
                                   Text(HELP, style="dim")]
