@@ -1,6 +1,7 @@
 # Two commands, nothing to install by hand first:
 #   make example   builds the example practice to output/
-#   make test      runs the tests
+#   make test      runs the tests (all of them, as CI does)
+#   make fast      runs the fast subset: no real voice, browser, cluster or slow test
 # Both create .venv/ with everything the project needs on first use.
 # `make check` runs the linter (ruff) and the type checker (mypy), as CI does before the tests.
 
@@ -9,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: example test check clean
+.PHONY: example test fast check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +23,9 @@ example: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not (voice or slow or browser or cluster)"
 
 check: $(STAMP)
 	$(BIN)/ruff check

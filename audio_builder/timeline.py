@@ -551,8 +551,8 @@ def describe_ranges(ranges: list[LengthRange]) -> str:
 
 def _describe_range(low: int, high: float) -> str:
     first = -(-low // 1000) * 1000
-    if high == math.inf:
-        return f"from {format_ms(first, precise=False)} to any length"
+    if high == math.inf:            # no script asks past MAX_MS: `length:` stops there
+        return f"from {format_ms(first, precise=False)} to {format_ms(MAX_MS, precise=False)}"
     last = int(high) // 1000 * 1000
     if first < last:
         return f"from {format_ms(first, precise=False)} to {format_ms(last, precise=False)}"

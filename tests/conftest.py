@@ -20,6 +20,19 @@ if TYPE_CHECKING:
     import numpy as np
 
 
+# A test that uses one of these fixtures must carry the marker, so `-m "not browser"` and
+# `make fast` mean what they say.
+MARKED_BY_FIXTURE = {"browser": "browser", "microphone_browser": "browser", "cluster": "cluster"}
+
+
+def pytest_collection_modifyitems(config, items):
+    unmarked = [f"{item.nodeid} uses {fixture} but is not marked {marker}"
+                for item in items for fixture, marker in MARKED_BY_FIXTURE.items()
+                if fixture in getattr(item, "fixturenames", ()) and item.get_closest_marker(marker) is None]
+    if unmarked:
+        raise pytest.UsageError("\n".join(unmarked))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def test_environment(tmp_path_factory, worker_id):
     """One speech cache for the whole run, shared by pytest-xdist's workers: each sentence is

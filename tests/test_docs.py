@@ -119,6 +119,7 @@ def test_every_example_checks(project):
 
 
 @pytest.mark.voice                  # slow: about 25 minutes of audio
+@pytest.mark.slow
 def test_every_example_builds(project):
     scripts = write_examples(project)
     built = run("build", "--format", "wav")            # the format is not what is tested here

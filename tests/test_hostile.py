@@ -235,7 +235,7 @@ def test_a_voice_profile_cannot_name_a_model_outside_the_project(tones):
     assert_refused(run("check"), "voices/far.yaml:2: ", "outside the project")
 
 
-@pytest.mark.voice
+@pytest.mark.slow
 def test_a_sound_file_named_like_an_ffmpeg_protocol_is_read_as_a_file(tones):
     tone_wav(tones / "scripts" / "pipe:0", seconds=2.0)
     write(tones / "scripts" / "proto.yaml", "title: T\nsteps:\n  - sound: pipe:0\n  - Hi.\n")

@@ -170,7 +170,7 @@ class _Moved(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.mark.voice                  # slow: a real podcatcher over HTTP
+@pytest.mark.slow                  # slow: a real podcatcher over HTTP
 @pytest.mark.skipif(not shutil.which("gpo"), reason="gPodder (Debian: gpodder) is not installed")
 def test_gpodder_follows_a_move_without_duplicates(podcast, tmp_path):
     old_site, new_site = tmp_path / "old", tmp_path / "new"

@@ -40,6 +40,7 @@ def test_check_passes_on_the_whole_library(monkeypatch):
 
 
 @pytest.mark.voice
+@pytest.mark.slow
 def test_every_practice_builds_to_its_length_with_its_chapters(tmp_path, monkeypatch):
     shutil.copytree(ROOT / "scripts", tmp_path / "scripts")
     shutil.copy(ROOT / "podcast.yaml", tmp_path)

@@ -167,7 +167,7 @@ def test_an_episode_dated_later_waits_for_its_date(podcast, monkeypatch):
     assert set(published(podcast)[1]) == {"First Light", "Later On"}
 
 
-@pytest.mark.voice
+@pytest.mark.slow
 @pytest.mark.skipif(not shutil.which("gpo"), reason="gPodder (Debian: gpodder) is not installed")
 def test_gpodder_sees_no_duplicate_when_the_site_moves(podcast, tmp_path):
     """gPodder subscribes at the old address; the site moves (a new base_url, the old feed

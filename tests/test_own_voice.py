@@ -246,6 +246,7 @@ def reader(project):
 
 
 @pytest.mark.voice
+@pytest.mark.slow
 def test_import_cuts_each_line_from_one_reading(reader):
     from tests.readings import Reading, speak
 

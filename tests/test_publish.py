@@ -230,7 +230,7 @@ def served(site):
     server.shutdown()
 
 
-@pytest.mark.voice                  # slow: a real podcatcher over HTTP
+@pytest.mark.slow                  # slow: a real podcatcher over HTTP
 @pytest.mark.skipif(not shutil.which("gpo"), reason="gPodder (Debian: gpodder) is not installed")
 def test_gpodder_subscribes_and_downloads_every_episode(site, served, tmp_path):
     """The feed points at https://example.org/; a copy pointing at this machine is served."""
@@ -254,7 +254,7 @@ def test_gpodder_subscribes_and_downloads_every_episode(site, served, tmp_path):
     assert sorted(downloaded.values()) == built
 
 
-@pytest.mark.voice                  # slow: a real browser
+@pytest.mark.browser                  # slow: a real browser
 @pytest.mark.skipif(not chromium_path(), reason="Chromium (Debian: chromium) is not installed")
 def test_the_page_shows_every_episode_and_chapters_seek_the_player(site, served, browser):
     page = browser.new_page()

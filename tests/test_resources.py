@@ -91,7 +91,7 @@ def hidden_parts(folder: Path) -> list[str]:
 
 # --- 5: what a kill leaves behind ------------------------------------------------------------
 
-@pytest.mark.voice                  # whole processes, minutes of audio
+@pytest.mark.slow                  # whole processes, minutes of audio
 def test_a_build_killed_while_encoding_leaves_the_old_track_and_the_next_build_tidies_up(tones):
     assert run("build", "-q").exit_code == 0
     before = fingerprint(tones / "output")
@@ -134,7 +134,7 @@ def scratch_folders(scratch: Path) -> list[Path]:
     return [p for p in scratch.glob("audio-builder-play-*") if any(p.iterdir())]
 
 
-@pytest.mark.voice                  # whole processes, minutes of audio
+@pytest.mark.slow                  # whole processes, minutes of audio
 def test_play_removes_its_scratch_folder_when_terminated_and_after_a_hard_kill(tones, tmp_path):
     assert run("build", "-q").exit_code == 0
     scratch = tmp_path / "tmp"
@@ -161,7 +161,7 @@ def test_play_removes_its_scratch_folder_when_terminated_and_after_a_hard_kill(t
 
 # --- 10: cache clear beside a running build ---------------------------------------------------
 
-@pytest.mark.voice                  # whole processes, minutes of audio
+@pytest.mark.slow                  # whole processes, minutes of audio
 def test_cache_clear_during_a_build_is_refused_and_the_build_finishes(tones, tmp_path):
     cache = tmp_path / "cache"
     write(tones / "scripts" / "steady.yaml", LONG_SCRIPT)
@@ -381,7 +381,7 @@ def generate(path: Path, seconds: int) -> Path:
     return path
 
 
-@pytest.mark.voice                  # whole processes, minutes of audio
+@pytest.mark.slow                  # whole processes, minutes of audio
 def test_a_long_background_file_is_streamed_not_held(tones):
     """Ten minutes of background under a 20-second practice: held whole, its decoded copies
     took over 1 GB (memory grew with the file); streamed it stays near the program's own."""
@@ -394,7 +394,7 @@ def test_a_long_background_file_is_streamed_not_held(tones):
     assert run_.peak_mb < 350, f"peak {run_.peak_mb:.0f} MB"
 
 
-@pytest.mark.voice                  # whole processes, minutes of audio
+@pytest.mark.slow                  # whole processes, minutes of audio
 def test_a_long_sound_step_is_streamed_not_held(tones):
     (tones / "sounds").mkdir()
     generate(tones / "sounds" / "long.flac", 360)

@@ -147,7 +147,7 @@ def test_a_cancelled_build_stops_between_blocks_and_writes_nothing(tmp_path):
     assert outputs(tmp_path / "out") == before       # the old files kept, no temporary left
 
 
-@pytest.mark.voice              # whole processes
+@pytest.mark.slow              # whole processes
 def test_any_number_of_jobs_gives_the_same_files(tmp_path):
     root = tones_library(tmp_path)
     assert build(root, "-j", "1", "-o", "one", "--cache-dir", "c1").returncode == 0
@@ -178,7 +178,7 @@ def _gone(pids: list[int], within: float) -> bool:
     return False
 
 
-@pytest.mark.voice
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="reads the process tree the Linux way")
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_workers_die_with_the_build(tmp_path, how):
@@ -273,7 +273,6 @@ def cluster(tmp_path_factory):
 
 
 @pytest.mark.cluster
-@pytest.mark.voice
 def test_a_cluster_build_writes_the_same_bytes_as_a_local_one(tmp_path, cluster):
     root = tones_library(tmp_path)
     local = build(root, "-j", "1", "-o", "here", "--cache-dir", "local-cache")
@@ -294,7 +293,6 @@ def _summary(result: subprocess.CompletedProcess) -> str:
 
 
 @pytest.mark.cluster
-@pytest.mark.voice
 def test_a_script_error_on_a_worker_reads_as_at_home(project, cluster):
     write(project / "voices" / "default.yaml", "engine: tones\n")
     write(project / "scripts" / "tight.yaml",
@@ -308,7 +306,6 @@ def test_a_script_error_on_a_worker_reads_as_at_home(project, cluster):
 
 
 @pytest.mark.cluster
-@pytest.mark.voice
 def test_a_worker_killed_mid_build_leaves_the_same_files_and_nothing_half_written(tmp_path, cluster):
     root = tones_library(tmp_path, long="20m")      # room for the signal to land mid-track
     local = build(root, "-j", "1", "-o", "here", "--cache-dir", "local-cache")
@@ -399,7 +396,6 @@ def _own_terminal() -> None:
 
 
 @pytest.mark.cluster
-@pytest.mark.voice
 def test_ctrl_c_stops_the_builds_tasks_on_the_cluster_even_the_running_ones(tmp_path, cluster):
     root = tones_library(tmp_path, long="20m")      # room for the signal to land mid-track
     for n in range(6):

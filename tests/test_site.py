@@ -124,7 +124,7 @@ def test_serve_refuses_an_empty_folder(project):
 
 
 
-@pytest.mark.voice
+@pytest.mark.browser
 def test_the_header_stacks_on_a_phone(site, served, browser, tmp_path):
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(served + "index.html")
@@ -142,7 +142,7 @@ class NoRangeHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.mark.voice
+@pytest.mark.browser
 def test_the_page_says_so_when_a_chapter_cannot_seek(site, browser):
     handler = functools.partial(NoRangeHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -85,8 +85,8 @@ def build_season(folder: Path, *options: str, engine: str = "tones") -> dict[str
     return {p.name: p.read_bytes() for p in sorted((folder / "output").iterdir())}
 
 
-@pytest.mark.voice                  # slow: four processes; with piper, its repeatable voice too
-@pytest.mark.parametrize("engine", ["tones", "piper"])
+@pytest.mark.slow                   # four processes; with piper, its repeatable voice too
+@pytest.mark.parametrize("engine", ["tones", pytest.param("piper", marks=pytest.mark.voice)])
 def test_parallel_and_cold_builds_are_byte_identical_to_one_job(tmp_path, engine):
     """With piper too: it speaks the same samples every time (its noise is seeded)."""
     one = build_season(tmp_path / "a", "--jobs", "1", engine=engine)
@@ -95,7 +95,7 @@ def test_parallel_and_cold_builds_are_byte_identical_to_one_job(tmp_path, engine
     assert one == two
 
 
-@pytest.mark.voice                  # slow: two whole processes at once
+@pytest.mark.slow                  # slow: two whole processes at once
 def test_two_builds_at_once_sharing_a_cache_both_succeed_alike(tmp_path):
     for name in ("x", "y"):
         for script, text in SEASON.items():

@@ -179,7 +179,8 @@ def row(page, number: int):
     return page.locator(f"#line-{number}")
 
 
-@pytest.mark.voice                 # a real browser, and the recognizer
+@pytest.mark.browser                 # a real browser, and the recognizer
+@pytest.mark.slow
 def test_a_line_recorded_in_the_browser_is_kept_and_says_the_words(served, microphone_browser,
                                                                    studio_project):
     from audio_builder.own_voice.align import hear
@@ -226,7 +227,7 @@ navigator.mediaDevices.getUserMedia = async () => {
 """
 
 
-@pytest.mark.voice
+@pytest.mark.browser
 def test_a_silent_take_is_refused_with_the_reason_and_nothing_written(served, microphone_browser,
                                                                        studio_project):
     server, key = served
@@ -244,7 +245,7 @@ def test_a_silent_take_is_refused_with_the_reason_and_nothing_written(served, mi
     assert not list((studio_project / "takes" / "teacher").glob(f"{take_id(LINES[2])}*"))
 
 
-@pytest.mark.voice
+@pytest.mark.browser
 def test_the_practice_builds_and_plays_with_its_chapters(served, microphone_browser):
     page = open_practice(microphone_browser, served, "A Pause for Kindness")
     page.get_by_role("button", name="Build at 30 s").click()
@@ -257,7 +258,7 @@ def test_the_practice_builds_and_plays_with_its_chapters(served, microphone_brow
     assert page.problems == []
 
 
-@pytest.mark.voice
+@pytest.mark.browser
 def test_the_pages_are_accessible_at_390_px(served, microphone_browser):
     from importlib import resources
 

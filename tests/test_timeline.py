@@ -151,3 +151,20 @@ def test_sounds_take_their_length_unless_they_do_not_wait(tmp_path):
                               "  - One.\n")
     assert [s.start_ms for s in timeline.sounds] == [0, 1_000]
     assert starts(timeline) == [(1_000, "One.")]
+
+
+def test_an_open_range_ends_at_the_longest_length_there_is_as_the_docs_say():
+    """A script that can grow without end reaches 12 hours, the cap on any length; the docs'
+    examples of `check`'s answer read the same."""
+    import math
+    from pathlib import Path
+
+    from audio_builder.timeline import describe_ranges
+
+    assert describe_ranges([(355_000, math.inf)]) == "from 5:55 to 12:00:00"
+    assert describe_ranges([(190_000, 280_000), (360_000, math.inf)]) == \
+        "from 3:10 to 4:40, or from 6:00 to 12:00:00"
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    assert "from 3:10 to 4:40, or from 6:00 to 12:00:00" in (docs / "timing.md").read_text(encoding="utf-8")
+    assert "from 3:55 to 12:00:00" in (docs / "script-format.md").read_text(encoding="utf-8")
+    assert "any length`" not in (docs / "timing.md").read_text(encoding="utf-8")

@@ -60,7 +60,7 @@ def test_a_track_not_built_yet_is_a_clear_error(project):
     assert result.exit_code == 2 and "not built yet" in result.stderr
 
 
-@pytest.mark.voice
+@pytest.mark.browser
 def test_the_video_plays_in_chromium_with_its_captions(made, browser):
     (made / "video.html").write_text(
         '<video id="v" src="v.mp4" muted controls><track kind="captions" srclang="en" '

@@ -176,7 +176,7 @@ def test_a_busy_port_is_a_clear_error(served):
         WebServer(counter_app(key), port=server.port).start()
 
 
-@pytest.mark.voice                  # slow: a real browser
+@pytest.mark.browser                  # slow: a real browser
 def test_a_page_in_chromium_uses_its_key(served, browser):
     server, key = served
     page = browser.new_page()
