@@ -256,6 +256,7 @@ class VoiceProfile:
     takes: Path | None = None          # a recorded voice: the folder of its takes
     fallback: str | None = None        # a recorded voice: who speaks the lines with no take
     breaths: str = "trim"              # a recorded voice: `keep` or `trim` breaths at the edges
+    noise_reduction: bool = True       # a recorded voice: the room's steady noise reduced in takes
 
     @property
     def between_steps_ms(self) -> int:

@@ -140,6 +140,7 @@ def save_in_room(reading: Reading, path: Path, room: Room, seed: int = 11) -> Pa
     return path
 
 
+
 def teacher_reading(lines: list[str], *, skip: tuple[int, ...] = (), restart: dict[int, int] | None = None,
                     cough_after: tuple[int, ...] = (), paces: tuple[int, ...] = (115, 140, 165),
                     pauses: tuple[float, ...] = (1.2, 2.6, 1.7, 3.8)) -> Reading:
@@ -163,3 +164,64 @@ def teacher_reading(lines: list[str], *, skip: tuple[int, ...] = (), restart: di
             reading.add(cough(index), "cough")
         reading.pause(pauses[index % len(pauses)])
     return reading
+
+
+@dataclass(frozen=True)
+class PhoneRoom:
+    """A reading as a phone in an ordinary room hears it: the room's reverb, steady hiss, mains
+    hum with its odd harmonics, and the phone's band limit. Levels are dBFS against speech at
+    about -20 dBFS RMS (what `speak` gives)."""
+
+    hiss_db: float = -45.0
+    hum_db: float = -42.0              # the 50 Hz fundamental; harmonics 150, 250 ... fall 6 dB each
+    hum_hz: float = 50.0
+    reverb_s: float = 0.45             # RT60 of the room
+    reverb_db: float = -12.0           # the reverb's level against the direct sound
+    band_hz: tuple[float, float] = (120.0, 7000.0)
+    speech_db: float = -6.0            # a phone at arm's length records speech this much lower
+    seed: int = 11
+
+    def impulse(self) -> np.ndarray:
+        rng = np.random.default_rng(self.seed)
+        n = int(self.reverb_s * RATE)
+        decay = np.exp(-6.9 * np.arange(n) / n)                 # -60 dB at RT60
+        tail = rng.standard_normal(n) * decay
+        tail *= 10 ** (self.reverb_db / 20) / np.sqrt(np.sum(tail ** 2))
+        tail[: int(0.01 * RATE)] = 0.0                          # the first reflections come later
+        tail[0] = 1.0
+        return tail.astype(np.float32)
+
+    def band(self, samples: np.ndarray) -> np.ndarray:
+        """A 4th-order band-pass through the spectrum (zero phase)."""
+        lo, hi = self.band_hz
+        spectrum = np.fft.rfft(samples.astype(np.float64))
+        f = np.maximum(np.fft.rfftfreq(samples.size, 1 / RATE), 1e-9)
+        gain = 1 / np.sqrt((1 + (lo / f) ** 8) * (1 + (f / hi) ** 8))
+        return np.fft.irfft(spectrum * gain, samples.size).astype(np.float32)
+
+    def noise(self, start: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        t = (start + np.arange(n)) / RATE
+        hum = sum(10 ** ((self.hum_db - 6 * k) / 20) * np.sqrt(2)
+                  * np.sin(2 * np.pi * self.hum_hz * (2 * k + 1) * t) for k in range(5))
+        return (rng.standard_normal(n) * 10 ** (self.hiss_db / 20) + hum).astype(np.float32)
+
+    def apply(self, clean: np.ndarray) -> np.ndarray:
+        """The whole reading in this room (held whole: readings for tests are short)."""
+        impulse = self.impulse()
+        size = clean.size + impulse.size - 1
+        n = 1 << (size - 1).bit_length()
+        wet = np.fft.irfft(np.fft.rfft(clean, n) * np.fft.rfft(impulse, n), n)[: clean.size]
+        wet *= 10 ** (self.speech_db / 20)
+        noisy = wet + self.noise(0, clean.size, np.random.default_rng(self.seed + 1))
+        return self.band(noisy)
+
+
+def save_in_phone_room(reading: Reading, path: Path, room: PhoneRoom | None = None) -> Path:
+    """`reading` as a phone in `room` (default: a `PhoneRoom()`) recorded it, as 16-bit WAV."""
+    samples = (room or PhoneRoom()).apply(np.concatenate(reading.samples))
+    with wave.open(str(path), "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(RATE)
+        file.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return path

@@ -15,7 +15,8 @@ from audio_builder.speech.engines import ENGINES, is_recorded
 
 PROFILE_KEYS = ("engine", "voice", "rate", "sentence_pause", "phrase_pause", "step_pause",
                 "pronounce")
-RECORDED_KEYS = ("engine", "takes", "fallback", "breaths", "sentence_pause", "step_pause")
+RECORDED_KEYS = ("engine", "takes", "fallback", "breaths", "sentence_pause", "step_pause",
+                 "noise_reduction")
 BREATHS = ("trim", "keep")
 PRONOUNCE_FILE = "pronounce.yaml"
 
@@ -78,7 +79,7 @@ def _recorded_profile(fields: Fields, path: Path, engine: str, sentence_pause_ms
         name=path.stem, engine=engine, sentence_pause_ms=fields.duration("sentence_pause", sentence_pause_ms),
         step_pause_ms=fields.duration("step_pause"),
         base_dir=path.parent, source=str(path), takes=takes, fallback=fields.text("fallback"),
-        breaths=breaths)
+        breaths=breaths, noise_reduction=fields.boolean("noise_reduction", True))
 
 
 def _check_fallbacks(profiles: dict[str, VoiceProfile]) -> None:

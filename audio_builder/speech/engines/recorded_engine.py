@@ -9,7 +9,7 @@ from audio_builder.model import VoiceProfile
 from audio_builder.speech.engines.base import SpeechAudio, SpeechEngine
 from audio_builder.speech.takes import clean_take, content_digest, find_take, read_take, take_id
 
-CLEANING_VERSION = 1      # bump when the cleaning changes how takes sound
+CLEANING_VERSION = 2      # bump when the cleaning changes how takes sound
 
 
 class MissingTake(InputError, LookupError):
@@ -48,11 +48,13 @@ class RecordedEngine(SpeechEngine):
         engine = cls(profile.voice, profile.base_dir)
         engine.folder = profile.takes or Path("takes") / profile.name
         engine.keep_breaths = profile.breaths == "keep"
+        engine.reduce_room = profile.noise_reduction
         return engine
 
     def __init__(self, voice: str | None, base_dir: Path | None):
         self.folder = Path("takes")
         self.keep_breaths = False
+        self.reduce_room = True
         self._digests: dict[tuple[Path, float, int], str] = {}
 
     @property
@@ -71,11 +73,12 @@ class RecordedEngine(SpeechEngine):
         if stamp not in self._digests:
             self._digests[stamp] = content_digest(path)
         breaths = "keep" if self.keep_breaths else "trim"
-        return f"recorded:{self._digests[stamp]}:{breaths}:{CLEANING_VERSION}"
+        room = "" if self.reduce_room else ":as-recorded"
+        return f"recorded:{self._digests[stamp]}:{breaths}{room}:{CLEANING_VERSION}"
 
     def synthesize(self, text: str, rate: float) -> SpeechAudio:
         path = self.take(text)
         if path is None:
             raise MissingTake(text, self.folder)
-        samples, sample_rate = clean_take(read_take(path), path, self.keep_breaths)
+        samples, sample_rate = clean_take(read_take(path), path, self.keep_breaths, self.reduce_room)
         return SpeechAudio(samples, sample_rate, trimmed=True)
