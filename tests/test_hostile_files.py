@@ -7,11 +7,16 @@ said and written again from the script's lines."""
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import run, write
 from test_hostile import BOMB_ANCHORS, peak_run
+from test_own_voice import fake_speech, room, save_wav
+
+from audio_builder.speech.takes import take_id
 
 PODCAST = """\
 title: P
@@ -45,6 +50,19 @@ def one_line(result, where: str, *words: str, code: int = 2) -> None:
     for word in words:
         assert word in result.stderr, result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.fixture
+def deadline():
+    """Fail, instead of hanging the run, if the test takes more than 30 s (a read without limit)."""
+    def expired(signum, frame):
+        raise TimeoutError("the command did not finish in 30 s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(30)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
 
 
 def output_files(root: Path) -> list[str]:
@@ -82,7 +100,7 @@ def test_an_alias_bomb_in_the_lock_stays_small_in_memory(podcast):
     ("huge", ["larger than 1 MB"]),
     ("latin-1", ["not UTF-8"]),
 ])
-def test_a_lock_that_is_not_a_plain_small_text_file_is_one_line(podcast, kind, words):
+def test_a_lock_that_is_not_a_plain_small_text_file_is_one_line(podcast, kind, words, deadline):
     lock = podcast / "podcast.lock"
     if kind == "zero":
         lock.symlink_to("/dev/zero")
@@ -121,3 +139,102 @@ def test_the_lock_is_written_without_anchors(podcast):
     text = (podcast / "podcast.lock").read_text()
     assert "&id" not in text and "*id" not in text, text
     assert text.count("first_published: 2026-11-20") == 2, text
+
+
+# --- takes.yaml ----------------------------------------------------------------------------
+
+LINES = ["Find a comfortable position.", "Let your eyes close."]
+
+
+@pytest.fixture
+def teacher(project) -> Path:
+    write(project / "voices" / "teacher.yaml", "engine: recorded\n")
+    write(project / "scripts" / "a.yaml", f"title: A\nvoice: teacher\nsteps:\n  - {LINES[0]}\n"
+                                          f"  - pause: 2s\n  - {LINES[1]}\n")
+    (project / "takes" / "teacher").mkdir(parents=True)
+    return project
+
+
+def index_of(root: Path) -> Path:
+    return root / "takes" / "teacher" / "takes.yaml"
+
+
+def damage_index(root: Path, kind: str) -> None:
+    index = index_of(root)
+    if kind == "bomb":
+        index.write_text(BOMB_ANCHORS)
+    elif kind == "zero":
+        index.symlink_to("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(index)
+    elif kind == "latin-1":
+        index.write_bytes(b"# takes\nfind-a: caf\xe9\n")
+    elif kind == "huge":
+        index.write_text("# a comment line that is long enough to fill it\n" * 30_000)
+    elif kind == "wrong":
+        index.write_text(f"{take_id(LINES[0])}: Something else entirely.\n")
+    else:
+        index.write_text("- a list\n- of things\n")
+
+
+def assert_rebuilt(root: Path) -> None:
+    index = index_of(root)
+    assert index.is_file() and not index.is_symlink()
+    assert yaml.safe_load(index.read_text()) == {take_id(text): text for text in LINES}
+    assert sorted(p.name for p in index.parent.iterdir()) == ["takes.yaml"]     # nothing half-written
+
+
+KINDS = {"bomb": ("takes.yaml:1: ", "aliases"), "zero": ("takes.yaml: ", "symbolic link"),
+         "fifo": ("takes.yaml: ", "not a plain file"), "latin-1": ("takes.yaml:2: ", "not UTF-8"),
+         "huge": ("takes.yaml: ", "larger than 1 MB"), "wrong": ("takes.yaml:1: ", "not the id"),
+         "list": ("takes.yaml:1: ", "not a mapping")}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_damaged_takes_index_is_said_and_written_again(teacher, kind, deadline):
+    damage_index(teacher, kind)
+    result = run("takes", "scripts/a.yaml")
+    assert result.exit_code == 0, result.output
+    where, words = KINDS[kind]
+    [warning] = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warning.startswith(f"warning: takes/teacher/{where}"), warning
+    assert words in warning and "written again" in warning, warning
+    assert "lol" not in result.output and "Traceback" not in result.output
+    assert_rebuilt(teacher)
+
+
+@pytest.mark.parametrize("kind", ["bomb", "fifo"])
+def test_record_writes_a_damaged_index_again(teacher, kind, deadline):
+    damage_index(teacher, kind)
+    save_wav(teacher / "mic.wav", room(1.0))
+    result = run("record", "scripts/a.yaml", "--input-file", "mic.wav", "--keys", "0.5:q")
+    assert result.exit_code == 0, result.output
+    assert "warning: takes/teacher/takes.yaml" in result.stderr, result.stderr
+    assert_rebuilt(teacher)
+
+
+@pytest.mark.parametrize("kind", ["bomb", "zero", "fifo", "latin-1"])
+def test_takes_import_reads_a_damaged_index_without_hanging(teacher, kind, deadline):
+    damage_index(teacher, kind)
+    save_wav(teacher / "quiet.wav", room(2.0))      # no speech: the import stops there
+    result = run("takes", "import", "scripts/a.yaml", "quiet.wav")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1].startswith("quiet.wav: no speech"), result.stderr
+    assert "Traceback" not in result.output
+    assert_rebuilt(teacher)
+
+
+def test_a_damaged_index_stays_small_in_memory(teacher):
+    damage_index(teacher, "bomb")
+    code, peak_mb = peak_run(teacher, "takes", "scripts/a.yaml", limit_mb=1000)
+    assert code == 0 and peak_mb < 250, peak_mb
+    assert_rebuilt(teacher)
+
+
+def test_a_sound_index_keeps_other_scripts_entries(teacher):
+    other = "Rest your hands."
+    index_of(teacher).write_text(f"{take_id(other)}: {other}\n")
+    result = run("takes", "scripts/a.yaml")
+    assert result.exit_code == 0 and "warning" not in result.stderr, result.output
+    assert yaml.safe_load(index_of(teacher).read_text()) == {
+        take_id(text): text for text in (other, *LINES)}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,7 @@ class VoiceLines:
     script: Script
     profile: VoiceProfile
     lines: list[Line]
+    index_problem: InputError | None = None     # what was wrong with takes.yaml (rewritten)
 
     @property
     def folder(self) -> Path:
@@ -63,6 +64,12 @@ def voice_lines(script: PathLike, voice: str | None = None,
         at = f" at {length}" if length is not None else ""
         raise InputError(f"voice {name!r} speaks no line of this script{at}", path)
     return VoiceLines(loaded, profile, lines)
+
+
+def indexed(found: VoiceLines) -> VoiceLines:
+    """`found` once the takes folder's index lists its lines, with what was wrong with the
+    index there (it is then written again)."""
+    return replace(found, index_problem=index_lines(found.profile, found.lines))
 
 
 @dataclass(frozen=True)
@@ -93,8 +100,7 @@ def takes_report(script: PathLike, *, voice: str | None = None, length: str | in
     """Each line of `script` in reading order with its take, judged (with `length`, the lines
     of that length only); the takes folder's index (takes.yaml) brought up to date. With
     `sheet`, also write a numbered recording sheet there (Markdown for .md, else plain text)."""
-    found = voice_lines(script, voice, length)
-    index_lines(found.profile, found.lines)
+    found = indexed(voice_lines(script, voice, length))
     rows = []
     for line in found.lines:
         take, problem = judged(line, found.profile.breaths == "keep")
@@ -132,7 +138,7 @@ def import_takes(script: PathLike, reading: PathLike, *, voice: str | None = Non
     path = Path(reading)
     if not path.is_file():
         raise InputError("no such file; give the recording of the whole reading", path)
-    found = voice_lines(script, voice, length)
+    found = indexed(voice_lines(script, voice, length))
     choice = "all" if replace is True else replace or None
     asked = (chosen_lines(found.lines, choice) if choice
              else [line for line in found.lines if line.take is None])
@@ -156,8 +162,7 @@ def record_takes(script: PathLike, keys, *, voice: str | None = None,
     `keys` gives (`live.keys`: the terminal's, or scripted). `only` names lines to record
     again (as `pieces.chosen_lines` reads them): just those, and it stops once they are kept.
     `view(recorder)`, if given, is a context that yields a function to call as it changes."""
-    found = voice_lines(script, voice, length)
-    index_lines(found.profile, found.lines)
+    found = indexed(voice_lines(script, voice, length))
     if speed is not None and not 0.1 <= speed <= 1000:
         raise InputError(f"--speed {speed:g}: give a speed from 0.1 to 1000 times real time")
     lines = chosen_lines(found.lines, only, "--line") if only else found.lines

@@ -20,6 +20,13 @@ class DefaultList(click.Group):
         return super().parse_args(ctx, args)
 
 
+def warn_index(found: api.VoiceLines) -> None:
+    """Say what was wrong with the takes folder's index (it has been written again)."""
+    if found.index_problem is not None:
+        found.index_problem.file = shown(found.index_problem.file)
+        click.echo(f"warning: {found.index_problem.located()}", err=True)
+
+
 voice_option = click.option("--voice", metavar="NAME",
                             help="The recorded voice (default: the script's voice).")
 length_option = click.option("--length", metavar="DURATION",
@@ -44,6 +51,7 @@ def list_takes(script: Path, voice: str | None, length: str | None, sheet: Path 
     """Each line of SCRIPT in reading order with its take id, and its take's length or
     `missing`."""
     report = api.takes_report(script, voice=voice, length=length, sheet=sheet)
+    warn_index(report.voice)
     click.echo(f"voice {report.voice.profile.name!r}, takes in {shown(report.voice.folder)}/ "
                f"(the index: takes.yaml)")
     click.echo(f"{'#':>3}  {'line':>4}  {'take id':<46} {'length':>9}  words")
@@ -77,6 +85,7 @@ def import_takes(script: Path, reading: Path, voice: str | None, length: str | N
     if reading.is_file():
         click.echo(f"listening to {shown(reading)} ...", err=True)
     found, report = api.import_takes(script, reading, voice=voice, length=length, replace=replace)
+    warn_index(found)
     from audio_builder.own_voice.importer import report_table
 
     table, advice = report_table(report)

@@ -28,8 +28,9 @@ from audio_builder.own_voice.listening import (
 )
 from audio_builder.own_voice.pieces import Line, index_lines, takes_folder
 from audio_builder.own_voice.reading import decode_span, decode_stream
+from audio_builder.own_voice.takes_index import record_verdicts
 from audio_builder.sound.audio import resample
-from audio_builder.speech.takes import EXTENSIONS, content_digest, record_verdicts
+from audio_builder.speech.takes import EXTENSIONS, content_digest
 
 TAKE_RATE = 44_100
 PAD_MS = 300             # room kept around the speech in the file; the cleaning trims it

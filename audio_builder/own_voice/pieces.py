@@ -9,20 +9,17 @@ from pathlib import Path
 
 from audio_builder.errors import InputError
 from audio_builder.model import Place, Script, Utterance, VoiceProfile
+from audio_builder.own_voice.takes_index import Listened, read_verdicts, update_index, verdict_of
 from audio_builder.speech.engines import is_recorded
 from audio_builder.speech.synthesizer import VoiceBook
 from audio_builder.speech.takes import (
-    Listened,
     RawTake,
     TakeError,
     find_take,
     judge_take,
     longest_take_ms,
     read_take,
-    read_verdicts,
     take_id,
-    update_index,
-    verdict_of,
     words_of,
 )
 from audio_builder.timeline import Timeline, spoken_pieces
@@ -111,7 +108,9 @@ def script_in_voice(script: Script, voice: str | None) -> Script:
     return replace(script, voice=voice) if voice else script
 
 
-def index_lines(profile: VoiceProfile, lines: list[Line]) -> Path:
+def index_lines(profile: VoiceProfile, lines: list[Line]) -> InputError | None:
+    """Bring the takes folder's index up to date with `lines`; what was wrong with it, if
+    anything (it was then written again)."""
     return update_index(takes_folder(profile), [line.text for line in lines])
 
 

@@ -3,7 +3,7 @@
 A take is named by an id made from the piece's words (case and punctuation aside), so editing
 one line of a script asks for that line's take only. Takes are ordinary audio files in the
 voice's folder, `<id>.wav` (or .flac, .mp3, .m4a, .ogg, .opus); `takes.yaml` beside them maps
-each id to its words, for people.
+each id to its words, for people (`own_voice.takes_index`).
 
 Cleaning, the same for every take: rumble removed (a 70 Hz high-pass, 24 dB an octave); the
 room's steady noise (hiss, hum and its harmonics) reduced by ffmpeg's `afftdn`, with a noise
@@ -26,17 +26,13 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from audio_builder.errors import InputError
-from audio_builder.files import write_file_atomically
 
-INDEX_FILE = "takes.yaml"
 EXTENSIONS = (".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".aac")
 HIGH_PASS_HZ = 70.0
 LEAD_IN_MS = 50          # kept before the first sound of speech
@@ -62,7 +58,7 @@ class TakeError(InputError):
     """A take that cannot be used; the caller adds which line of which script it is for."""
 
 
-# --- ids and the index ------------------------------------------------------------------
+# --- ids ----------------------------------------------------------------------
 
 def words_of(text: str) -> list[str]:
     """The words of `text`, lower case, without punctuation: what a take is recognised by."""
@@ -111,80 +107,6 @@ def find_take(folder: Path, text: str) -> Path | None:
     stem = take_id(text)
     found = [folder / (stem + ext) for ext in EXTENSIONS if (folder / (stem + ext)).is_file()]
     return max(found, key=lambda path: path.stat().st_mtime) if found else None
-
-
-def _read_entries(folder: Path) -> dict[str, object]:
-    path = folder / INDEX_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return {}
-    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def _words_of_entry(entry: object) -> str:
-    return str(entry.get("words", "")) if isinstance(entry, dict) else str(entry)
-
-
-def read_index(folder: Path) -> dict[str, str]:
-    """Each take id in `folder/takes.yaml` with the words its take speaks."""
-    return {key: _words_of_entry(entry) for key, entry in _read_entries(folder).items()}
-
-
-@dataclass(frozen=True)
-class Listened:
-    """What listening back said of a take when it was made: `ok`, or what is wrong; true of
-    the take whose content digest is `digest` only."""
-
-    verdict: str
-    digest: str
-
-    @property
-    def ok(self) -> bool:
-        return self.verdict == "ok"
-
-
-def read_verdicts(folder: Path) -> dict[str, Listened]:
-    """The verdicts of listening back kept in `folder/takes.yaml`, by take id."""
-    return {key: Listened(str(entry["listened"]), str(entry.get("take", "")))
-            for key, entry in _read_entries(folder).items()
-            if isinstance(entry, dict) and "listened" in entry}
-
-
-def verdict_of(path: Path, verdicts: dict[str, Listened]) -> Listened | None:
-    """The verdict on the take at `path`, if one was kept for this very take (not one
-    recorded or replaced since)."""
-    listened = verdicts.get(path.stem)
-    if listened is None or listened.digest != content_digest(path):
-        return None
-    return listened
-
-
-def update_index(folder: Path, texts: Iterable[str]) -> Path:
-    """Add each text under its id to `folder/takes.yaml` (kept entries stay), written whole."""
-    return _write_index(folder, {take_id(text): text for text in texts}, {})
-
-
-def record_verdicts(folder: Path, verdicts: dict[str, tuple[str, str]]) -> Path:
-    """Keep what listening back said of takes: {id: (the take's content digest, verdict)}."""
-    return _write_index(folder, {}, verdicts)
-
-
-def _write_index(folder: Path, texts: dict[str, str], verdicts: dict[str, tuple[str, str]]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    index: dict[str, object] = dict(_read_entries(folder))
-    for key, text in texts.items():
-        index.setdefault(key, text)
-    for key, (digest, verdict) in verdicts.items():
-        index[key] = {"words": _words_of_entry(index.get(key, "")), "listened": verdict, "take": digest}
-    header = ("# Which take is which: each file in this folder is named by the id on the left\n"
-              "# (with .wav, .flac, .mp3, .m4a ...), and speaks the words on the right (a take\n"
-              "# cut from a reading also says what listening back to it found, for that take).\n")
-    body = yaml.safe_dump(index, allow_unicode=True, sort_keys=False, width=1000)
-    path = folder / INDEX_FILE
-    write_file_atomically(path, lambda temporary: temporary.write_text(header + body,
-                                                                       encoding="utf-8"))
-    return path
 
 
 # --- reading and judging a take -----------------------------------------------------------
