@@ -14,7 +14,7 @@ import pytest
 import yaml
 from conftest import run, write
 from test_hostile import BOMB_ANCHORS, peak_run
-from test_own_voice import fake_speech, room, save_wav
+from test_own_voice import room, save_wav
 
 from audio_builder.speech.takes import take_id
 
