@@ -9,8 +9,8 @@ import pytest
 from conftest import write
 
 from audio_builder import Builder, load_script, open_project
-from audio_builder import files as files_module
 from audio_builder.files import checked_bytes, read_checked
+from audio_builder.files import entries as files_module
 from audio_builder.render import render, render_with_weighting
 from audio_builder.sound import media
 from audio_builder.sound.audio import add_per_frame, times_per_frame
