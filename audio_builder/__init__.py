@@ -30,7 +30,10 @@ from audio_builder.api import (
     build,
     check,
     check_feed,
+    hear_line,
     import_takes,
+    keep_line_take,
+    line_states,
     open_project,
     plan,
     play,
@@ -51,5 +54,6 @@ __version__ = "0.1.0"
 __all__ = ["AudioBuilderError", "BuildError", "BuildReport", "Builder", "BuiltTrack", "Cancelled",
            "CheckReport", "DurationError", "EngineUnavailable", "ErrorGroup", "InputError",
            "MissingTake", "OutputSettings", "PlanReport", "Project", "SessionReport", "TakesReport",
-           "TrackPlan", "build", "check", "check_feed", "import_takes", "load_script",
-           "open_project", "plan", "play", "publish", "record_takes", "takes_report"]
+           "TrackPlan", "build", "check", "check_feed", "hear_line", "import_takes", "keep_line_take",
+           "line_states", "load_script", "open_project", "plan", "play", "publish", "record_takes",
+           "takes_report"]

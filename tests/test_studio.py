@@ -179,8 +179,8 @@ def row(page, number: int):
     return page.locator(f"#line-{number}")
 
 
-@pytest.mark.browser                 # a real browser, and the recognizer
-@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.slow                  # the recognizer hears the take
 def test_a_line_recorded_in_the_browser_is_kept_and_says_the_words(served, microphone_browser,
                                                                    studio_project):
     from audio_builder.own_voice.align import hear
@@ -273,3 +273,37 @@ def test_the_pages_are_accessible_at_390_px(served, microphone_browser):
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= 390, (path, wide)                  # nothing runs off a phone's screen
         assert page.problems == [], path
+
+
+# --- the API the studio calls -------------------------------------------------------------------
+
+@pytest.mark.slow                  # the recognizer listens back to each take
+def test_keeping_one_line_s_take_through_the_api(studio_project, tmp_path):
+    import audio_builder as ab
+    from audio_builder.own_voice.takes_index import read_verdicts
+    from audio_builder.speech.takes import TakeError
+    from tests.test_own_voice import save_wav, take
+
+    script = studio_project / "scripts" / "kindness.yaml"
+    folder = studio_project / "takes" / "teacher"
+    other = folder / f"{take_id(LINES[1])}.wav"
+    save_wav(other, take(1.0, seed=5))
+    before = other.read_bytes()
+
+    buzz = save_wav(tmp_path / "buzz.wav", take(1.5))
+    state = ab.keep_line_take(script, 3, buzz, voice="teacher")
+    kept = folder / f"{take_id(LINES[2])}.wav"
+    assert state.line.take == kept and kept.is_file() and state.take_ms is not None
+    # a buzz says none of the line's words: kept, as an import keeps it, and flagged with why
+    assert state.status == "flagged" and state.why.startswith("listening back:")
+    assert read_verdicts(folder)[kept.stem].digest
+    _, states = ab.line_states(script, voice="teacher")
+    assert [s.status for s in states][2] == "flagged"
+    assert other.read_bytes() == before                       # only that line's take changed
+
+    silent = save_wav(tmp_path / "silent.wav", np.zeros(48_000, np.float32))
+    with pytest.raises(TakeError, match="silent"):
+        ab.keep_line_take(script, 3, silent, voice="teacher")
+    assert kept.read_bytes() == kept.read_bytes() and read_verdicts(folder)[kept.stem].digest
+    with pytest.raises(ab.InputError, match="no line 9"):
+        ab.keep_line_take(script, 9, buzz, voice="teacher")

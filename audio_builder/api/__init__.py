@@ -27,6 +27,7 @@ from audio_builder.api.library import (
     plan,
     publish,
 )
+from audio_builder.api.lines import LineAudio, hear_line, keep_line_take, line_states
 from audio_builder.api.live import SessionReport, play
 from audio_builder.api.takes import (
     TakeRow,
@@ -39,7 +40,8 @@ from audio_builder.api.takes import (
     voice_lines,
 )
 
-__all__ = ["BuildReport", "CheckReport", "PlanReport", "ScriptCheck", "SessionReport", "TakeRow",
-           "TakesReport", "VoiceLines", "build", "check", "check_feed", "import_takes",
-           "load_scripts", "open_project", "output_settings", "plan", "play", "publish",
-           "record_takes", "recording_sheet", "takes_report", "voice_lines"]
+__all__ = ["BuildReport", "CheckReport", "LineAudio", "PlanReport", "ScriptCheck", "SessionReport",
+           "TakeRow", "TakesReport", "VoiceLines", "build", "check", "check_feed", "hear_line",
+           "import_takes", "keep_line_take", "line_states", "load_scripts", "open_project",
+           "output_settings", "plan", "play", "publish", "record_takes", "recording_sheet",
+           "takes_report", "voice_lines"]

@@ -3,25 +3,34 @@ recording of that line as its take, judged exactly as every take is.
 
 The studio records one line at a time in the browser; what it sends is judged here as the
 command line's `record` and `takes import` judge theirs (`speech.takes.judge_take`: silent,
-clipped, too quiet, too short), and only a good take is written: the line's file and the
-takes' index (takes.yaml) replaced together, an older take of the line in another format
-removed, no other line's take touched.
+clipped, too quiet, too short), then listened back as an imported take is (`listening`: words
+missing at the edges, words added, longer than its line can take); a take that cannot be used
+is refused and nothing is written, one that listening back flags is kept with its verdict, as
+an import keeps it. The line's file is written beside a temporary and renamed into place after
+the index (takes.yaml) holds its verdict, an older take of the line in another format removed,
+no other line's take touched.
 """
 
 from __future__ import annotations
 
-import wave
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from audio_builder.errors import InputError
 from audio_builder.files import temporary_beside
 from audio_builder.model import VoiceProfile
+from audio_builder.own_voice.listening import listen_to_take
 from audio_builder.own_voice.pieces import Line, index_lines, judged, takes_folder
-from audio_builder.speech.takes import EXTENSIONS, RawTake, TakeError, judge_take, read_take
+from audio_builder.own_voice.takes_index import read_verdicts, record_verdicts, verdict_of
+from audio_builder.sound.media import mono_wav
+from audio_builder.speech.takes import (
+    EXTENSIONS,
+    TakeError,
+    content_digest,
+    judge_take,
+    longest_take_ms,
+    read_take,
+)
 
 RECORDED, MISSING, FLAGGED = "recorded", "missing", "flagged"
 
@@ -37,12 +46,16 @@ class LineState:
 
 
 def line_state(line: Line, keep_breaths: bool) -> LineState:
-    """Read and judge the take of `line` (if there is one)."""
+    """Read and judge the take of `line` (if there is one), with what listening back said of
+    it when it was made."""
     if line.take is None:
         return LineState(line, MISSING)
     take, problem = judged(line, keep_breaths)
     if take is None:
         return LineState(line, FLAGGED, problem or "cannot be used")
+    listened = verdict_of(line.take, read_verdicts(line.take.parent))
+    if listened is not None and not listened.ok:
+        return LineState(line, FLAGGED, f"listening back: {listened.verdict}", take.ms)
     return LineState(line, RECORDED, take_ms=take.ms)
 
 
@@ -53,33 +66,25 @@ def keep_take(recording: Path, line: Line, profile: VoiceProfile, lines: list[Li
     folder = takes_folder(profile)
     target = folder / f"{line.id}.wav"
     try:
-        take = read_take(recording)
+        take = read_take(recording, longest_take_ms(line.text))
     except TakeError as error:
         raise TakeError(error.message, target) from None
     judge_take(take, target, profile.breaths == "keep")
+    try:
+        verdict = listen_to_take(recording, line.text)
+    except TakeError as error:
+        raise TakeError(error.message, target) from None
     folder.mkdir(parents=True, exist_ok=True)
     with ExitStack() as cleanup:
         temporary = temporary_beside(target, cleanup)
-        write_wav(temporary, take)
+        temporary.write_bytes(mono_wav(take.samples, take.sample_rate))
         index_lines(profile, lines)
+        record_verdicts(folder, {line.id: (content_digest(temporary), verdict.describe())})
         for suffix in EXTENSIONS:                 # an older take of this line in another format
             if suffix != ".wav":
                 target.with_suffix(suffix).unlink(missing_ok=True)
         temporary.replace(target)
-    return LineState(Line(line.number, line.text, line.place, target), RECORDED, take_ms=take.ms)
-
-
-def write_wav(path: Path, take: RawTake) -> None:
-    with wave.open(str(path), "wb") as file:
-        file.setnchannels(1)
-        file.setsampwidth(2)
-        file.setframerate(take.sample_rate)
-        file.writeframes((np.clip(take.samples, -1, 1) * 32767).astype("<i2").tobytes())
-
-
-def line_numbered(lines: list[Line], number: int) -> Line:
-    """The line numbered `number` (from 1, in reading order), or an error saying how many
-    there are."""
-    if not 1 <= number <= len(lines):
-        raise InputError(f"there is no line {number}: this voice speaks {len(lines)} lines here")
-    return lines[number - 1]
+    kept = Line(line.number, line.text, line.place, target)
+    if not verdict.ok:
+        return LineState(kept, FLAGGED, f"listening back: {verdict.describe()}", take.ms)
+    return LineState(kept, RECORDED, take_ms=take.ms)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import io
 import itertools
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import wave
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -242,3 +244,14 @@ def sound_samples(ref: SoundRef, kind: str) -> np.ndarray:
         return builtin_samples(kind, ref.name)
     with located(ref.place):
         return decode_file(ref.path)
+
+
+def mono_wav(samples: np.ndarray, sample_rate: int) -> bytes:
+    """Mono float samples as a 16-bit WAV file's bytes (a take, a line to play)."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(sample_rate)
+        file.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return out.getvalue()

@@ -19,6 +19,7 @@ import mimetypes
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -30,15 +31,17 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from audio_builder import api
+from audio_builder.api.lines import line_numbered, spoken_wav
 from audio_builder.durations import DurationError, format_ms, parse_duration
 from audio_builder.errors import AudioBuilderError, InputError
+from audio_builder.model import Script, VoiceProfile
 from audio_builder.own_voice import one_take
+from audio_builder.own_voice.importer import ImportRow
 from audio_builder.own_voice.one_take import LineState
-from audio_builder.own_voice.pieces import Line
 from audio_builder.publish.formats import FORMATS
 from audio_builder.publish.server import content_type
-from audio_builder.script.project import Project, open_project
-from audio_builder.speech.cache import SpeechCache
+from audio_builder.script.project import Project
 from audio_builder.speech.takes import TakeError
 from audio_builder.studio import pages
 from audio_builder.studio.jobs import Jobs, Report
@@ -48,9 +51,8 @@ from audio_builder.studio.practices import (
     practice,
     practices,
     recorded_voices,
-    spoken_line,
+    synthetic_lines,
     synthetic_voice,
-    voice_lines,
 )
 from audio_builder.web.server import keyed_app
 
@@ -60,38 +62,51 @@ READING_LIMIT = 1024 * 1024 * 1024      # a whole reading: an hour of 44.1 kHz s
 STATIC = {"studio.css": "text/css; charset=utf-8", "studio.js": "text/javascript; charset=utf-8"}
 
 
-class Studio:
-    """One project served: its root is read again on each page, so edits show on reload."""
+@dataclass(frozen=True)
+class Asked:
+    """What a request names: the project, one of its practices, the recorded voice to show it
+    in (None: the project has none, or several and none chosen) and the length."""
 
-    def __init__(self, root: Path, cache: SpeechCache | None = None):
+    project: Project
+    practice: Practice
+    voice: str | None
+    length_ms: int | None
+
+    @property
+    def script(self) -> Script:
+        assert self.practice.script is not None
+        return self.practice.script
+
+    @property
+    def length(self) -> str | None:
+        """The length as the API takes it (as a script writes it)."""
+        return f"{self.length_ms / 1000:g}s" if self.length_ms else None
+
+
+class Studio:
+    """One project served: it is read again on each request, so edits show on reload."""
+
+    def __init__(self, root: Path, cache_dir: Path | None = None):
         self.root = root
-        self.cache = cache or SpeechCache()
+        self.cache_dir = cache_dir
         self.jobs = Jobs()
 
     def project(self) -> Project:
-        return open_project(self.root)
+        return api.open_project(self.root)
 
-    # --- what a request names ------------------------------------------------------------
-
-    def practice(self, request: Request) -> tuple[Project, Practice]:
+    def asked(self, request: Request) -> Asked:
         project = self.project()
         found = practice(project, request.path_params["name"])
         if found.script is None:
             raise InputError(found.problem)
-        return project, found
-
-    def voice_and_lines(self, request: Request) -> tuple[Project, Practice, Any, list[Line]]:
-        project, found = self.practice(request)
-        assert found.script is not None
         profile = chosen_voice(project, found.script, request.query_params.get("voice") or None)
-        if profile is None:
-            return project, found, None, []
-        return project, found, profile, voice_lines(found.script, profile)
+        return Asked(project, found, profile.name if profile else None, _length(request, found))
 
 
-def studio_app(root: Path, key: str, cache: SpeechCache | None = None) -> Starlette:
-    """The studio of the project at `root`, answering only requests that carry `key`."""
-    studio = Studio(root, cache)
+def studio_app(root: Path, key: str, cache_dir: Path | None = None) -> Starlette:
+    """The studio of the project at `root`, answering only requests that carry `key`; lines
+    are spoken through the speech cache in `cache_dir` (default: the user's, as builds)."""
+    studio = Studio(root, cache_dir)
 
     def route(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[Handler], Route]:
         return lambda handler: Route(path, _answering(handler, studio), methods=list(methods))
@@ -142,28 +157,21 @@ async def _practices_page(request: Request, studio: Studio) -> Response:
 
 async def _practice_page(request: Request, studio: Studio) -> Response:
     def render() -> str:
-        project, found, profile, lines = studio.voice_and_lines(request)
-        assert found.script is not None
-        length_ms = _length(request, found)
-        synthetic = synthetic_voice(project, found.script, profile)
-        if profile is None:
-            states = [LineState(line, "synthetic") for line in _synthetic_lines(found)]
-        else:
+        asked = studio.asked(request)
+        synthetic = synthetic_voice(asked.project, asked.script, _profile(asked))
+        if asked.voice is None:
+            states = [LineState(line, "synthetic") for line in synthetic_lines(asked.script)]
+        else:       # the takes are judged after the page shows (/api/lines): it is usable at once
+            lines = api.voice_lines(asked.practice.path, asked.voice, asked.length).lines
             states = [LineState(line, "checking" if line.take else one_take.MISSING) for line in lines]
-        return pages.practice_page(found, states, _key(request), voice=profile.name if profile else None,
-                                   recorded=recorded_voices(project), length_ms=length_ms,
+        return pages.practice_page(asked.practice, states, _key(request), voice=asked.voice,
+                                   recorded=recorded_voices(asked.project), length_ms=asked.length_ms,
                                    synthetic=synthetic)
     return HTMLResponse(await run_in_threadpool(render))
 
 
-def _synthetic_lines(found: Practice) -> list[Line]:
-    from audio_builder.timeline import spoken_pieces
-
-    assert found.script is not None
-    seen: dict[str, Line] = {}
-    for utterance, place in spoken_pieces(found.script):
-        seen.setdefault(utterance.text, Line(len(seen) + 1, utterance.text, place, None))
-    return list(seen.values())
+def _profile(asked: Asked) -> VoiceProfile | None:
+    return asked.project.profiles[asked.voice] if asked.voice else None
 
 
 async def _static(request: Request, studio: Studio) -> Response:
@@ -178,11 +186,11 @@ async def _static(request: Request, studio: Studio) -> Response:
 
 async def _line_states(request: Request, studio: Studio) -> Response:
     def judge() -> list[dict[str, Any]]:
-        _, _, profile, lines = studio.voice_and_lines(request)
-        if profile is None:
+        asked = studio.asked(request)
+        if asked.voice is None:
             return []
-        keep = profile.breaths == "keep"
-        return [_state_json(one_take.line_state(line, keep)) for line in lines]
+        _, states = api.line_states(asked.practice.path, voice=asked.voice, length=asked.length)
+        return [_state_json(state) for state in states]
     return JSONResponse({"lines": await run_in_threadpool(judge)})
 
 
@@ -193,17 +201,19 @@ def _state_json(state: LineState) -> dict[str, Any]:
 
 async def _hear(request: Request, studio: Studio) -> Response:
     def audio() -> Response:
-        project, found, profile, lines = studio.voice_and_lines(request)
-        assert found.script is not None
-        lines = lines or _synthetic_lines(found)
-        line = one_take.line_numbered(lines, request.path_params["number"])
-        if line.take is not None and profile is not None:
-            state = one_take.line_state(line, profile.breaths == "keep")
-            if state.status == one_take.RECORDED:
-                return FileResponse(line.take, media_type=_served_type(line.take))
-        voice = synthetic_voice(project, found.script, profile)
-        return Response(spoken_line(project, line.text, voice, studio.cache),
-                        media_type=FORMATS["wav"].mime_type)
+        asked = studio.asked(request)
+        number = request.path_params["number"]
+        if asked.voice is not None:
+            heard = api.hear_line(asked.practice.path, number, voice=asked.voice, length=asked.length,
+                                  cache_dir=studio.cache_dir)
+            if heard.take is not None:
+                return FileResponse(heard.take, media_type=_served_type(heard.take))
+            wav = heard.wav
+        else:
+            line = line_numbered(synthetic_lines(asked.script), number)
+            speaker = synthetic_voice(asked.project, asked.script, None)
+            wav = spoken_wav(asked.project.profiles, line.text, speaker, studio.cache_dir)
+        return Response(wav, media_type=FORMATS["wav"].mime_type)
     return await run_in_threadpool(audio)
 
 
@@ -218,11 +228,11 @@ async def _take(request: Request, studio: Studio) -> Response:
         recording = await _received(request, Path(folder) / "recording", TAKE_LIMIT)
 
         def keep() -> LineState:
-            _, _, profile, lines = studio.voice_and_lines(request)
-            if profile is None:
+            asked = studio.asked(request)
+            if asked.voice is None:
                 raise InputError("choose a recorded voice first")
-            line = one_take.line_numbered(lines, request.path_params["number"])
-            return one_take.keep_take(recording, line, profile, lines)
+            return api.keep_line_take(asked.practice.path, request.path_params["number"], recording,
+                                      voice=asked.voice, length=asked.length)
         return JSONResponse(_state_json(await run_in_threadpool(keep)))
 
 
@@ -250,32 +260,24 @@ async def _received(request: Request, path: Path, limit: int) -> Path:
 async def _build(request: Request, studio: Studio) -> Response:
     name = request.path_params["name"]
     if request.method == "POST":
-        def start() -> None:
-            project, found, profile, _ = studio.voice_and_lines(request)
-            length_ms = _length(request, found)
-            voice = profile.name if profile is not None else None
-            studio.jobs.start("build", name, lambda report: _build_work(project, found, voice,
-                                                                         length_ms, report))
-        await run_in_threadpool(start)
+        asked = await run_in_threadpool(studio.asked, request)
+        studio.jobs.start("build", name, lambda report: _build_work(asked, studio.cache_dir, report))
     job = studio.jobs.get("build", name)
     return JSONResponse(job.as_json() if job else {"kind": "build", "finished": False, "stage": "none"})
 
 
-def _build_work(project: Project, found: Practice, voice: str | None, length_ms: int | None,
-                report: Report) -> dict[str, Any]:
-    from audio_builder.batch import BatchOptions, build_scripts
-
-    assert found.script is not None
-    options = BatchOptions(lengths=(length_ms,) if length_ms else None, voice=voice, jobs=1)
-    with SpeechCache().in_use():
-        built = build_scripts(project, [found.script], options, report)
+def _build_work(asked: Asked, cache_dir: Path | None, report: Report) -> dict[str, Any]:
+    """The same build as `audio-builder build SCRIPT --length L --voice V`, into output/."""
+    built = api.build(asked.project, [asked.practice.path], voice=asked.voice, jobs=1,
+                      lengths=[asked.length] if asked.length else None, cache_dir=cache_dir,
+                      progress=report)
     track = built.tracks[0]
-    output = project.output_dir.resolve()
+    output = asked.project.output_dir.resolve()
 
     def link(path: Path) -> str:
         return "/output/" + path.resolve().relative_to(output).as_posix()
 
-    captions = track.plan.track.sidecar(project.output_dir, "vtt")
+    captions = track.plan.track.sidecar(asked.project.output_dir, "vtt")
     return {"audio": link(track.audio), "captions": link(captions) if captions.is_file() else None,
             "chapters": [{"title": chapter.title, "start": chapter.start_ms / 1000}
                          for chapter in track.plan.timeline.chapters],
@@ -289,39 +291,40 @@ async def _import(request: Request, studio: Studio) -> Response:
         try:
             suffix = Path(request.query_params.get("filename", "reading")).suffix[:8]
             reading = await _received(request, folder / f"reading{suffix}", READING_LIMIT)
-            _, _, profile, lines = await run_in_threadpool(studio.voice_and_lines, request)
-            if profile is None:
+            asked = await run_in_threadpool(studio.asked, request)
+            if asked.voice is None:
                 raise InputError("choose a recorded voice first")
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
-        studio.jobs.start("import", name, lambda report: _import_work(reading, profile, lines,
-                                                                      folder, report))
+        studio.jobs.start("import", name, lambda report: _import_work(asked, reading, report))
     job = studio.jobs.get("import", name)
     return JSONResponse(job.as_json() if job else {"kind": "import", "finished": False, "stage": "none"})
 
 
-def _import_work(reading: Path, profile, lines: list[Line], folder: Path,
-                 report: Report) -> dict[str, Any]:
-    from audio_builder.own_voice.importer import import_reading
-
+def _import_work(asked: Asked, reading: Path, report: Report) -> dict[str, Any]:
+    """The same import as `audio-builder takes import SCRIPT READING --voice V --length L`."""
     try:
         report("listening", 0, 0)
-        result = import_reading(reading, profile, lines,
-                                progress=lambda done_ms: report("listening", done_ms, 0))
+        _, result = api.import_takes(asked.practice.path, reading, voice=asked.voice,
+                                     length=asked.length)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    rows = sorted(result.rows, key=lambda row: (row.found is not None, row.line.number))
+        shutil.rmtree(reading.parent, ignore_errors=True)
     return {"rows": [{"number": row.line.number, "text": row.line.text,
                       "found": (f"{format_ms(row.found.start_ms, precise=False)}–"
                                 f"{format_ms(row.found.end_ms, precise=False)}") if row.found else "",
-                      "result": _import_result(row)} for row in rows],
-            "missing": len(result.missing)}
+                      "result": _import_result(row), "flagged": row.badness > 0}
+                     for row in result.worst_first],
+            "missing": len(result.missing), "flagged": len(result.flagged)}
 
 
-def _import_result(row) -> str:
+def _import_result(row: ImportRow) -> str:
     if row.found is None:
-        return "flagged: not found in the reading; read it again"
+        return "not found in the reading: read it again, or record it above"
+    if not row.found.fits:
+        return "not cut: this reading of it runs longer than its words can take; read it again"
+    if row.verdict is not None and not row.verdict.ok:
+        return f"flagged: {row.verdict.describe()} (listen at {format_ms(row.listen_at_ms, precise=False)})"
     return "kept" if row.written else "found (kept the take already there)"
 
 

@@ -1,25 +1,17 @@
-"""What the studio shows, read from the project: its practices (title, lengths, voices), one
-practice's spoken lines for a recorded voice with how each take stands, and a line spoken by
-the synthetic voice (through the speech cache the builds use)."""
+"""What the studio lists, read from the project: its practices (title, lengths, voices),
+which recorded voice a practice is shown in, and who speaks a line that has no take."""
 
 from __future__ import annotations
 
-import io
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from audio_builder.errors import InputError
-from audio_builder.model import Script, Utterance, VoiceProfile
-from audio_builder.own_voice.pieces import Line, lines_of, script_in_voice
+from audio_builder.model import Script, VoiceProfile
+from audio_builder.own_voice.pieces import Line
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project, find_scripts
-from audio_builder.sound.audio import SAMPLE_RATE
-from audio_builder.speech.cache import SpeechCache
 from audio_builder.speech.engines import is_recorded
-from audio_builder.speech.synthesizer import Synthesizer, VoiceBook
 from audio_builder.timeline import spoken_pieces
 
 
@@ -94,9 +86,13 @@ def chosen_voice(project: Project, script: Script, asked: str | None) -> VoicePr
     return project.profiles[recorded[0]] if len(recorded) == 1 else None
 
 
-def voice_lines(script: Script, profile: VoiceProfile) -> list[Line]:
-    """The lines `profile` speaks when it reads the practice, in reading order."""
-    return lines_of(script_in_voice(script, profile.name), profile)
+def synthetic_lines(script: Script) -> list[Line]:
+    """Every distinct piece the practice speaks, in reading order, none with a take: what the
+    studio lists when the project has no recorded voice yet."""
+    seen: dict[str, Line] = {}
+    for utterance, place in spoken_pieces(script):
+        seen.setdefault(utterance.text, Line(len(seen) + 1, utterance.text, place, None))
+    return list(seen.values())
 
 
 def synthetic_voice(project: Project, script: Script, profile: VoiceProfile | None) -> str:
@@ -108,23 +104,3 @@ def synthetic_voice(project: Project, script: Script, profile: VoiceProfile | No
     if own is not None and not is_recorded(own):
         return script.voice
     return "default"
-
-
-def spoken_line(project: Project, text: str, voice: str, cache: SpeechCache) -> bytes:
-    """`text` in the synthetic `voice`, as a WAV file's bytes: from the speech cache the
-    builds use, spoken and stored there the first time."""
-    synthesizer = Synthesizer(VoiceBook(project.profiles), cache)
-    with cache.in_use():
-        samples = synthesizer.samples(Utterance(text, voice))
-    return wav_bytes(samples, SAMPLE_RATE)
-
-
-def wav_bytes(samples: np.ndarray, rate: int) -> bytes:
-    """Mono float samples as a 16-bit WAV file in memory."""
-    out = io.BytesIO()
-    with wave.open(out, "wb") as file:
-        file.setnchannels(1)
-        file.setsampwidth(2)
-        file.setframerate(rate)
-        file.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
-    return out.getvalue()

@@ -1,0 +1,89 @@
+"""One line at a time (what the studio does with a practice): how each line's take stands,
+keeping a new recording of one line as its take, and hearing one line."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from audio_builder.api.boundary import api_boundary, as_project
+from audio_builder.api.takes import VoiceLines, voice_lines
+from audio_builder.errors import InputError
+from audio_builder.model import Utterance
+from audio_builder.own_voice.one_take import LineState, keep_take, line_state
+from audio_builder.own_voice.pieces import Line
+from audio_builder.sound.audio import SAMPLE_RATE
+from audio_builder.sound.media import mono_wav
+from audio_builder.speech.cache import SpeechCache
+from audio_builder.speech.engines import is_recorded
+from audio_builder.speech.synthesizer import Synthesizer, VoiceBook
+
+PathLike = str | os.PathLike
+
+
+@api_boundary
+def line_states(script: PathLike, *, voice: str | None = None,
+                length: str | int | float | None = None) -> tuple[VoiceLines, list[LineState]]:
+    """Each line `voice` (default: the script's voice, a recorded one) speaks in `script`,
+    in reading order (with `length`, in its track of that length), and how its take stands:
+    recorded, missing, or flagged with why (it cannot be used, or listening back to it found
+    something wrong)."""
+    found = voice_lines(script, voice, length)
+    keep = found.profile.breaths == "keep"
+    return found, [line_state(line, keep) for line in found.lines]
+
+
+@api_boundary
+def keep_line_take(script: PathLike, number: int, recording: PathLike, *, voice: str | None = None,
+                   length: str | int | float | None = None) -> LineState:
+    """Keep `recording` (any audio file) as the take of line `number` (from 1, in reading
+    order, as `takes` lists them), judged and listened back as every take is. A take that
+    cannot be used (silent, clipped, too quiet, too short, longer than its line can take)
+    raises `TakeError` saying why, and nothing is written; only that line's take changes."""
+    found = voice_lines(script, voice, length)
+    return keep_take(Path(recording), line_numbered(found.lines, number), found.profile, found.lines)
+
+
+@dataclass(frozen=True)
+class LineAudio:
+    """What to play for a line: its take's file, or the synthetic voice's WAV bytes."""
+
+    take: Path | None
+    wav: bytes | None
+    voice: str                      # who speaks it
+
+
+@api_boundary
+def hear_line(script: PathLike, number: int, *, voice: str | None = None,
+              length: str | int | float | None = None, cache_dir: PathLike | None = None) -> LineAudio:
+    """Line `number` of `voice`'s lines: its take when it has a usable one, else the line in
+    the synthetic voice (the recorded voice's fallback, else `default`), spoken through the
+    speech cache the builds use (`cache_dir`, default the user's), so the second time it is
+    read, not spoken."""
+    found = voice_lines(script, voice, length)
+    line = line_numbered(found.lines, number)
+    state = line_state(line, found.profile.breaths == "keep")
+    if state.take_ms is not None and line.take is not None:
+        return LineAudio(line.take, None, found.profile.name)
+    project = as_project(Path(script))
+    speaker = found.profile.fallback or "default"
+    return LineAudio(None, spoken_wav(project.profiles, line.text, speaker, cache_dir), speaker)
+
+
+def spoken_wav(profiles, text: str, voice: str, cache_dir: PathLike | None = None) -> bytes:
+    """`text` in the synthetic `voice`, as a WAV file's bytes, through the speech cache."""
+    if is_recorded(profiles.get(voice)):
+        raise InputError(f"{voice!r} is a recorded voice; give a synthetic one to speak a line")
+    cache = SpeechCache(Path(cache_dir) if cache_dir else None)
+    with cache.in_use():
+        samples = Synthesizer(VoiceBook(profiles), cache).samples(Utterance(text, voice))
+    return mono_wav(samples, SAMPLE_RATE)
+
+
+def line_numbered(lines: list[Line], number: int) -> Line:
+    """The line numbered `number` (from 1, in reading order)."""
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= len(lines):
+        raise InputError(f"there is no line {number!r}: give a number from 1 to {len(lines)}, "
+                         "as `audio-builder takes` lists them")
+    return lines[number - 1]
