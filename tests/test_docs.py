@@ -128,5 +128,6 @@ def test_every_example_builds(project):
     assert len(tracks) >= len(scripts)
     for line in built.stdout.splitlines()[:-1]:
         name, length = line.split()[:2]
-        minutes, seconds = length.split(":")
-        assert abs(ffprobe_duration(project / name) - (int(minutes) * 60 + float(seconds))) <= 0.05
+        *hours_minutes, seconds = length.split(":")          # m:ss.mmm, or h:mm:ss.mmm past an hour
+        whole = sum(int(part) * 60 ** (len(hours_minutes) - i) for i, part in enumerate(hours_minutes))
+        assert abs(ffprobe_duration(project / name) - (whole + float(seconds))) <= 0.05
