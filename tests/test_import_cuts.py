@@ -174,3 +174,18 @@ def test_a_bad_cut_is_flagged_by_listening_back(imported, tmp_path):
     assert not restart.ok and "more than its line" in restart.describe(), restart
     right = listen_to_take(cut("right.wav", said_from - 300, said_to + 300), line)
     assert right.ok, right
+
+
+def test_check_listen_names_words_the_synthetic_voice_was_not_heard_to_say(project):
+    """The same listening for synthetic lines: the default voice says "Germer" as the
+    recognizer hears "Jourmer" (docs/voices.md); a plain line is heard whole."""
+    write(project / "scripts" / "l.yaml", "title: L\nsteps:\n  - Breathe in slowly, and feel your "
+                                          "chest rise.\n  - As Chris Germer says, be kind to yourself.\n")
+    quiet = run("check", "scripts/l.yaml")
+    assert quiet.exit_code == 0 and "listening back" not in quiet.output
+    result = run("check", "--listen", "scripts/l.yaml")
+    assert result.exit_code == 0, result.output
+    warnings = [row for row in result.output.splitlines() if "listening back" in row]
+    assert len(warnings) == 1, result.output
+    assert warnings[0].startswith("warning: scripts/l.yaml:4: ") and "\"Germer\"" in warnings[0]
+    assert "`Germer: <as it sounds>` in voices/pronounce.yaml" in warnings[0]

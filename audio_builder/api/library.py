@@ -19,6 +19,7 @@ from audio_builder.batch.tasks import Progress
 from audio_builder.build import Builder, BuiltTrack, OutputSettings, TrackPlan
 from audio_builder.errors import ErrorGroup, InputError
 from audio_builder.model import Script
+from audio_builder.own_voice.listening import listen_to_script
 from audio_builder.own_voice.pieces import (
     check_takes,
     fallback_count,
@@ -92,12 +93,22 @@ class CheckReport:
 
 @api_boundary
 def check(project: Project | PathLike | None = None, paths: Paths = None, *,
-          lengths: Lengths = None, voice: str | None = None) -> CheckReport:
+          lengths: Lengths = None, voice: str | None = None, listen: bool = False,
+          cache_dir: PathLike | None = None) -> CheckReport:
     """Validate scripts without speaking them. Errors in scripts are returned in the report
-    (all of them, not only the first); bad arguments raise `InputError`."""
+    (all of them, not only the first); bad arguments raise `InputError`. With `listen`, also
+    speak each synthetic line (through the speech cache in `cache_dir`, default the user's)
+    and listen back to it: words of the script the recognizer did not hear are warnings."""
     project = as_project(project)
     wanted = as_lengths(lengths)
-    builder = Builder(project, voice=voice)
+    if listen:
+        cache = SpeechCache(_folder(cache_dir))
+        with cache.in_use():
+            return _check(project, paths, wanted, Builder(project, voice=voice, cache=cache), True)
+    return _check(project, paths, wanted, Builder(project, voice=voice), False)
+
+
+def _check(project: Project, paths: Paths, wanted, builder: Builder, listen: bool) -> CheckReport:
     errors: list[InputError] = []
     loaded: list[Script] = []
     passed: list[ScriptCheck] = []
@@ -111,8 +122,9 @@ def check(project: Project | PathLike | None = None, paths: Paths = None, *,
             continue
         takes = check_takes(plans[0].script, builder.voices, [plan.length_ms for plan in plans])
         errors += takes.errors
-        passed.append(ScriptCheck(path, tuple(plans),
-                                  tuple(builder.length_ranges(script, estimate=True)), takes.warnings))
+        heard = tuple(listen_to_script(builder.plan(script, wanted), builder)) if listen else ()
+        passed.append(ScriptCheck(path, tuple(plans), tuple(builder.length_ranges(script, estimate=True)),
+                                  takes.warnings + heard))
     errors += shared_names(loaded, wanted)
     return CheckReport(tuple(passed), tuple(errors))
 

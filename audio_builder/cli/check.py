@@ -14,10 +14,13 @@ from audio_builder.timeline import describe_ranges
 @paths_argument
 @length_option
 @voice_option
-def check(paths, lengths, voice):
+@click.option("--listen", is_flag=True, help="Also speak each synthetic line and listen back to "
+                                            "it: warn of words the speech recognizer did not hear "
+                                            "(a name the voice says its own way).")
+def check(paths, lengths, voice, listen):
     """Validate scripts without synthesizing; print each track's estimated length."""
     project = api.open_project(paths[0] if paths else None)
-    report = api.check(project, paths, lengths=split_lengths(lengths), voice=voice)
+    report = api.check(project, paths, lengths=split_lengths(lengths), voice=voice, listen=listen)
     for script in report.scripts:
         for warning in script.warnings:
             click.echo(f"warning: {warning}", err=True)

@@ -17,12 +17,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from audio_builder.errors import InputError
+from audio_builder.model import Place
 from audio_builder.own_voice.align import RATE, alike, transcribe
 from audio_builder.speech.takes import usual_reading_ms, words_of
+
+if TYPE_CHECKING:
+    from audio_builder.build import Builder, TrackPlan
 
 SOUNDS_ALIKE = 0.5         # words heard this alike to those said count as said, misheard
 LONG_FACTOR = 1.8          # a take's speech longer than this times its words' usual length,
@@ -164,3 +169,35 @@ def listen_to_take(path: Path, said: str) -> Verdict:
     span = find_speech(frame_levels_db(samples, RATE))
     speech_ms = (span.end - span.start) * 10 if span else 0
     return compare_take(said, listen(samples), speech_ms, sounding_edges(samples, RATE))
+
+
+def listen_to_script(plans: Sequence[TrackPlan], builder: Builder) -> list[str]:
+    """`check --listen`: each line a synthetic voice speaks in `plans`, spoken (through the
+    speech cache) and listened back; a warning for each line with words of the script the
+    recognizer did not hear, with the pronunciation entry to try."""
+    from audio_builder.sound.audio import SAMPLE_RATE, resample
+    from audio_builder.speech.engines import ENGINES
+
+    warnings: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for plan in plans:
+        for placed in plan.timeline.speech:
+            speaker = builder.voices.speaker(placed.utterance, placed.place)
+            engine = ENGINES[builder.voices.profile(speaker.voice).engine]
+            if engine.recorded or not engine.speaks_words or (speaker.text, speaker.voice) in seen:
+                continue
+            seen.add((speaker.text, speaker.voice))
+            samples = builder.synthesizer.samples(speaker, placed.place)
+            verdict = compare_words(speaker.text, listen(resample(samples, SAMPLE_RATE, RATE)))
+            if not verdict.ok:
+                warnings.append(_unheard(verdict, speaker.voice, placed.place))
+    return warnings
+
+
+def _unheard(verdict: Verdict, voice: str, place: Place) -> str:
+    words = ", ".join(f"\"{word}\"" for word in verdict.not_heard)
+    entries = ", ".join(f"`{word}: <as it sounds>`" for word in verdict.not_heard[:3])
+    return (f"{place.file}:{place.line}: listening back to voice {voice!r}, the recognizer did "
+            f"not hear {words} in \"{verdict.said}\" (it heard \"{verdict.heard}\"); listen to it, "
+            f"and if the voice says a word wrongly, try a pronunciation: {entries} in "
+            "voices/pronounce.yaml or the profile's `pronounce:`")

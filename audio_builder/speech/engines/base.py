@@ -36,6 +36,8 @@ class SpeechEngine(ABC):
     # Speaks from takes a person recorded (one per line, in the profile's takes folder), with a
     # synthetic fallback for lines not recorded yet: the own-voice commands work with it.
     recorded: ClassVar[bool] = False
+    # Says words a listener (or a speech recognizer) can hear; False for stand-ins like tones.
+    speaks_words: ClassVar[bool] = True
     # The silence between sentences when the profile gives none.
     sentence_pause_ms: ClassVar[int] = VoiceProfile.sentence_pause_ms
 

@@ -22,6 +22,7 @@ RAMP_MS = 5
 
 class TonesEngine(SpeechEngine):
     name = "tones"
+    speaks_words = False
     words_per_minute = 60_000 / WORD_MS
 
     @classmethod
