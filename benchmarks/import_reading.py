@@ -30,13 +30,19 @@ from tests.readings import RATE, Reading, Room, save_in_room, speak_quickly  # n
 
 
 def sentences(seeds: Path | None) -> list[str]:
+    """Sentences to read: from the .txt passages in `seeds`, else from the lines of the
+    practices in the project's scripts/ (lines as teachers write them, all different)."""
     found = []
     for path in sorted(seeds.glob("*.txt")) if seeds and seeds.is_dir() else []:
         text = " ".join(path.read_text(encoding="utf-8").split())
         found += [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if 3 <= len(s.split()) <= 30]
     if not found:
-        found = [f"This is line number {n} of the practice, read slowly and calmly." for n in range(200)]
-    return found
+        for path in sorted((ROOT / "scripts").glob("*.yaml")):
+            for row in path.read_text(encoding="utf-8").splitlines():
+                text = re.sub(r"^\s*-\s+(say:\s*)?|\[[^]]*\]", "", row).strip().strip("|'\"")
+                if re.match(r"^[A-Z][^:#{}]*[.!?]$", text):
+                    found += [s for s in re.split(r"(?<=[.!?])\s+", text) if 3 <= len(s.split()) <= 30]
+    return list(dict.fromkeys(found))
 
 
 def make_project(folder: Path, minutes: float, seeds: Path | None, dry: bool = False
