@@ -238,3 +238,34 @@ def test_a_sound_index_keeps_other_scripts_entries(teacher):
     assert result.exit_code == 0 and "warning" not in result.stderr, result.output
     assert yaml.safe_load(index_of(teacher).read_text()) == {
         take_id(text): text for text in (other, *LINES)}
+
+
+# --- where the program is told to look: the cache folder, a cluster ------------------------
+
+@pytest.fixture
+def tones(project) -> Path:
+    write(project / "scripts" / "a.yaml", "title: A\nsteps:\n  - Hi.\n")
+    return project
+
+
+def test_a_cache_folder_that_loops_is_one_line(tones, monkeypatch):
+    (tones / "loop").symlink_to(tones / "loop2")
+    (tones / "loop2").symlink_to(tones / "loop")
+    monkeypatch.setenv("AUDIO_BUILDER_CACHE", str(tones / "loop"))
+    one_line(run("build", "scripts/a.yaml"), "loop: ", "$AUDIO_BUILDER_CACHE", "loop of symbolic links")
+    monkeypatch.delenv("AUDIO_BUILDER_CACHE")
+    one_line(run("build", "--cache-dir", "loop", "scripts/a.yaml"), "loop: ", "loop of symbolic links")
+    assert output_files(tones) == []
+
+
+@pytest.mark.parametrize("address, words", [
+    ("not an address", "is not an address"),
+    ("http://127.0.0.1:8786", "not 'http'"),
+    ("tcp://[::1", "is not an address"),
+    ("tcp://127.0.0.1:99999", "is not an address"),
+    ("", "is empty"),
+])
+def test_a_cluster_address_that_is_not_one_is_refused_at_once(tones, address, words, deadline):
+    result = run("build", "scripts/a.yaml", "--cluster", address)
+    one_line(result, "--cluster ", words, "tcp://")
+    assert output_files(tones) == []

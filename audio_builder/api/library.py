@@ -15,6 +15,7 @@ from pathlib import Path
 
 from audio_builder.api.boundary import api_boundary, as_jobs, as_lengths, as_paths, as_project
 from audio_builder.batch import BatchOptions, build_scripts
+from audio_builder.batch.cluster import scheduler_address
 from audio_builder.batch.tasks import Progress
 from audio_builder.build import Builder, BuiltTrack, OutputSettings, TrackPlan
 from audio_builder.errors import ErrorGroup, InputError
@@ -201,7 +202,7 @@ def build(project: Project | PathLike | None = None, paths: Paths = None, *,
     options = BatchOptions(output_dir=_folder(output_dir), lengths=as_lengths(lengths), voice=voice,
                            output=output_settings(format, channels, bitrate, loudness),
                            cache_dir=_folder(cache_dir), force=bool(force), jobs=as_jobs(jobs),
-                           cluster=cluster)
+                           cluster=None if cluster is None else scheduler_address(cluster))
     scripts = load_scripts(project, paths)
     with SpeechCache(options.cache_dir).in_use():
         report = build_scripts(project, scripts, options, progress)

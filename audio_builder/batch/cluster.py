@@ -22,15 +22,43 @@ import socket
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from audio_builder.batch.pool import Schedule, run_task
 from audio_builder.batch.tasks import Graph, Progress, SpeechTask, TrackTask, Work, leftovers
 from audio_builder.build import BuiltTrack, IsCancelled
-from audio_builder.errors import BuildError, InputError
+from audio_builder.errors import BuildError, InputError, excerpt
 from audio_builder.speech.engines.base import c_library, return_freed_memory
 
 CONNECT_SECONDS = 20
 STOP_SECONDS = 30        # how long a stopped build waits for its running tasks to notice
+
+
+SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+ADDRESS_ADVICE = ("give the scheduler's address as `dask scheduler` prints it, like "
+                  "tcp://192.168.1.20:8786")
+
+
+def scheduler_address(text: str) -> str:
+    """`text` as a Dask scheduler's address (`tcp://host:port`, or `host:port`), checked
+    before anything connects: a half-made client waits 40 s and ends in a traceback."""
+    shown = f"--cluster {excerpt(text)}"
+    if not text.strip():
+        raise InputError(f"{shown} is empty; {ADDRESS_ADVICE}, or leave --cluster out to build "
+                         "on this machine")
+    address = text if "://" in text else f"tcp://{text}"
+    try:
+        parts = urlsplit(address)
+        port = parts.port
+    except ValueError as error:
+        raise InputError(f"{shown} is not an address ({error}); {ADDRESS_ADVICE}") from None
+    if parts.scheme not in SCHEMES:
+        raise InputError(f"{shown}: a Dask scheduler speaks {', '.join(SCHEMES)}, not "
+                         f"{excerpt(parts.scheme)}; {ADDRESS_ADVICE}")
+    if not parts.hostname or any(c.isspace() for c in text) or parts.path.strip("/") \
+            or parts.query or parts.fragment or (port is None and parts.scheme != "inproc"):
+        raise InputError(f"{shown} is not an address; {ADDRESS_ADVICE}")
+    return address
 
 
 def run_on_cluster(address: str, graph: Graph, work: Work, progress: Progress) -> dict[str, BuiltTrack]:

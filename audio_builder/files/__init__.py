@@ -18,6 +18,7 @@ from audio_builder.files.entries import (
 from audio_builder.files.folders import (
     CACHE_VARIABLE,
     cache_folder,
+    checked_folder,
     user_folder,
 )
 from audio_builder.files.writes import (
@@ -35,7 +36,8 @@ from audio_builder.files.writes import (
 )
 
 __all__ = ["CACHE_VARIABLE", "HOST", "STALE_AFTER_S", "TEMPORARY", "TRUSTED_AFTER_S",
-           "cache_folder", "checked_bytes", "checked_header_bytes", "os_error", "process_alive",
+           "cache_folder", "checked_bytes", "checked_folder", "checked_header_bytes", "os_error",
+           "process_alive",
            "read_checked", "read_entry", "read_plain", "remove_stale_temporaries",
            "replace_together", "stored_size", "target_name", "temporary_beside", "user_folder",
            "write_file_atomically", "write_files_together"]

@@ -3,9 +3,12 @@ the conventions of each system."""
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from pathlib import Path
+
+from audio_builder.errors import InputError
 
 # Per kind: the folder under ~/Library on macOS, and the XDG variable with its default under ~.
 _USER_FOLDERS = {
@@ -21,7 +24,22 @@ def cache_folder() -> Path:
     """Where this program keeps what it can make again (spoken pieces, the built-in sounds):
     the folder `$AUDIO_BUILDER_CACHE` names, or else the user's cache folder."""
     value = os.environ.get(CACHE_VARIABLE)
-    return Path(value).expanduser() if value else user_folder("cache")
+    if not value:
+        return user_folder("cache")
+    return checked_folder(Path(value).expanduser(), f"${CACHE_VARIABLE}")
+
+
+def checked_folder(path: Path, what: str) -> Path:
+    """`path`, once it is known not to lead into a loop of symbolic links (which would stop
+    every later step with a traceback); an InputError naming `what` set it, if it does."""
+    try:
+        path.resolve()
+    except (RuntimeError, OSError) as error:     # RuntimeError until Python 3.13
+        if isinstance(error, OSError) and error.errno != errno.ELOOP:
+            return path
+        raise InputError(f"{what} leads into a loop of symbolic links; point it at a "
+                         "folder", path) from None
+    return path
 
 
 def user_folder(kind: str) -> Path:

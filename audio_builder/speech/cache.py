@@ -26,6 +26,7 @@ from audio_builder.errors import BuildError
 from audio_builder.files import (
     cache_folder,
     checked_bytes,
+    checked_folder,
     checked_header_bytes,
     read_entry,
     remove_stale_temporaries,
@@ -56,7 +57,7 @@ class CacheInUse(BuildError):
 
 class SpeechCache:
     def __init__(self, directory: Path | None = None):
-        self.directory = Path(directory) if directory else cache_folder()
+        self.directory = checked_folder(Path(directory), "the cache folder") if directory else cache_folder()
         self._users = 0
         self._lock: IO[bytes] | None = None
 
