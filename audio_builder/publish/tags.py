@@ -3,11 +3,14 @@
 own way (`FIELDS`).
 
 MP3 gets ID3v2.3 (the widest player support) with CHAP/CTOC chapters; WAV carries the same
-ID3 tag in its `id3 ` chunk; FLAC and Opus get Vorbis comments; M4A gets MP4 atoms.
+ID3 tag in its `id3 ` chunk; FLAC and Opus get Vorbis comments with `CHAPTERxx` chapters and
+the cover as a picture block; M4A gets MP4 atoms and a chapter track (see `chapters`).
 """
 
 from __future__ import annotations
 
+import base64
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +39,9 @@ from mutagen.id3 import (
     PictureType,
 )
 
+from audio_builder.errors import BuildError
+from audio_builder.publish.chapters import ffmetadata, vorbis_comments
+from audio_builder.sound.media import ffmpeg_file, run_ffmpeg
 from audio_builder.timeline import ChapterStart
 
 
@@ -210,7 +216,10 @@ def write_wav(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
     wave.save(v2_version=3)
 
 
-def _write_vorbis(opener: Callable) -> Callable:
+def _write_vorbis(opener: Callable, picture_comment: bool) -> Callable:
+    """Vorbis comments, the chapters as `CHAPTERxx` comments, and the cover: a FLAC picture
+    block in FLAC, and the same block as a `METADATA_BLOCK_PICTURE` comment in Ogg (the
+    place Ogg players read a cover from)."""
     def write(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
         audio = opener(str(path))
         if audio.tags is None:
@@ -218,13 +227,39 @@ def _write_vorbis(opener: Callable) -> Callable:
         for field, value in _present(tags):
             for key in field.vorbis:
                 audio[key] = [str(value)]
+        for key, value in vorbis_comments([(c.start_ms, c.title) for c in chapters]).items():
+            audio[key] = [value]
+        if tags.cover:
+            picture = _flac_picture(tags.cover, tags.cover_mime)
+            if picture_comment:
+                audio["metadata_block_picture"] = [base64.b64encode(picture.write()).decode("ascii")]
+            else:
+                audio.clear_pictures()
+                audio.add_picture(picture)
         audio.save()
     return write
 
 
+def _flac_picture(data: bytes, mime: str):
+    from mutagen.flac import Picture
+
+    from audio_builder.publish.cover import image_size
+
+    picture = Picture()
+    picture.type, picture.mime, picture.desc, picture.data = PictureType.COVER_FRONT, mime, "Cover", data
+    picture.width, picture.height, _ = image_size(data)
+    picture.depth = 24
+    return picture
+
+
 def write_m4a(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
+    """MP4 atoms, and the chapters as the chapter track QuickTime, Apple Podcasts and other
+    apps read (with a Nero `chpl` list beside it): FFmpeg writes them from its metadata file,
+    copying the sound as it is; mutagen cannot write MP4 chapters."""
     from mutagen.mp4 import MP4
 
+    if chapters:
+        _add_mp4_chapters(path, chapters, length_ms)
     audio = MP4(str(path))
     if audio.tags is None:
         audio.add_tags()
@@ -232,6 +267,25 @@ def write_m4a(path: Path, tags: TrackTags, chapters, length_ms: int) -> None:
         for key in field.mp4:
             audio[key] = [field.mp4_value(value)]
     audio.save()
+
+
+def _add_mp4_chapters(path: Path, chapters, length_ms: int) -> None:
+    metadata = path.with_name(path.name + ".chapters.txt")
+    remuxed = path.with_name(path.name + ".chaptered")
+    try:
+        metadata.write_text(ffmetadata([(c.start_ms, c.title) for c in chapters], length_ms),
+                            encoding="utf-8")
+        result = run_ffmpeg("-i", ffmpeg_file(path), "-f", "ffmetadata", "-i", ffmpeg_file(metadata),
+                            "-map", "0:a", "-map_chapters", "1", "-c", "copy",
+                            "-movflags", "+faststart", "-f", "mp4", ffmpeg_file(remuxed))
+        if result.returncode != 0:
+            message = result.stderr.decode(errors="replace").strip().splitlines()
+            raise BuildError(f"ffmpeg could not add the chapters to {path.name}: "
+                             f"{message[-1] if message else 'no message'}")
+        os.replace(remuxed, path)
+    finally:
+        metadata.unlink(missing_ok=True)
+        remuxed.unlink(missing_ok=True)
 
 
 def _mp4_cover(data: bytes, mime: str):
@@ -258,5 +312,5 @@ def _opus(path: str):
 
 
 TagWriter = Callable[[Path, TrackTags, tuple[ChapterStart, ...], int], None]
-write_flac: TagWriter = _write_vorbis(_flac)
-write_opus: TagWriter = _write_vorbis(_opus)
+write_flac: TagWriter = _write_vorbis(_flac, picture_comment=False)
+write_opus: TagWriter = _write_vorbis(_opus, picture_comment=True)
