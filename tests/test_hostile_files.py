@@ -269,3 +269,25 @@ def test_a_cluster_address_that_is_not_one_is_refused_at_once(tones, address, wo
     result = run("build", "scripts/a.yaml", "--cluster", address)
     one_line(result, "--cluster ", words, "tcp://")
     assert output_files(tones) == []
+
+
+# --- right-to-left overrides ----------------------------------------------------------------
+
+@pytest.mark.parametrize("character", ["\u202e", "\u202d", "\u2067"])
+def test_a_right_to_left_override_in_a_title_is_refused(tones, character):
+    write(tones / "scripts" / "b.yaml", f"title: Calm{character}3pm.exe\nsteps:\n  - Hi.\n")
+    one_line(run("check", "scripts/b.yaml"), "scripts/b.yaml:1: ", f"U+{ord(character):04X}",
+             "right-to-left")
+
+
+def test_a_right_to_left_override_in_a_file_name_is_refused(tones):
+    name = "calm\u202e3pm.yaml"
+    write(tones / "scripts" / name, "title: Calm\nsteps:\n  - Hi.\n")
+    result = run("build", f"scripts/{name}")
+    one_line(result, f"scripts/{name}: ", "U+202E", "rename the file")
+    assert output_files(tones) == []
+
+
+def test_right_to_left_text_itself_is_welcome(tones):
+    write(tones / "scripts" / "b.yaml", "title: \u05e9\u05dc\u05d5\u05dd \u200fCalm\nsteps:\n  - Hi.\n")
+    assert run("check", "scripts/b.yaml").exit_code == 0

@@ -32,7 +32,7 @@ from audio_builder.model import (
 )
 from audio_builder.script.fields import MAX_COUNT, Fields, describe, read_duration, unknown_key_message
 from audio_builder.script.paths import named_path, project_root_of
-from audio_builder.script.yamlfile import YamlList, YamlMap, read_yaml
+from audio_builder.script.yamlfile import YamlList, YamlMap, read_yaml, unprintable
 from audio_builder.sound import sounds
 
 SCRIPT_KEYS = ("title", "description", "author", "date", "episode", "season", "image",
@@ -71,6 +71,10 @@ def load_script(path: Path, root: Path | None = None) -> Script:
     in `root` (default: the project the script is in; see `script.paths`)."""
     path = Path(path)
     root = Path(root) if root is not None else project_root_of(path)
+    problem = unprintable(path.stem)
+    if problem:
+        raise InputError(problem.replace("this text", "the file name", 1).replace(
+            "remove it", "rename the file", 1), path)
     data = read_yaml(path)
     if data is None:
         raise InputError("the script is empty; start with `title:` and `steps:`", path, 1)

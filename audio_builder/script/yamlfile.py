@@ -131,13 +131,32 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
+# Bidirectional overrides, embeddings and isolates: they make an app, a page or a video
+# description show the text around them reversed ("Trojan Source"). Right-to-left languages
+# need none of them (the marks U+200E and U+200F stay allowed).
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def unprintable(text: str) -> str | None:
+    """What is wrong with `text` as text to speak, show or publish, or None: a control
+    character, or a right-to-left override (or embedding, or isolate)."""
+    found = _CONTROL.search(text)
+    if found:
+        return (f"a control character (U+{ord(found.group()):04X}) in this text; remove it "
+                "(it cannot be spoken, captioned or published)")
+    found = _BIDI_CONTROL.search(text)
+    if found:
+        return (f"a right-to-left override character (U+{ord(found.group()):04X}) in this text; "
+                "remove it (apps and pages would show the text around it reversed; right-to-left "
+                "languages need no such character)")
+    return None
+
+
 def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
     value = loader.construct_scalar(node)
-    found = _CONTROL.search(value)
-    if found:
-        raise InputError(f"a control character (U+{ord(found.group()):04X}) in this text; "
-                         "remove it (it cannot be spoken, captioned or published)",
-                         line=node.start_mark.line + 1)
+    problem = unprintable(value)
+    if problem:
+        raise InputError(problem, line=node.start_mark.line + 1)
     return value
 
 
