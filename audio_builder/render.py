@@ -54,9 +54,13 @@ BLOCK = 65_536
 # Speech at that level measures a median momentary loudness of -21 LUFS (the piper voice,
 # measured over the library).
 VOICE_MEDIAN_LUFS = -21.0
+STEREO_LU = 10 * math.log10(2)     # a mono clip in both channels: twice the power
 # A bell at `volume: 0` is set by loudness, not by its peak: its loudest 400 ms in the first
-# second after the strike sits 1 LU above the voice's median momentary loudness.
-BELL_OVER_VOICE_LU = 1.0
+# second after the strike sits 0.8 LU above the voice's median momentary loudness as mixed
+# (`voice_loudness`). Heard in the mastered track it comes out 1.0 to 1.6 LU over: the final
+# limiter holds a voice's peaks a little when its track needs more gain (piper: 2 dB more than
+# espeak), a bell's hardly at all (benchmarks/bell_loudness.py).
+BELL_OVER_VOICE_LU = 0.8
 DUCK_ATTACK_MS = 400           # the bed starts dipping this long before speech
 DUCK_RELEASE_MS = 1200         # and comes back up over this long after it
 END_FADE_MS = 500
@@ -175,19 +179,32 @@ def _side_count(weighted: bool) -> int:
     return 2 if weighted else 1
 
 
-def layers_for(timeline: Timeline, synthesizer: Synthesizer, weighted: bool = False) -> list[Layer]:
+def voice_loudness(timeline: Timeline, synthesizer: Synthesizer) -> float:
+    """How loud the track's voice is as it is heard: the median momentary loudness (400 ms
+    windows, 100 ms apart, each piece counted as often as it is spoken) of its speech as mixed,
+    in both channels. Bells and the bed are set against it, so they keep their place beside
+    any voice (a recorded one, espeak, piper). `VOICE_MEDIAN_LUFS` with no speech to measure."""
+    levels = [synthesizer.momentary_levels(s.utterance, s.place) for s in timeline.speech]
+    heard = np.concatenate(levels) if levels else np.zeros(0)
+    return float(np.median(heard)) + STEREO_LU if heard.size else VOICE_MEDIAN_LUFS
+
+
+def layers_for(timeline: Timeline, synthesizer: Synthesizer, weighted: bool = False,
+               voice_lufs: float = VOICE_MEDIAN_LUFS) -> list[Layer]:
+    """The track's clips as layers, its bells set against a voice at `voice_lufs` (see
+    `voice_loudness`)."""
     def speech(s: PlacedSpeech) -> np.ndarray:
         return _sides(synthesizer.samples(s.utterance, s.place), weighted)
 
     @functools.cache                                    # a bell is rung again and again
     def held_bell(sound: SoundRef) -> np.ndarray:
-        weigh = KWeighting.clip if sound.path else lambda _: weighted_builtin_bell(sound)
-        return _sides(leveled_bell(sound), weighted, weigh)
+        weigh = KWeighting.clip if sound.path else lambda _: weighted_builtin_bell(sound, voice_lufs)
+        return _sides(leveled_bell(sound, voice_lufs), weighted, weigh)
 
     @functools.cache
     def streamed_bell_gain(path: Path) -> float:
         frames = file_frames(path)
-        return bell_gain(loudest_momentary_streamed(lambda: faded_blocks(path, frames)))
+        return bell_gain(loudest_momentary_streamed(lambda: faded_blocks(path, frames)), voice_lufs)
 
     def bell(sound: SoundRef) -> np.ndarray | Clip:
         with located(sound.place):
@@ -210,8 +227,8 @@ def layers_for(timeline: Timeline, synthesizer: Synthesizer, weighted: bool = Fa
 # not in every pass of every track (the weighting is an FFT convolution: a tenth of a cached
 # build's time; the level, 50 ms for a loop).
 @functools.lru_cache(maxsize=8)
-def weighted_builtin_bell(sound: SoundRef) -> np.ndarray:
-    return KWeighting.clip(leveled_bell(sound))
+def weighted_builtin_bell(sound: SoundRef, voice_lufs: float = VOICE_MEDIAN_LUFS) -> np.ndarray:
+    return KWeighting.clip(leveled_bell(sound, voice_lufs))
 
 
 @functools.lru_cache(maxsize=4)
@@ -265,7 +282,7 @@ class Bed:
     file is streamed from ffmpeg (see `streamed_loop`), so memory does not grow with it."""
 
     def __init__(self, background: Background, timeline: Timeline, total: int,
-                 weighted: bool = False):
+                 weighted: bool = False, voice_lufs: float = VOICE_MEDIAN_LUFS):
         crossfade = ms_to_samples(LOOP_CROSSFADE_MS)
         name, path = background.sound.name, background.sound.path
         self.source: InMemoryLoop | Sequential
@@ -282,7 +299,10 @@ class Bed:
                 loop = seamless_loop(sound_samples(background.sound, "background"), crossfade)
                 loop_rms = _rms(loop)
                 self.source = InMemoryLoop(_sides(loop, weighted, KWeighting.loop))
-        self.level = db_to_gain(SPEECH_RMS_DB + background.volume_db) / (loop_rms or 1e-9)
+        # `volume` below the voice: below its level, moved by how loud it is heard against
+        # the voice the level was measured on (a band-limited voice is quieter at one RMS)
+        heard = voice_lufs - VOICE_MEDIAN_LUFS
+        self.level = db_to_gain(SPEECH_RMS_DB + heard + background.volume_db) / (loop_rms or 1e-9)
         self.duck = db_to_gain(-background.duck_db)
         self.fade_in = ms_to_samples(background.fade_in_ms)
         self.fade_out = ms_to_samples(background.fade_out_ms)
@@ -485,8 +505,9 @@ def render_with_weighting(timeline: Timeline, synthesizer: Synthesizer, *, total
 def _render(timeline: Timeline, synthesizer: Synthesizer, total: int | None, block: int,
             weighted: bool) -> Generator[np.ndarray, None, None]:
     total = ms_to_samples(timeline.length_ms) if total is None else total
-    bed = Bed(timeline.background, timeline, total, weighted) if timeline.background else None
-    waiting = iter(layers_for(timeline, synthesizer, weighted))
+    voice = voice_loudness(timeline, synthesizer)
+    bed = Bed(timeline.background, timeline, total, weighted, voice) if timeline.background else None
+    waiting = iter(layers_for(timeline, synthesizer, weighted, voice))
     upcoming = next(waiting, None)
     active: list[Layer] = []
     try:

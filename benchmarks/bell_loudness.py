@@ -7,7 +7,7 @@ where its bells and its speech fall; its built tracks in output/ are decoded wit
 measured with pyloudnorm (independent of the project's own meter). For each bell strike: its
 loudest 400 ms momentary loudness (BS.1770, K-weighted) in the first second after the strike,
 against the median momentary loudness of the track's speech (400 ms windows, 100 ms apart,
-lying wholly inside spoken pieces). Target: within 3 LU at `volume: 0`.
+lying wholly inside spoken pieces). Target: 1 to 1.5 LU at `volume: 0`, whatever the voice.
 """
 
 from __future__ import annotations

@@ -123,20 +123,25 @@ def loudest_momentary(samples: np.ndarray, rate: int = SAMPLE_RATE, within_ms: i
     return float(-0.691 + 10 * np.log10(max(float(power.max()), 1e-20)))
 
 
+def momentary_levels(part: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """The momentary loudness (BS.1770, LUFS) of each 400 ms window, 100 ms apart, wholly
+    inside `part` (frames × channels, or mono); windows of digital silence are left out."""
+    window, hop = rate * 4 // 10, rate // 10
+    shaped = part[:, None] if part.ndim == 1 else part
+    if shaped.shape[0] < window:
+        return np.zeros(0)
+    squares = np.square(KWeighting.clip(shaped), dtype=np.float64) @ np.ones(shaped.shape[1])
+    running = np.concatenate([[0.0], np.cumsum(squares)])
+    starts = np.arange(0, shaped.shape[0] - window + 1, hop)
+    power = (running[starts + window] - running[starts]) / window
+    return -0.691 + 10 * np.log10(power[power > 0])
+
+
 def median_momentary(parts: Iterable[np.ndarray], rate: int = SAMPLE_RATE) -> float:
     """The median momentary loudness (400 ms windows 100 ms apart, BS.1770, LUFS) over
     `parts` (frames × channels each, windows wholly inside a part): how loud a voice is as
     it is heard, measured where it speaks. -inf when no part holds a window of sound."""
-    window, hop = rate * 4 // 10, rate // 10
-    levels: list[np.ndarray] = []
-    for part in parts:
-        if part.shape[0] < window:
-            continue
-        squares = np.square(KWeighting.clip(part), dtype=np.float64) @ np.ones(part.shape[1])
-        running = np.concatenate([[0.0], np.cumsum(squares)])
-        starts = np.arange(0, part.shape[0] - window + 1, hop)
-        power = (running[starts + window] - running[starts]) / window
-        levels.append(-0.691 + 10 * np.log10(power[power > 0]))
+    levels = [momentary_levels(part, rate) for part in parts]
     heard = np.concatenate(levels) if levels else np.zeros(0)
     return float(np.median(heard)) if heard.size else -math.inf
 

@@ -25,7 +25,7 @@ from audio_builder.sound.audio import (
     samples_to_ms,
     trim_silence,
 )
-from audio_builder.sound.loudness import PeakLimiter
+from audio_builder.sound.loudness import PeakLimiter, momentary_levels
 from audio_builder.speech.cache import SpeechCache, speech_key
 from audio_builder.speech.engines import ENGINES, EngineUnavailable, SpeechEngine, is_recorded
 from audio_builder.speech.engines.base import return_freed_memory
@@ -112,6 +112,7 @@ class Synthesizer:
         self.refresh = refresh
         self._lengths: dict[Utterance, int] = {}
         self._clips: dict[Utterance, np.ndarray] = {}
+        self._levels: dict[Utterance, np.ndarray] = {}
 
     def key(self, utterance: Utterance, place: Place | None = None) -> str:
         utterance = self.voices.speaker(utterance, place)
@@ -182,10 +183,18 @@ class Synthesizer:
         return_freed_memory()
         return stored
 
+    def momentary_levels(self, utterance: Utterance, place: Place | None = None) -> np.ndarray:
+        """The piece's momentary loudness, 10 values a second (see `loudness.momentary_levels`),
+        worked out once: how loud the voice is heard, for what is set against it."""
+        if utterance not in self._levels:
+            self._levels[utterance] = momentary_levels(self.samples(utterance, place)).astype(np.float32)
+        return self._levels[utterance]
+
     def forget(self) -> None:
         """Drop what is held in memory (the cache on disk keeps the clips)."""
         self._clips.clear()
         self._lengths.clear()
+        self._levels.clear()
 
 
 # Speech is leveled to an RMS of -20 dBFS and its peaks held to -6 dBFS: a crest of 14 dB,
