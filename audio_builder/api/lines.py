@@ -3,6 +3,7 @@ keeping a new recording of one line as its take, and hearing one line."""
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from audio_builder.api.boundary import api_boundary, as_project
 from audio_builder.api.takes import VoiceLines, voice_lines
 from audio_builder.errors import InputError
-from audio_builder.model import Utterance
+from audio_builder.model import Utterance, VoiceProfile
 from audio_builder.own_voice.one_take import LineState, keep_take, line_state
 from audio_builder.own_voice.pieces import Line
 from audio_builder.sound.audio import SAMPLE_RATE
@@ -77,8 +78,17 @@ def spoken_wav(profiles, text: str, voice: str, cache_dir: PathLike | None = Non
         raise InputError(f"{voice!r} is a recorded voice; give a synthetic one to speak a line")
     cache = SpeechCache(Path(cache_dir) if cache_dir else None)
     with cache.in_use():
-        samples = Synthesizer(VoiceBook(profiles), cache).samples(Utterance(text, voice))
+        samples = Synthesizer(_voice_book(tuple(sorted(profiles.items()))), cache).samples(
+            Utterance(text, voice))
     return mono_wav(samples, SAMPLE_RATE)
+
+
+@functools.lru_cache(maxsize=4)
+def _voice_book(profiles: tuple[tuple[str, VoiceProfile], ...]) -> VoiceBook:
+    """One book (and so one loaded engine) per set of voice profiles: loading the neural
+    voice takes about 1 s, which every line heard in the studio paid before
+    (benchmarks/studio.py)."""
+    return VoiceBook(dict(profiles))
 
 
 def line_numbered(lines: list[Line], number: int) -> Line:

@@ -13,6 +13,7 @@ no other line's take touched.
 
 from __future__ import annotations
 
+import functools
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,13 +51,26 @@ def line_state(line: Line, keep_breaths: bool) -> LineState:
     it when it was made."""
     if line.take is None:
         return LineState(line, MISSING)
-    take, problem = judged(line, keep_breaths)
-    if take is None:
+    try:
+        status = line.take.stat()
+    except OSError:
+        return LineState(line, MISSING)
+    ms, problem = _judged_file(line, keep_breaths, status.st_mtime_ns, status.st_size)
+    if ms is None:
         return LineState(line, FLAGGED, problem or "cannot be used")
     listened = verdict_of(line.take, read_verdicts(line.take.parent))
     if listened is not None and not listened.ok:
-        return LineState(line, FLAGGED, f"listening back: {listened.verdict}", take.ms)
-    return LineState(line, RECORDED, take_ms=take.ms)
+        return LineState(line, FLAGGED, f"listening back: {listened.verdict}", ms)
+    return LineState(line, RECORDED, take_ms=ms)
+
+
+@functools.lru_cache(maxsize=4096)
+def _judged_file(line: Line, keep_breaths: bool, mtime_ns: int, size: int) -> tuple[int | None, str | None]:
+    """A take's length or what is wrong with it, judged once while the file is unchanged
+    (decoding and judging a take costs about 140 ms: a 100-line practice's page asks for
+    them all each time it is opened; benchmarks/studio.py)."""
+    take, problem = judged(line, keep_breaths)
+    return (take.ms if take is not None else None), problem
 
 
 def keep_take(recording: Path, line: Line, profile: VoiceProfile, lines: list[Line]) -> LineState:
