@@ -291,3 +291,31 @@ def test_a_right_to_left_override_in_a_file_name_is_refused(tones):
 def test_right_to_left_text_itself_is_welcome(tones):
     write(tones / "scripts" / "b.yaml", "title: \u05e9\u05dc\u05d5\u05dd \u200fCalm\nsteps:\n  - Hi.\n")
     assert run("check", "scripts/b.yaml").exit_code == 0
+
+
+# --- Ctrl-C names the folder the command writes ----------------------------------------------
+
+@pytest.mark.parametrize("command, api_name, said", [
+    (("voices", "get", "some-voice"), None, "the voice folder"),
+    (("takes", "import", "scripts/a.yaml", "reading.wav"), "import_takes", "the takes folder"),
+    (("record", "scripts/a.yaml"), "record_takes", "the takes folder"),
+    (("build", "scripts/a.yaml"), "build", "output/"),
+])
+def test_ctrl_c_names_the_folder_the_command_writes(tones, monkeypatch, command, api_name, said):
+    import importlib
+
+    from audio_builder import api
+
+    voices = importlib.import_module("audio_builder.cli.voices")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    if api_name:
+        monkeypatch.setattr(api, api_name, interrupted)
+    else:
+        monkeypatch.setattr(voices, "get_voice", interrupted)
+    (tones / "reading.wav").write_bytes(b"RIFF")
+    result = run(*command)
+    assert result.exit_code == 130, result.output
+    assert result.stderr.strip().endswith(f"nothing half-written was left in {said}"), result.stderr

@@ -53,8 +53,18 @@ class Group(click.Group):
             _report(os_error(error))
             ctx.exit(1)
         except KeyboardInterrupt:
-            click.echo("stopped; nothing half-written was left in output/", err=True)
+            written = WRITES_TO.get(ctx.invoked_subcommand or "", "output/")
+            click.echo(f"stopped; nothing half-written was left in {written}" if written
+                       else "stopped", err=True)
             ctx.exit(130)
+
+
+# Where each command writes, for the message after Ctrl-C (None: it writes nothing of its own).
+WRITES_TO: dict[str, str | None] = {
+    "voices": "the voice folder", "takes": "the takes folder", "record": "the takes folder",
+    "cache": "the cache", "check": None, "plan": None, "serve": None,
+    "studio": "the takes folder or output/",
+}
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
