@@ -57,7 +57,7 @@ VOICE_MEDIAN_LUFS = -21.0
 STEREO_LU = 10 * math.log10(2)     # a mono clip in both channels: twice the power
 # A bell at `volume: 0` is set by loudness, not by its peak: its loudest 400 ms in the first
 # second after the strike sits 0.8 LU above the voice's median momentary loudness as mixed
-# (`voice_loudness`). Heard in the mastered track it comes out 1.0 to 1.6 LU over: the final
+# (`voice_loudness`). Heard in the mastered track it comes out 0.8 to 1.6 LU over: the final
 # limiter holds a voice's peaks a little when its track needs more gain (piper: 2 dB more than
 # espeak), a bell's hardly at all (benchmarks/bell_loudness.py).
 BELL_OVER_VOICE_LU = 0.8
