@@ -307,3 +307,23 @@ def test_keeping_one_line_s_take_through_the_api(studio_project, tmp_path):
     assert kept.read_bytes() == kept.read_bytes() and read_verdicts(folder)[kept.stem].digest
     with pytest.raises(ab.InputError, match="no line 9"):
         ab.keep_line_take(script, 9, buzz, voice="teacher")
+
+
+@pytest.mark.slow                  # a whole process
+def test_the_command_prints_its_keyed_address_and_serves_it(studio_project):
+    import re
+    import sys
+
+    command = [sys.executable, "-m", "audio_builder", "studio", "--no-browser", "--port", "0"]
+    process = subprocess.Popen(command, cwd=studio_project, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        printed = process.stdout.readline()
+        address = re.search(r"http://127\.0\.0\.1:(\d+)/\?key=([\w-]+)", printed)
+        assert address, printed
+        status, page = fetch(address.group(0))
+        assert status == 200 and "A Pause for Kindness" in page.decode()
+        assert fetch(f"http://127.0.0.1:{address.group(1)}/")[0] == 403
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
