@@ -319,3 +319,14 @@ def test_ctrl_c_names_the_folder_the_command_writes(tones, monkeypatch, command,
     result = run(*command)
     assert result.exit_code == 130, result.output
     assert result.stderr.strip().endswith(f"nothing half-written was left in {said}"), result.stderr
+
+
+# --- a feed that refuses writes nothing -------------------------------------------------------
+
+def test_a_feed_that_refuses_writes_no_cover_either(podcast):
+    assert run("build", "scripts/calm.yaml", "--format", "wav").exit_code == 0
+    before = output_files(podcast)
+    result = run("feed")
+    assert result.exit_code != 0 and "Traceback" not in result.output, result.output
+    assert output_files(podcast) == before, result.output
+    assert "cover.png" not in before

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from xml.etree import ElementTree as ET
 
 from audio_builder.durations import format_ms
 from audio_builder.errors import BuildError, InputError
-from audio_builder.files import write_file_atomically, write_files_together
+from audio_builder.files import write_files_together
 from audio_builder.model import Podcast
 from audio_builder.publish.cover import default_cover_png
 from audio_builder.publish.feed import Alternate, Channel, Item, feed_xml, newest_first
@@ -107,8 +108,9 @@ def publish(project: Project, output_dir: Path | None = None, *,
     output = Path(output_dir or project.output_dir)
     output.mkdir(parents=True, exist_ok=True)
     base = podcast.base_url if podcast.base_url.endswith("/") else podcast.base_url + "/"
+    images: dict[Path, Callable[[Path], object]] = {}     # written with the feed, or not at all
     cover_name = _publish_image(podcast.image, output, DEFAULT_COVER,
-                                lambda: default_cover_png(podcast.title))
+                                lambda: default_cover_png(podcast.title), images)
     channel = _channel(podcast, base + file_link(cover_name), channel_guid(podcast, lock))
     now = today()
 
@@ -137,7 +139,7 @@ def publish(project: Project, output_dir: Path | None = None, *,
             if not formats[0].enclosure:
                 refused.append((track, formats[0]))
                 continue
-            image_name = (_publish_image(script.image, output, f"images/{script.slug}", None)
+            image_name = (_publish_image(script.image, output, f"images/{script.slug}", None, images)
                           if script.image else cover_name)
             item = _item(track, formats, output, base, image_name, podcast, lock)
             items.append(item)
@@ -153,7 +155,9 @@ def publish(project: Project, output_dir: Path | None = None, *,
     html = page_html(podcast.title, podcast.description, podcast.author, podcast.language,
                      file_link(cover_name), FEED, episodes)
     _refuse_invalid_xml(text, feed_path)
-    write_files_together({feed_path: lambda tmp: tmp.write_text(text, encoding="utf-8"),
+    for image in images:
+        image.parent.mkdir(parents=True, exist_ok=True)
+    write_files_together({**images, feed_path: lambda tmp: tmp.write_text(text, encoding="utf-8"),
                           page_path: lambda tmp: tmp.write_text(html, encoding="utf-8")})
     newly: list[str] = []
     if not include_scheduled:
@@ -287,17 +291,18 @@ def _recorded(lock: Lock, podcast_guid: str, items: list[Item], tracks: dict[str
     return lock
 
 
-def _publish_image(source: Path | None, output: Path, name: str, generate) -> str:
-    """Put the image into output/ (copied, or generated); returns its name there."""
+def _publish_image(source: Path | None, output: Path, name: str, generate,
+                   pending: dict[Path, Callable[[Path], object]]) -> str:
+    """The image's name in output/; its writer (a copy, or generated) added to `pending`, to be
+    written with the feed once nothing refuses it."""
     if source is None:
         target = output / name
         data = generate()
         if not target.is_file() or target.read_bytes() != data:
-            write_file_atomically(target, lambda tmp: tmp.write_bytes(data))
+            pending[target] = lambda tmp: tmp.write_bytes(data)
         return name
     target = output / (name if Path(name).suffix else name + source.suffix.lower())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_file_atomically(target, lambda tmp: shutil.copyfile(source, tmp))
+    pending[target] = lambda tmp: shutil.copyfile(source, tmp)
     return target.relative_to(output).as_posix()
 
 
