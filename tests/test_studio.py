@@ -327,3 +327,19 @@ def test_the_command_prints_its_keyed_address_and_serves_it(studio_project):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.mark.browser
+@pytest.mark.slow                  # the recognizer hears the reading
+def test_a_reading_imported_in_the_browser_fills_the_missing_line(served, microphone_browser,
+                                                                  studio_project, tmp_path):
+    reading = spoken_wav(tmp_path / "reading.wav", "Sit comfortably.")
+    page = open_practice(microphone_browser, served, "Evening Stillness")
+    page.locator("#reading").set_input_files(str(reading))
+    page.get_by_role("button", name="Import").click()
+    page.wait_for_selector("#import-table:not([hidden])", timeout=120_000)
+    rows = page.locator("#import-table tbody tr").all_inner_texts()
+    assert len(rows) == 1 and "Sit comfortably." in rows[0] and "kept" in rows[0], rows
+    assert (studio_project / "takes" / "teacher" / f"{take_id('Sit comfortably.')}.wav").is_file()
+    page.wait_for_function("document.querySelector('#line-1').dataset.status !== 'missing'")
+    assert page.problems == []
