@@ -18,6 +18,7 @@ from audio_builder.live.keys import ScriptedKeys
 from audio_builder.live.outputs import FileOutput, SystemOutput
 from audio_builder.live.player import Player
 from audio_builder.live.prepare import bell_for, plan_to_end, prepare_track
+from audio_builder.live.remote import Remote
 from audio_builder.live.schedule import ON_TIME_MS, Schedule, end_time
 from audio_builder.live.session import IDLE_LIMIT_MS, RECORDING_SLACK_MS, Ending, run_session
 from audio_builder.live.track import scratch_folder
@@ -48,7 +49,7 @@ def play(track: PathLike, *, keys=None, no_bells: bool = False, hold: bool = Fal
          start: str | int | None = None, length: str | int | None = None,
          to_file: PathLike | None = None, view: SessionView | None = None,
          delay: str | int | None = None, clock: Clock | None = None,
-         end_at: str | datetime.datetime | None = None) -> SessionReport:
+         end_at: str | datetime.datetime | None = None, remote: Remote | None = None) -> SessionReport:
     """Play `track` (a built track, or a script: built for the session at `length`) to the
     speakers, or into the WAV file `to_file`. `keys` is a key source (`live.keys`: the
     terminal's, or scripted; default: none pressed). `no_bells` leaves the script's bells out
@@ -56,7 +57,9 @@ def play(track: PathLike, *, keys=None, no_bells: bool = False, hold: bool = Fal
     `start` is a chapter's number or title; `delay` a silence before the first sound (like
     `"30s"`). `view(player)`, if given, is a context that yields a function to call as the
     session changes. `end_at` (`"19:30"`, local time) plays a script at the length that ends
-    then, and takes holds and pauses back from the flexible pauses still ahead.
+    then, and takes holds and pauses back from the flexible pauses still ahead. `remote` (a
+    `live.remote.Remote`) serves the phone remote for the session: started here unless it
+    already is, stopped at the end; a session with a remote keeps real time.
 
     The session keeps real time: to the speakers, and into a file while a person presses the
     keys. A recording made from keys given ahead (or none) runs on a `FakeClock`, as fast as
@@ -67,7 +70,7 @@ def play(track: PathLike, *, keys=None, no_bells: bool = False, hold: bool = Fal
     wanted = as_lengths(length, "length")
     delay_ms = _delay(delay)
     given_ahead = keys is None or isinstance(keys, ScriptedKeys)
-    clock = clock or (FakeClock() if to_file and given_ahead else RealClock())
+    clock = clock or (FakeClock() if to_file and given_ahead and remote is None else RealClock())
     schedule = None
     if end_at is not None:
         if wanted:
@@ -85,23 +88,36 @@ def play(track: PathLike, *, keys=None, no_bells: bool = False, hold: bool = Fal
         if start is not None:
             _start_at(player, str(start))
         output = FileOutput(Path(to_file)) if to_file else SystemOutput()
-        keep = None if schedule is None else (lambda p: schedule.keep(p, clock.now()))
+        def after_block(changed: Player) -> None:
+            if schedule is not None:
+                schedule.keep(changed, clock.now())
+            if remote is not None:
+                remote.publish(changed)
         bound = (delay_ms + playable.length_ms - player.elapsed_ms + RECORDING_SLACK_MS
                  if to_file else None)
         try:
             if isinstance(output, SystemOutput):
                 output.check()
+            if remote is not None:
+                if remote.server.server is None:
+                    remote.start()
+                remote.publish(player)
+            commands = remote.commands if remote is not None else None
             with keys if keys is not None else ScriptedKeys("") as key_source:
                 if view is None:
                     ending = run_session(player, output, key_source, clock=clock, bound_ms=bound,
-                                         on_block=keep)
+                                         on_block=after_block, commands=commands)
                 else:
                     with view(player) as update:
                         ending = run_session(player, output, key_source, update, clock=clock,
-                                             bound_ms=bound, on_block=keep)
+                                             bound_ms=bound, on_block=after_block, commands=commands)
             played_ms = output.written_ms
         finally:
             output.close()
+            if remote is not None:
+                player.finished = True
+                remote.publish(player)
+                remote.stop()
     return SessionReport(playable.title, playable.length_ms, played_ms, player.elapsed_ms,
                          ending is Ending.IDLE, player.paused, Path(to_file) if to_file else None,
                          ending is Ending.BOUND, schedule.deadline if schedule else None, clock.now(),

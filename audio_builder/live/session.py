@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import enum
 import queue
+import threading
 from collections.abc import Callable
 
-from audio_builder.live.clock import Clock, RealClock
+from audio_builder.live.clock import Clock, FakeClock, RealClock
 from audio_builder.live.player import COMMANDS, Player
 from audio_builder.sound.audio import SAMPLE_RATE, samples_to_ms
 
@@ -30,12 +31,14 @@ class Commands:
 
     def __init__(self) -> None:
         self.waiting: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.arrived = threading.Event()
         self.state: dict = {"state": "playing", "position_ms": 0, "chapter": ""}
 
     def send(self, command: str) -> None:
         if command not in COMMANDS:
             raise KeyError(command)
         self.waiting.put(command)
+        self.arrived.set()
 
     def carry_out(self, player: Player) -> None:
         while True:
@@ -77,10 +80,26 @@ def run_session(player: Player, output, keys, view: Callable[[Player], None] | N
         output.write(player.next_block(BLOCK))
         if on_block is not None:
             on_block(player)
-        clock.sleep(started + output.written_ms / 1000 - LEAD_S - clock.monotonic())
+        _wait(clock, started + output.written_ms / 1000 - LEAD_S, commands, player, on_block)
         if view is not None and clock.monotonic() - last_view >= VIEW_EVERY_S:
             view(player)
             last_view = clock.monotonic()
     if view is not None:
         view(player)
     return ending
+
+
+def _wait(clock: Clock, until: float, commands: Commands | None, player: Player,
+          on_block: Callable[[Player], None] | None) -> None:
+    """Sleep until the clock reaches `until`; a command arriving meanwhile is carried out at
+    once (and the state published), so the remote sees it act in milliseconds, not at the
+    next block."""
+    if commands is None or isinstance(clock, FakeClock):
+        clock.sleep(until - clock.monotonic())
+        return
+    while (left := until - clock.monotonic()) > 0:
+        if commands.arrived.wait(left):
+            commands.arrived.clear()
+            commands.carry_out(player)
+            if on_block is not None:
+                on_block(player)
