@@ -5,8 +5,8 @@ The front door is the API (`api`), exported here: `open_project`, `check`, `plan
 command line (`cli`) is a thin layer over it.
 
 The pipeline, from bottom to top:
-- the core (`errors`, `model`, `durations`, `files`, `text`) imports nothing else of the
-  package;
+- the core (`errors`, `model`, `durations`, `files`, `text`, `languages`) imports nothing
+  else of the package;
 - `script` reads what people write (scripts, podcast.yaml, voice profiles) into the model;
 - `speech` speaks an utterance into a clean clip (engines, cache, takes); `sound` holds the
   samples' helpers (bells, backgrounds, decoding, loudness, encoding);

@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, closing, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from audio_builder.errors import Cancelled, InputError, excerpt
 from audio_builder.files import remove_stale_temporaries, write_files_together
+from audio_builder.languages import language
 from audio_builder.model import Place, Script, Utterance
 from audio_builder.publish.captions import to_chapters_json, to_srt, to_vtt
 from audio_builder.publish.formats import FORMATS, Format, format_named
@@ -27,6 +28,7 @@ from audio_builder.publish.tags import TrackTags
 from audio_builder.publish.tracks import Track, cover_bytes, spoken_in, track_guid, tracks_of
 from audio_builder.render import render, render_with_weighting
 from audio_builder.script.project import Project
+from audio_builder.script.speakers import Speaker, chosen_profile, practice_language, speaker_for
 from audio_builder.sound.audio import ms_to_samples
 from audio_builder.sound.encode import encode
 from audio_builder.sound.master import (
@@ -142,7 +144,7 @@ class Builder:
         self.scratch = scratch            # in the names of this build's temporary files
         self.cancelled = cancelled
         self.voice_override = voice
-        self.voices = VoiceBook(project.profiles)
+        self.voices = project_voices(project)
         self.synthesizer = Synthesizer(self.voices, cache, refresh=force)
         self.output = output or OutputSettings()
         self.lock = read_lock(project.root)
@@ -170,15 +172,38 @@ class Builder:
             bell_ms=bell_length_ms,
             step_pause_ms=lambda voice, place: self.voices.profile(voice, place).between_steps_ms,
             phrase_pause_ms=lambda voice, place: self.voices.profile(voice, place).phrase_pause_ms,
+            breath_words=lambda voice, place: dict(self.voices.profile(voice, place).breath_words),
         )
 
     def with_voice(self, script: Script) -> Script:
-        """The script in the voice it will be spoken in (in another voice than its own, with
-        tracks of their own: see `tracks.spoken_in`); an unknown voice is an error at its line."""
+        """The script in its language and the voice it will be spoken in (`speaker`; in
+        another voice than its own, with tracks of their own: see `tracks.spoken_in`); an
+        unknown voice is an error at its line."""
+        script = replace(script, language=practice_language(script, self.project.podcast,
+                                                            self.voices.profiles))
         if self.voice_override:
             return spoken_in(script, self.voice_override)
-        self.voices.engine(script.voice, Place(str(script.path), script.line_of("voice") or 1))
-        return script
+        speaker = self.speaker(script)
+        self.voices.engine(speaker.name, Place(str(script.path), script.line_of("voice") or 1))
+        return replace(script, voice=speaker.name)
+
+    def spoken_by(self, script: Script) -> str:
+        """A line saying which voice speaks `script`, why, and in which language."""
+        speaker = self.speaker(script)
+        code = self.with_voice(script).language or "en"
+        return f"spoken by {speaker.name} ({speaker.reason}); language {code} ({language(code).name})"
+
+    def speaker(self, script: Script) -> Speaker:
+        """Who speaks `script` and why: the voice it names, else one of its language."""
+        if script.language is None:
+            script = replace(script, language=practice_language(script, self.project.podcast,
+                                                                self.voices.profiles))
+        if self.voice_override:
+            return Speaker(self.voice_override, self.voices.profile(self.voice_override),
+                           "given on the command line")
+        speaker = speaker_for(script, self.voices.profiles)
+        self.voices.profiles.setdefault(speaker.name, speaker.profile)
+        return speaker
 
     def plan(self, script: Script, lengths: tuple[int, ...] | None = None, *,
              estimate: bool = False) -> list[TrackPlan]:
@@ -259,7 +284,7 @@ class Builder:
             album=podcast.title,
             description=fold_paragraphs(script.description),
             date=script.date.isoformat() if script.date else None,
-            language=script.language,
+            language=script.language or "en",
             episode=track.episode,
             season=script.season,
             guid=track_guid(podcast, track, self.lock),
@@ -268,6 +293,12 @@ class Builder:
             cover_mime=cover_mime,
             mastered=self.output.normalize,
         )
+
+
+def project_voices(project: Project) -> VoiceBook:
+    """The project's voices, and those chosen by a practice's language as they are named."""
+    profiles = dict(project.profiles)
+    return VoiceBook(profiles, lambda name: chosen_profile(name, profiles))
 
 
 def stop_if(cancelled: IsCancelled | None) -> None:

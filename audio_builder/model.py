@@ -41,6 +41,7 @@ class Utterance:
     text: str
     voice: str
     rate: float = 1.0
+    language: str | None = None        # the practice's: how its numbers and abbreviations are said
 
 
 # --- the parts of a `say` -------------------------------------------------------------
@@ -109,6 +110,7 @@ class Breathe:
     cycles: int
     cues: int
     place: Place
+    words: tuple[tuple[str, str], ...] = ()    # the cues' own words by phase (`in`, `hold`, `out`)
 
     @property
     def cycle_ms(self) -> int:
@@ -222,7 +224,7 @@ class Script:
     episode: int | None = None               # the first (or only) length's number
     season: int | None = None
     image: Path | None = None
-    language: str = "en"
+    language: str | None = None              # None: the podcast's, else the voice's
     explicit: bool = False
     keywords: tuple[str, ...] = ()
     voice: str = "default"
@@ -257,6 +259,8 @@ class VoiceProfile:
     fallback: str | None = None        # a recorded voice: who speaks the lines with no take
     breaths: str = "trim"              # a recorded voice: `keep` or `trim` breaths at the edges
     noise_reduction: bool = True       # a recorded voice: the room's steady noise reduced in takes
+    language: str | None = None        # the language it speaks, when the profile says so
+    breath_words: tuple[tuple[str, str], ...] = ()   # its breathing cues' words by phase
 
     @property
     def between_steps_ms(self) -> int:
@@ -326,7 +330,7 @@ class Podcast:
     description: str = ""
     base_url: str | None = None
     image: Path | None = None
-    language: str = "en"
+    language: str | None = None              # None: the default voice's
     category: str = "Health & Fitness/Mental Health"
     explicit: bool = False
     source: Path | None = None

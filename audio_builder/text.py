@@ -1,4 +1,5 @@
-"""Pure text helpers: sentences for timing and captions, and pronunciation rules.
+"""Pure text helpers: phrases and pieces for timing and captions, and pronunciation rules
+(sentences follow their language's rules: `languages`).
 
 Part of the core: reading scripts (`script`) and speaking them (`speech`) both need it, so it
 sits below both and imports nothing else of the package."""
@@ -8,33 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-
-_ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "st", "prof", "e.g", "i.e", "etc", "vs")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(]?[A-Z0-9])")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split text into sentences at `.`, `!`, `?` or `…` followed by a capital letter.
-
-    >>> split_sentences("Breathe in.  Breathe out! Rest… Now, Dr. Lee says: 3 breaths? Yes.")
-    ['Breathe in.', 'Breathe out!', 'Rest…', 'Now, Dr. Lee says: 3 breaths?', 'Yes.']
-    >>> split_sentences("e.g. this stays whole. and so does this")
-    ['e.g. this stays whole. and so does this']
-    """
-    text = " ".join(text.split())
-    sentences: list[str] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        candidate = text[start:match.start()].rstrip()
-        last_word = candidate.rsplit(" ", 1)[-1].rstrip(".").lower()
-        if last_word in _ABBREVIATIONS:
-            continue
-        sentences.append(text[start:match.end()].strip())
-        start = match.end()
-    tail = text[start:].strip()
-    if tail:
-        sentences.append(tail)
-    return sentences
 
 
 def fold_paragraphs(text: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from audio_builder.durations import MAX_MS, format_human, format_ms
 from audio_builder.errors import InputError
+from audio_builder.languages import language, split_sentences
 from audio_builder.model import (
     At,
     Background,
@@ -36,9 +37,9 @@ from audio_builder.model import (
     Utterance,
     steps_at,
 )
-from audio_builder.text import split_pieces, split_sentences
+from audio_builder.text import split_pieces
 
-BREATH_CUES = {"in": "Breathe in", "hold": "Hold", "out": "and out"}
+BREATH_PHASES = ("in", "hold", "out")       # the phases a breathing cue is spoken in
 BELL_LEAD_IN_MS = 500          # silence before a bell that would otherwise strike at 0:00
 # A teacher lets a long sentence land and moves on from a short one ("A walk."): the pause
 # after a sentence follows the time it took to say. A voice's `sentence_pause` is the pause
@@ -58,6 +59,7 @@ class Measures:
     bell_ms: Callable[[SoundRef, Place], int]          # from the strike until it has died away
     step_pause_ms: Callable[[str, Place], int] = lambda voice, place: 0
     phrase_pause_ms: Callable[[str, Place], int] = lambda voice, place: 0
+    breath_words: Callable[[str, Place], dict[str, str]] = lambda voice, place: {}
 
 
 # --- the timeline ---------------------------------------------------------------------
@@ -180,7 +182,7 @@ def _say_block(step: Say, script: Script, measures: Measures) -> Block:
             clock += part.ms
             previous_ms = None
             continue
-        for sentence in split_sentences(part.text):
+        for sentence in split_sentences(part.text, script.language):
             if previous_ms is not None:
                 clock += pause_after_sentence(previous_ms, sentence_pause)
             # A very long sentence is spoken in several pieces (each one clip and one cue),
@@ -188,7 +190,7 @@ def _say_block(step: Say, script: Script, measures: Measures) -> Block:
             started, pause = clock, 0
             for piece in split_pieces(sentence):
                 clock += pause
-                utterance = Utterance(piece.text, voice, rate * part.rate)
+                utterance = Utterance(piece.text, voice, rate * part.rate, script.language)
                 ms = measures.speech_ms(utterance, step.place)
                 events.append(PlacedSpeech(clock, ms, utterance, step.place))
                 events.append(CueRow(clock, ms, "say", piece.text))
@@ -216,12 +218,13 @@ def _bell_block(step: Bell, script: Script, measures: Measures) -> Block:
 def _breathe_block(step: Breathe, script: Script, measures: Measures) -> Block:
     phases = [("in", step.in_ms), ("hold", step.hold_ms), ("out", step.out_ms),
               ("rest", step.rest_ms)]
+    words = breath_words(step, script, measures)
     events: list[Event] = []
     clock = 0
     for cycle in range(step.cycles):
         for phase, ms in phases:
-            if ms and cycle < step.cues and phase in BREATH_CUES:
-                utterance = Utterance(BREATH_CUES[phase], script.voice)
+            if ms and cycle < step.cues and phase in BREATH_PHASES:
+                utterance = Utterance(words[phase], script.voice, 1.0, script.language)
                 cue_ms = measures.speech_ms(utterance, step.place)
                 if cue_ms > ms:
                     raise InputError(
@@ -233,6 +236,13 @@ def _breathe_block(step: Breathe, script: Script, measures: Measures) -> Block:
     parts = ", ".join(f"{format_human(ms)} {phase}" for phase, ms in phases if ms)
     events.append(CueRow(0, clock, "breathe", f"{step.cycles} × ({parts})"))
     return Block(clock, tuple(events))
+
+
+def breath_words(step: Breathe, script: Script, measures: Measures) -> dict[str, str]:
+    """The words of a breathing cue by phase: the step's own, else its voice profile's, else
+    the practice's language's (`languages`)."""
+    return {**language(script.language).breath_words,
+            **measures.breath_words(script.voice, step.place), **dict(step.words)}
 
 
 def _chapter_block(step: Chapter, script: Script, measures: Measures) -> Block:

@@ -28,7 +28,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "audio_builder"   # read, never imported
 WINGS = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())   # every subpackage
-CORE = {"errors", "model", "durations", "files", "text"}
+CORE = {"errors", "model", "durations", "files", "text", "languages"}
 PURE = ("timeline", "publish.feed", "publish.page")
 # The standard library and third-party modules that read or write files, run programs, or
 # talk to devices and the network.

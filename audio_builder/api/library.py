@@ -75,6 +75,7 @@ class ScriptCheck:
     plans: tuple[TrackPlan, ...]
     ranges: tuple[LengthRange, ...]
     warnings: tuple[str, ...]              # missing takes a fallback voice speaks for now
+    spoken_by: str = ""                    # which voice speaks it, why, in which language
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def _check(project: Project, paths: Paths, wanted, builder: Builder, listen: boo
         errors += takes.errors
         heard = tuple(listen_to_script(builder.plan(script, wanted), builder)) if listen else ()
         passed.append(ScriptCheck(path, tuple(plans), tuple(builder.length_ranges(script, estimate=True)),
-                                  takes.warnings + heard))
+                                  takes.warnings + heard, builder.spoken_by(script)))
     errors += shared_names(loaded, wanted)
     return CheckReport(tuple(passed), tuple(errors))
 
@@ -138,6 +139,7 @@ class PlanReport:
     ranges: tuple[LengthRange, ...]
     speakers: tuple[dict[tuple[int, str], str], ...]   # per plan: (start, text) of a line:
                                                        # "voice: " where the voice changes
+    spoken_by: str = ""                    # which voice speaks it, why, in which language
 
 
 @api_boundary
@@ -151,7 +153,8 @@ def plan(script: PathLike, *, lengths: Lengths = None, voice: str | None = None,
     loaded = load_script(path)
     plans = tuple(builder.plan(loaded, as_lengths(lengths)))
     speakers = tuple(speaker_marks(track.timeline, builder.voices) for track in plans)
-    return PlanReport(plans, tuple(builder.length_ranges(loaded)), speakers)
+    return PlanReport(plans, tuple(builder.length_ranges(loaded)), speakers,
+                      builder.spoken_by(loaded))
 
 
 # --- build ------------------------------------------------------------------------------------

@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from audio_builder.build import Builder, BuiltTrack, IsCancelled, OutputSettings, stop_if
+from audio_builder.build import Builder, BuiltTrack, IsCancelled, OutputSettings, project_voices, stop_if
 from audio_builder.errors import AudioBuilderError
 from audio_builder.model import Place, Script, Utterance
 from audio_builder.publish.tracks import tracks_of
 from audio_builder.script.project import Project
 from audio_builder.speech.cache import SpeechCache
-from audio_builder.speech.synthesizer import Synthesizer, VoiceBook
+from audio_builder.speech.synthesizer import Synthesizer
 from audio_builder.timeline import spoken_pieces
 
 PIECES_PER_TASK = 4        # small, so that a track starts soon after its own pieces are spoken
@@ -134,7 +134,7 @@ def _track_key(script: Script, name: str) -> str:
 
 def speak(work: Work, task: SpeechTask, cancelled: IsCancelled | None = None) -> int:
     """Speak the pieces into the cache; returns how many."""
-    synthesizer = Synthesizer(VoiceBook(work.project.profiles), SpeechCache(work.options.cache_dir),
+    synthesizer = Synthesizer(project_voices(work.project), SpeechCache(work.options.cache_dir),
                               refresh=work.options.force)
     for utterance, place in task.pieces:
         stop_if(cancelled)

@@ -29,4 +29,5 @@ def check(paths, lengths, voice, listen):
             click.echo(f"ok  {shown(script.path)}  {plan.name}: {exact}"
                        f"{format_ms(plan.timeline.length_ms, precise=False)}")
         click.echo(f"    lengths it can reach: {describe_ranges(list(script.ranges))} (speech estimated)")
+        click.echo(f"    {script.spoken_by}")
     report.raise_errors()

@@ -35,4 +35,5 @@ def plan(script, lengths, voice, cache_dir, force):
             click.echo(f"{format_ms(row.start_ms):>11}  {length:>9}  {row.step:<8} {mark}{row.text}")
         click.echo(f"{format_ms(timeline.length_ms):>11}  {'':>9}  {'end':<8}")
         click.echo()
+    click.echo(report.spoken_by)
     click.echo(f"lengths it can reach: {describe_ranges(list(report.ranges))}")

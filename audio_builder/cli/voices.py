@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from audio_builder.cli.options import cache_option, shown
+from audio_builder.languages import language
 from audio_builder.preview import profile_problem, write_voice_samples
-from audio_builder.script.project import open_project
+from audio_builder.script.project import Project, open_project
+from audio_builder.script.speakers import profile_language
 from audio_builder.speech.cache import SpeechCache
 from audio_builder.speech.catalogue import (
     FOLDER_VAR,
@@ -15,19 +17,24 @@ from audio_builder.speech.catalogue import (
     installed_voices,
     voice_folder,
 )
-from audio_builder.speech.engines import ENGINES
+from audio_builder.speech.engines import ENGINES, is_recorded
 
 
 @click.group(invoke_without_command=True)
 @click.option("--sample", metavar="TEXT", help="Also speak TEXT in every working voice, to "
                                                 "output/voices/NAME.mp3.")
+@click.option("--language", "language_code", metavar="CODE",
+              help="List every voice here that speaks language CODE (like es, de, fr).")
 @cache_option
 @click.pass_context
-def voices(ctx, sample, cache_dir):
+def voices(ctx, sample, language_code, cache_dir):
     """List the voice profiles and engines, and whether each works here."""
     if ctx.invoked_subcommand:
         return
     project = open_project()
+    if language_code:
+        echo_voices_of_language(project, language_code)
+        return
     click.echo("engines:")
     for name, engine in ENGINES.items():
         problem = engine.problem()
@@ -62,6 +69,28 @@ def get(name: str) -> None:
     click.echo(f"fetched {voice.name} ({voice.language}, {voice.quality}): {voice.description}")
     click.echo(f"  into {voice.model.parent}; use it in a profile: `engine: piper`, "
                f"`voice: {voice.name}`")
+
+
+def echo_voices_of_language(project: Project, code: str) -> None:
+    """Every voice here of language `code`: the project's profiles, then each engine's."""
+    rules = language(code)
+    click.echo(f"voices that speak {rules.name} ({rules.code}):")
+    found = 0
+    for name, profile in sorted(project.profiles.items()):
+        if not is_recorded(profile) and profile_language(profile) == rules.code:
+            click.echo(f"  {name:<28} profile ({profile.engine})")
+            found += 1
+    for engine in ENGINES.values():
+        for voice, about in engine.voices_of_language(rules.code, project.root / "voices"):
+            click.echo(f"  {voice:<28} {about}")
+            found += 1
+    if rules.espeak_note:
+        click.echo(f"  (not listed: {rules.espeak_note})")
+    if not found:
+        click.echo("  none here")
+    if rules.calm_voices:
+        click.echo("suggested for calm speech (fetch with `audio-builder voices get NAME`): "
+                   + ", ".join(rules.calm_voices))
 
 
 def echo_fetched_voices() -> None:

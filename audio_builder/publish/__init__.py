@@ -6,7 +6,8 @@ writer), and the podcast around it (`feed`, `page`, `site`, `feedcheck`, `lock`)
 `feed` and `page` are pure functions (data in, text out); `site` is the edge that reads the
 built files, writes the feed and page, and records what is published (`lock`).
 
-May import: the core (`errors`, `model`, `durations`, `files`, `text`), the planner's data (`timeline`),
+May import: the core (`errors`, `model`, `durations`, `files`, `text`, `languages`), the
+planner's data (`timeline`),
 the script wing `script` (to read scripts), the encoder `sound.encode`, and `sound.media`
 (the ffmpeg a video is made with). Never the build,
 the renderer or speech: the build asks publishing, not the other way round.

@@ -48,6 +48,7 @@ from audio_builder.publish.tracks import (
 )
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project, find_scripts
+from audio_builder.script.speakers import podcast_language, practice_language
 from audio_builder.text import fold_paragraphs
 
 TODAY_VARIABLE = "AUDIO_BUILDER_TODAY"       # a fixed "today" (YYYY-MM-DD), for tests and previews
@@ -78,11 +79,11 @@ def today() -> datetime.date:
     return datetime.datetime.now(datetime.UTC).date()
 
 
-def _channel(podcast: Podcast, image_url: str, guid: str) -> Channel:
+def _channel(podcast: Podcast, image_url: str, guid: str, language: str) -> Channel:
     link = (podcast.base_url or "").rstrip("/") + "/"
     return Channel(title=podcast.title, link=link, feed_url=link + FEED,
                    description=fold_paragraphs(podcast.description),
-                   language=podcast.language, author=podcast.author, email=podcast.email,
+                   language=language, author=podcast.author, email=podcast.email,
                    image_url=image_url, category=podcast.category, explicit=podcast.explicit,
                    guid=guid, copyright=podcast.copyright, license=podcast.license,
                    people=tuple((p.name, p.role, p.href) for p in podcast.people),
@@ -111,7 +112,8 @@ def publish(project: Project, output_dir: Path | None = None, *,
     images: dict[Path, Callable[[Path], object]] = {}     # written with the feed, or not at all
     cover_name = _publish_image(podcast.image, output, DEFAULT_COVER,
                                 lambda: default_cover_png(podcast.title), images)
-    channel = _channel(podcast, base + file_link(cover_name), channel_guid(podcast, lock))
+    language = podcast_language(podcast, project.profiles)
+    channel = _channel(podcast, base + file_link(cover_name), channel_guid(podcast, lock), language)
     now = today()
 
     items, pages, drafts, unbuilt, scheduled, tracks = [], [], [], [], [], {}
@@ -141,7 +143,8 @@ def publish(project: Project, output_dir: Path | None = None, *,
                 continue
             image_name = (_publish_image(script.image, output, f"images/{script.slug}", None, images)
                           if script.image else cover_name)
-            item = _item(track, formats, output, base, image_name, podcast, lock)
+            item = _item(track, formats, output, base, image_name, podcast, lock,
+                         practice_language(script, podcast, project.profiles))
             items.append(item)
             tracks[item.guid] = track
             pages.append((item, _page_episode(track, item, output, track.audio(output, formats[0]))))
@@ -152,7 +155,7 @@ def publish(project: Project, output_dir: Path | None = None, *,
     episodes = [page for item, page in sorted(pages, key=lambda pair: newest_first(pair[0]))]
     feed_path, page_path = site_files(output, preview=include_scheduled)
     text = _feed_text(feed_path, channel, items)
-    html = page_html(podcast.title, podcast.description, podcast.author, podcast.language,
+    html = page_html(podcast.title, podcast.description, podcast.author, language,
                      file_link(cover_name), FEED, episodes)
     _refuse_invalid_xml(text, feed_path)
     for image in images:
@@ -307,7 +310,7 @@ def _publish_image(source: Path | None, output: Path, name: str, generate,
 
 
 def _item(track: Track, formats: list[Format], output: Path, base: str, image_name: str,
-          podcast: Podcast, lock: Lock) -> Item:
+          podcast: Podcast, lock: Lock, language: str) -> Item:
     script = track.script
     assert script.date is not None, "only dated scripts become episodes"
     fmt = formats[0]
@@ -334,7 +337,7 @@ def _item(track: Track, formats: list[Format], output: Path, base: str, image_na
         vtt_url=url(sidecar["vtt"]) if sidecar["vtt"].is_file() else None,
         srt_url=url(sidecar["srt"]) if sidecar["srt"].is_file() else None,
         chapters_url=url(sidecar["chapters"]) if sidecar["chapters"].is_file() else None,
-        language=script.language,
+        language=language,
         alternates=tuple(Alternate(url(track.audio(output, other)), other.mime_type,
                                    track.audio(output, other).stat().st_size, other.title,
                                    other.codecs) for other in formats[1:]),

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from audio_builder.errors import BuildError, InputError
 from audio_builder.files import write_file_atomically
+from audio_builder.languages import language
 from audio_builder.model import Podcast
 from audio_builder.publish.chapters import description_block, ffmetadata
 from audio_builder.publish.tracks import Track, audio_seconds, cover_bytes, read_chapters
@@ -51,7 +52,8 @@ def write_video(track: Track, folder: Path, podcast: Podcast, image: Path | None
     chapters = [(round(start * 1000), title)
                 for start, title in read_chapters(track.sidecar(folder, "chapters"))]
     target = track.video_file(folder, "video")
-    text = video_description(track, chapters, length_ms)
+    code = track.script.language or podcast.language or "en"
+    text = video_description(track, chapters, length_ms, code)
     with tempfile.TemporaryDirectory(prefix="audio-builder-video-") as scratch:
         data = image.read_bytes() if image else cover_bytes(podcast, track.script)[0]
         frame, gop, metadata = (Path(scratch) / name for name in ("frame.bmp", "gop.mp4", "meta.txt"))
@@ -67,6 +69,7 @@ def write_video(track: Track, folder: Path, podcast: Podcast, image: Path | None
             # ignores and that its own reader reports as an unknown stream (the description
             # carries them)
             "-map", "0:v", "-map", "1:a", "-map_metadata", "2", "-map_chapters", "-1",
+            "-metadata:s:a:0", f"language={language(code).iso639_2}",
             "-c:v", "copy", "-c:a", "aac", "-profile:a", "aac_low", "-ar", str(AUDIO_RATE),
             "-b:a", AUDIO_BITRATE.get(_channels(audio), "192k"),
             # -t, not -shortest: the picture never ends; the edit list AAC's priming would
@@ -132,11 +135,14 @@ def _frame(picture: bytes, title: str) -> bytes:
     return out.getvalue()
 
 
-def video_description(track: Track, chapters: list[tuple[int, str]], length_ms: int) -> str:
+def video_description(track: Track, chapters: list[tuple[int, str]], length_ms: int,
+                      code: str | None = None) -> str:
     """The title, the description, and the chapters as `(MM:SS) Title` lines, a list both
-    YouTube and Spotify turn into chapters (see `chapters.listed_chapters`)."""
+    YouTube and Spotify turn into chapters (see `chapters.listed_chapters`), under a heading
+    in the practice's language (`code`, default the script's)."""
     parts = [track.title, "", fold_paragraphs(track.script.description) or track.title]
     block = description_block(chapters, length_ms)
     if block:
-        parts += ["", "Chapters:", block]
+        heading = language(code or track.script.language).page_words["chapters"]
+        parts += ["", f"{heading}:", block]
     return "\n".join(parts) + "\n"

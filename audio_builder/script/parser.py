@@ -44,6 +44,7 @@ MAX_CYCLES = 1000
 BELL_PATTERNS = ("every", "at", "random")
 BELLS_EXAMPLE = "`bells: {every: 3m}`, `bells: {at: [25m]}` or `bells: {random: [3m, 7m]}`"
 MAX_INCLUDE_DEPTH = 20
+BREATH_PHASES = ("in", "hold", "out")    # the phases a breathing cue is spoken in
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def load_script(path: Path, root: Path | None = None) -> Script:
         episode=episodes[0] if episodes else None,
         season=fields.positive_int("season"),
         image=fields.image("image", root),
-        language=fields.language("language"),
+        language=fields.language("language") if fields.has("language") else None,
         explicit=fields.boolean("explicit", Script.explicit),
         keywords=fields.text_list("keywords"),
         voice=fields.text("voice", Script.voice),
@@ -555,7 +556,7 @@ def _breathe(value: object, context: Context, line: int) -> Breathe:
         raise context.error(line, "`breathe` takes a mapping, like "
                                   "`breathe: {in: 4s, out: 6s, cycles: 5}`")
     fields = Fields(value, context.file, "`breathe`")
-    fields.reject_unknown(("in", "out", "hold", "rest", "cycles", "cues"))
+    fields.reject_unknown(("in", "out", "hold", "rest", "cycles", "cues", "words"))
     for key in ("in", "out"):
         if not fields.has(key):
             raise fields.error(None, f"`breathe` needs `{key}:`, like "
@@ -570,7 +571,28 @@ def _breathe(value: object, context: Context, line: int) -> Breathe:
                                    f"cues counts the cycles that are spoken")
     return Breathe(in_ms=in_ms, out_ms=out_ms, hold_ms=fields.duration("hold", 0),
                    rest_ms=fields.duration("rest", 0), cycles=cycles, cues=cues,
-                   place=context.place(line))
+                   place=context.place(line), words=breath_words(fields, "words"))
+
+
+def breath_words(fields: Fields, key: str) -> tuple[tuple[str, str], ...]:
+    """`words: {in: Inhala, out: Exhala, hold: Sostén}`: the breathing cues' own words."""
+    if not fields.has(key):
+        return ()
+    value = fields.raw(key)
+    if not isinstance(value, YamlMap):
+        raise fields.error(key, f"`{key}` gives the words of the breathing cues, like "
+                                f"`{key}: {{in: Inhala, out: Exhala, hold: Sostén}}`")
+    inner = Fields(value, fields.file, f"`{key}`")
+    inner.reject_unknown(BREATH_PHASES)
+    words = []
+    for phase in BREATH_PHASES:
+        text = inner.text(phase, max_len=MAX_TITLE)
+        if text == "":
+            raise inner.error(phase, f"`{phase}` is empty; write the words of the cue (for no "
+                                     "spoken cues, write `cues: 0` in the breathe step)")
+        if text is not None:
+            words.append((phase, text))
+    return tuple(words)
 
 
 def _chapter(value: object, context: Context, line: int) -> Chapter:

@@ -9,12 +9,13 @@ from pathlib import Path
 from audio_builder.errors import InputError, excerpt
 from audio_builder.model import VoiceProfile
 from audio_builder.script.fields import Fields, describe
+from audio_builder.script.parser import breath_words
 from audio_builder.script.paths import named_path
 from audio_builder.script.yamlfile import YamlMap, read_yaml
 from audio_builder.speech.engines import ENGINES, is_recorded
 
 PROFILE_KEYS = ("engine", "voice", "rate", "sentence_pause", "phrase_pause", "step_pause",
-                "pronounce")
+                "pronounce", "language", "breathe_words")
 RECORDED_KEYS = ("engine", "takes", "fallback", "breaths", "sentence_pause", "step_pause",
                  "noise_reduction")
 BREATHS = ("trim", "keep")
@@ -25,9 +26,9 @@ PRONOUNCE_FILE = "pronounce.yaml"
 # within the pace teachers use (figures in docs/voices.md).
 BUILTIN_PROFILES = {
     "default": VoiceProfile(name="default", engine="piper", voice="joe", rate=0.54,
-                            sentence_pause_ms=1500),
+                            sentence_pause_ms=1500, language="en"),
     "system": VoiceProfile(name="system", engine="pyttsx3", voice=None, rate=0.7,
-                           sentence_pause_ms=1500),
+                           sentence_pause_ms=1500, language="en"),
 }
 
 
@@ -61,6 +62,8 @@ def load_profile(path: Path, project_pronounce: tuple[tuple[str, str], ...] = ()
                               if rule[0] not in {word for word, _ in own}),
         base_dir=path.parent,
         source=str(path),
+        language=fields.language("language") if fields.has("language") else None,
+        breath_words=breath_words(fields, "breathe_words"),
     )
 
 

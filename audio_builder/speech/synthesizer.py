@@ -12,9 +12,12 @@ edges are faded so nothing clicks; every clip is brought to one level.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from audio_builder.errors import InputError
+from audio_builder.languages import spoken_form
 from audio_builder.model import Place, Utterance, VoiceProfile
 from audio_builder.sound.audio import (
     SAMPLE_RATE,
@@ -42,11 +45,17 @@ from audio_builder.text import (
 class VoiceBook:
     """The voice profiles of a project, and an engine opened for each as needed."""
 
-    def __init__(self, profiles: dict[str, VoiceProfile]):
+    def __init__(self, profiles: dict[str, VoiceProfile],
+                 chosen: Callable[[str], VoiceProfile | None] = lambda name: None):
+        """`chosen`: the profile of a voice chosen by language (named `engine:voice`), which
+        is no profile of the project."""
         self.profiles = profiles
+        self._chosen = chosen
         self._engines: dict[str, SpeechEngine] = {}
 
     def profile(self, name: str, place: Place | None = None) -> VoiceProfile:
+        if name not in self.profiles and (chosen := self._chosen(name)) is not None:
+            self.profiles[name] = chosen
         try:
             return self.profiles[name]
         except KeyError:
@@ -77,11 +86,14 @@ class VoiceBook:
         if engine.take(utterance.text) is not None:
             return utterance
         if profile.fallback:
-            return Utterance(utterance.text, profile.fallback, utterance.rate)
+            return Utterance(utterance.text, profile.fallback, utterance.rate, utterance.language)
         raise missing_take_error(utterance, MissingTake(utterance.text, engine.folder), place)
 
     def spoken_text(self, utterance: Utterance) -> str:
-        return apply_pronunciation(utterance.text, self.profile(utterance.voice).pronounce)
+        """What the engine is given: the profile's pronunciations, then the numbers and
+        abbreviations the voices misread in the practice's language, said in words."""
+        text = apply_pronunciation(utterance.text, self.profile(utterance.voice).pronounce)
+        return spoken_form(text, utterance.language)
 
     def effective_rate(self, utterance: Utterance) -> float:
         return self.profile(utterance.voice).rate * utterance.rate

@@ -51,6 +51,17 @@ class SpeechEngine(ABC):
     def voices(cls, search_dir: Path | None = None) -> list[str]:
         """The voice names this engine can use here."""
 
+    @classmethod
+    def voices_of_language(cls, code: str, search_dir: Path | None = None) -> list[tuple[str, str]]:
+        """(voice, a line about it) of every voice here that speaks language `code`
+        (`es`, `de`: ISO 639-1); the best first."""
+        return []
+
+    @classmethod
+    def language_of(cls, voice: str | None, base_dir: Path | None) -> str | None:
+        """The language `voice` speaks (ISO 639-1), when the engine can tell."""
+        return None
+
     @abstractmethod
     def __init__(self, voice: str | None, base_dir: Path | None):
         """Open the voice; raise `EngineUnavailable` when it cannot be used."""

