@@ -120,6 +120,17 @@ class FlexSpan:
         return self.start_ms + self.ms
 
 
+@dataclass(frozen=True)
+class Silence:
+    """An unbroken stretch of flexible pauses that ends at an `at` anchor, and the longest
+    range any flexible pause of the script asks for (its maximum, or its minimum when open)."""
+
+    start_ms: int
+    ms: int
+    anchor: At
+    longest_asked_ms: int
+
+
 @dataclass(frozen=True, kw_only=True)
 class Timeline:
     length_ms: int
@@ -130,6 +141,8 @@ class Timeline:
     rows: tuple[CueRow, ...]
     background: Background | None = None
     flexible: tuple[FlexSpan, ...] = ()
+    silences: tuple[Silence, ...] = ()         # unbroken silences before `at` anchors
+
 
 
 # --- items: steps turned into blocks of known length ----------------------------------
@@ -609,8 +622,13 @@ def plan_timeline(script: Script, measures: Measures, length_ms: int | None = No
 
     placed: list[Event] = []
     flexible: list[FlexSpan] = []
+    silences: list[Silence] = []
+    longest_asked = max((item.pause.max_ms or item.pause.min_ms for segment in segments
+                         for item in segment.items if isinstance(item, Flex) and item.sit is None),
+                        default=0)
     clock = 0
     for segment in segments:
+        quiet_since: int | None = None
         start = segment.start.at(length_ms)
         clock = max(clock, start)
         pauses = segment.pauses
@@ -624,7 +642,9 @@ def plan_timeline(script: Script, measures: Measures, length_ms: int | None = No
             if isinstance(item, Block):
                 placed.extend(_shift(event, clock) for event in item.events)
                 clock += item.ms
+                quiet_since = None if item.ms else quiet_since
             elif item.sit is not None:
+                quiet_since = None
                 ms = next(fitted)
                 flexible.append(FlexSpan(clock, ms, item.pause.min_ms))
                 placed.extend(_shift(event, clock) for event in sit_events(item.sit, ms, script))
@@ -635,9 +655,13 @@ def plan_timeline(script: Script, measures: Measures, length_ms: int | None = No
                 longest = format_human(item.pause.max_ms) if item.pause.max_ms else ""
                 bounds = f"{format_human(item.pause.min_ms)}..{longest}"
                 placed.append(CueRow(clock, ms, "pause", f"{format_human(ms)} ({bounds})"))
+                quiet_since = clock if quiet_since is None else quiet_since
                 clock += ms
         if segment.end_anchor is not None:
             anchor_at = anchor_time(segment.end_anchor).at(length_ms)
+            since = clock if quiet_since is None else quiet_since
+            if anchor_at > since:
+                silences.append(Silence(since, anchor_at - since, segment.end_anchor, longest_asked))
             if anchor_at > clock:
                 placed.append(CueRow(clock, anchor_at - clock, "pause",
                                      f"{format_human(anchor_at - clock)} (before the `at`)"))
@@ -658,7 +682,32 @@ def plan_timeline(script: Script, measures: Measures, length_ms: int | None = No
         rows=tuple(e for e in placed if isinstance(e, CueRow)),
         background=script.background,
         flexible=tuple(flexible),
+        silences=tuple(silences),
     )
+
+
+# A silence before an anchor counts as piled up when it is this many times the longest pause
+# the script asks for, and at least a minute: a listener wonders whether the track has stopped.
+PILED_UP_TIMES = 2
+PILED_UP_AT_LEAST_MS = 60_000
+
+
+def piled_up_silences(timeline: Timeline) -> list[str]:
+    """Warnings for silences before `at` anchors far longer than any pause the script asks for
+    (flexible pauses grown to reach the anchor), each located at its anchor."""
+    warnings = []
+    for silence in timeline.silences:
+        if silence.ms > max(PILED_UP_TIMES * silence.longest_asked_ms, PILED_UP_AT_LEAST_MS):
+            at = silence.anchor
+            label = ("-" if at.from_end else "") + format_human(at.ms)
+            warnings.append(
+                f"{at.place.file}:{at.place.line}: {format_ms(silence.ms, precise=False)} of unbroken "
+                f"silence (from {format_ms(silence.start_ms, precise=False)}) before `at: {label}` "
+                f"in the {format_ms(timeline.length_ms, precise=False)} track, far longer than the "
+                f"longest pause the script asks for ({format_human(silence.longest_asked_ms)}); "
+                "add steps before the anchor, move it, or give the pauses before it a longest "
+                "length (like `pause: 10s..40s`)")
+    return warnings
 
 
 def _shift(event: Event, offset: int) -> Event:

@@ -330,3 +330,36 @@ def test_a_feed_that_refuses_writes_no_cover_either(podcast):
     assert result.exit_code != 0 and "Traceback" not in result.output, result.output
     assert output_files(podcast) == before, result.output
     assert "cover.png" not in before
+
+
+# --- found by a teacher: silence piled up before an anchor -------------------------------------
+
+PILED = """\
+title: Pile
+length: {length}
+steps:
+  - Settle in.
+  - pause: 5s..20s
+  - Breathe.
+  - pause: 5s..
+  - at: 10m
+  - Welcome back.
+  - pause: 5s..20s
+"""
+
+
+def test_check_warns_of_silence_piled_up_before_an_anchor(tones):
+    write(tones / "scripts" / "pile.yaml", PILED.format(length="10m10s"))
+    result = run("check", "scripts/pile.yaml")
+    assert result.exit_code == 0, result.output
+    [warning] = [line for line in result.stderr.splitlines() if "silence" in line]
+    assert warning.startswith("warning: scripts/pile.yaml:8: "), warning      # the `at` line
+    assert "before `at: 10m`" in warning and "(20s)" in warning, warning
+    minutes, seconds = warning.split(": ", 2)[2].split(" of unbroken")[0].split(":")
+    assert int(minutes) * 60 + int(seconds) > 9 * 60
+
+
+def test_check_says_nothing_of_pauses_the_script_asks_for(tones):
+    write(tones / "scripts" / "pile.yaml", PILED.format(length="1m10s").replace("at: 10m", "at: 50s"))
+    result = run("check", "scripts/pile.yaml")
+    assert result.exit_code == 0 and "silence" not in result.stderr, result.output

@@ -36,7 +36,7 @@ from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project, find_scripts
 from audio_builder.script.project import open_project as _open_project
 from audio_builder.speech.cache import SpeechCache
-from audio_builder.timeline import LengthRange
+from audio_builder.timeline import LengthRange, piled_up_silences
 
 PathLike = str | os.PathLike
 Paths = PathLike | Iterable[PathLike] | None
@@ -125,8 +125,9 @@ def _check(project: Project, paths: Paths, wanted, builder: Builder, listen: boo
         takes = check_takes(plans[0].script, builder.voices, [plan.length_ms for plan in plans])
         errors += takes.errors
         heard = tuple(listen_to_script(builder.plan(script, wanted), builder)) if listen else ()
+        piled = tuple(warning for plan in plans for warning in piled_up_silences(plan.timeline))
         passed.append(ScriptCheck(path, tuple(plans), tuple(builder.length_ranges(script, estimate=True)),
-                                  takes.warnings + heard, builder.spoken_by(script)))
+                                  takes.warnings + piled + heard, builder.spoken_by(script)))
     errors += shared_names(loaded, wanted)
     return CheckReport(tuple(passed), tuple(errors))
 
