@@ -62,6 +62,7 @@ class OutputSettings:
     bitrate: str | None = None               # default: the format's, for the channel count
     loudness_lufs: float | None = None       # default: by channels, DEFAULT_LOUDNESS_LUFS
     normalize: bool = True
+    sample_rate: int | None = None           # None: the build's own; 48000 where a platform asks
 
     def __post_init__(self) -> None:
         codec = format_named(self.format)
@@ -311,7 +312,8 @@ def write_audio(timeline: Timeline, synthesizer: Synthesizer, path: Path, settin
     """Render, master, encode and tag `timeline` into `path` (which the caller renames)."""
     codec = settings.codec
     blocks, report = mastered_audio(timeline, synthesizer, settings, cancelled)
-    encode(blocks, path, encoder=codec.encoder, channels=settings.channels, bitrate=settings.bitrate)
+    encode(blocks, path, encoder=codec.encoder, channels=settings.channels, bitrate=settings.bitrate,
+           sample_rate=settings.sample_rate)
     codec.write_tags(path, tags, timeline.chapters, timeline.length_ms)
     return report
 

@@ -343,3 +343,4 @@ class Podcast:
     locked: bool = True                      # podcast:locked yes (with the email as owner)
     new_feed_url: str | None = None          # itunes:new-feed-url: the podcast moved there
     medium: str = "podcast"                  # podcast:medium
+    promotion: tuple[str, ...] = ()          # the teacher's books, retreats: never in a recording

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from audio_builder.api.boundary import api_boundary, as_jobs, as_lengths, as_paths, as_project
@@ -30,6 +30,7 @@ from audio_builder.own_voice.pieces import (
 )
 from audio_builder.publish import feedcheck, site
 from audio_builder.publish.lock import read_lock
+from audio_builder.publish.platforms import lint, platform_named
 from audio_builder.publish.site import PublishReport
 from audio_builder.publish.tracks import shared_names
 from audio_builder.script.parser import load_script
@@ -82,6 +83,8 @@ class ScriptCheck:
 class CheckReport:
     scripts: tuple[ScriptCheck, ...]       # the ones that passed, in the order given
     errors: tuple[InputError, ...]         # everything wrong, each at its file and line
+    advice: tuple[InputError, ...] = ()    # what the platform of `check(platform=...)` rejects
+                                           # or advises against, each at its line
 
     @property
     def ok(self) -> bool:
@@ -96,18 +99,30 @@ class CheckReport:
 @api_boundary
 def check(project: Project | PathLike | None = None, paths: Paths = None, *,
           lengths: Lengths = None, voice: str | None = None, listen: bool = False,
-          cache_dir: PathLike | None = None) -> CheckReport:
+          cache_dir: PathLike | None = None, platform: str | None = None) -> CheckReport:
     """Validate scripts without speaking them. Errors in scripts are returned in the report
     (all of them, not only the first); bad arguments raise `InputError`. With `listen`, also
     speak each synthetic line (through the speech cache in `cache_dir`, default the user's)
-    and listen back to it: words of the script the recognizer did not hear are warnings."""
+    and listen back to it: words of the script the recognizer did not hear are warnings.
+    With `platform` (insight-timer, spotify, youtube, podcast), what that platform rejects or
+    advises against is in the report's `advice`."""
     project = as_project(project)
     wanted = as_lengths(lengths)
+    target = platform_named(platform) if platform is not None else None
     if listen:
         cache = SpeechCache(_folder(cache_dir))
         with cache.in_use():
-            return _check(project, paths, wanted, Builder(project, voice=voice, cache=cache), True)
-    return _check(project, paths, wanted, Builder(project, voice=voice), False)
+            report = _check(project, paths, wanted, Builder(project, voice=voice, cache=cache), True)
+    else:
+        report = _check(project, paths, wanted, Builder(project, voice=voice), False)
+    if target is None:
+        return report
+    advice: dict[str, InputError] = {}
+    for checked in report.scripts:
+        for track in checked.plans:
+            for problem in lint(target, track.script, track.timeline, project.podcast.promotion):
+                advice.setdefault(problem.located(), problem)
+    return replace(report, advice=tuple(advice.values()))
 
 
 def _check(project: Project, paths: Paths, wanted, builder: Builder, listen: bool) -> CheckReport:
@@ -188,11 +203,11 @@ class BuildReport:
 
 @api_boundary
 def build(project: Project | PathLike | None = None, paths: Paths = None, *,
-          lengths: Lengths = None, voice: str | None = None, format: str = "mp3",
+          lengths: Lengths = None, voice: str | None = None, format: str | None = None,
           channels: int = 2, bitrate: str | None = None, loudness: float | str | None = None,
           output_dir: PathLike | None = None, jobs: int | None = None, cluster: str | None = None,
           cache_dir: PathLike | None = None, force: bool = False,
-          progress: Progress | None = None) -> BuildReport:
+          progress: Progress | None = None, platform: str | None = None) -> BuildReport:
     """Build the scripts of `paths` (default: the project's scripts/) into `output_dir`
     (default: the project's output/). Every file appears whole or not at all.
 
@@ -201,10 +216,15 @@ def build(project: Project | PathLike | None = None, paths: Paths = None, *,
     or wav; `channels` 1 or 2; `bitrate` like "128k" (default: the format's); `loudness` in
     LUFS from -40 to -5, or "off" (default -16, or -19 mono). `jobs`: scripts and pieces of
     speech at once (default: $AUDIO_BUILDER_JOBS, else the cores); `cluster`: a Dask
-    scheduler's address. `progress(stage, done, total)` is called as work is done."""
+    scheduler's address. `progress(stage, done, total)` is called as work is done.
+    `platform` (podcast, insight-timer, spotify, youtube): the format, bitrate, sample rate and
+    loudness that platform asks for, where `format`, `bitrate` and `loudness` are not given."""
     project = as_project(project)
+    target = platform_named(platform or "podcast")
+    settings = output_settings(format or target.format, channels, bitrate or target.bitrate,
+                               target.loudness_lufs if loudness is None else loudness)
     options = BatchOptions(output_dir=_folder(output_dir), lengths=as_lengths(lengths), voice=voice,
-                           output=output_settings(format, channels, bitrate, loudness),
+                           output=replace(settings, sample_rate=target.sample_rate),
                            cache_dir=_folder(cache_dir), force=bool(force), jobs=as_jobs(jobs),
                            cluster=None if cluster is None else scheduler_address(cluster))
     scripts = load_scripts(project, paths)

@@ -15,6 +15,7 @@ from audio_builder.cli.options import (
     length_option,
     output_options,
     paths_argument,
+    platform_option,
     shown,
     split_lengths,
     voice_option,
@@ -39,15 +40,16 @@ from audio_builder.progress import progress_bars
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars, only the summary.")
 @cache_option
 @force_option
-def build(paths, output, lengths, voice, fmt, mono, bitrate, loudness, jobs, cluster, quiet, cache_dir,
-          force):
+@platform_option
+def build(paths, output, lengths, voice, fmt, mono, bitrate, loudness, jobs, cluster, quiet,
+          cache_dir, force, platform):
     """Build scripts (files or folders; default scripts/) into tracks in output/."""
     project = api.open_project(paths[0] if paths else None)
     with progress_bars(not quiet and sys.stdout.isatty()) as progress:
         report = api.build(project, paths, lengths=split_lengths(lengths), voice=voice, format=fmt,
                            channels=1 if mono else 2, bitrate=bitrate, loudness=loudness,
                            output_dir=output, jobs=jobs, cluster=cluster, cache_dir=cache_dir,
-                           force=force, progress=progress)
+                           force=force, progress=progress, platform=platform)
     for track in report:
         click.echo(f"{shown(track.audio)}  {format_ms(track.length_ms)}  "
                    f"({len(track.plan.timeline.chapters)} chapters, "

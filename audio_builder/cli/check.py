@@ -5,7 +5,15 @@ from __future__ import annotations
 import click
 
 from audio_builder import api
-from audio_builder.cli.options import length_option, paths_argument, shown, split_lengths, voice_option
+from audio_builder.cli.options import (
+    echo_advice,
+    length_option,
+    paths_argument,
+    platform_option,
+    shown,
+    split_lengths,
+    voice_option,
+)
 from audio_builder.durations import format_ms
 from audio_builder.timeline import describe_ranges
 
@@ -17,10 +25,11 @@ from audio_builder.timeline import describe_ranges
 @click.option("--listen", is_flag=True, help="Also speak each synthetic line and listen back to "
                                             "it: warn of words the speech recognizer did not hear "
                                             "(a name the voice says its own way).")
-def check(paths, lengths, voice, listen):
-    """Validate scripts without synthesizing; print each track's estimated length."""
-    project = api.open_project(paths[0] if paths else None)
-    report = api.check(project, paths, lengths=split_lengths(lengths), voice=voice, listen=listen)
+@platform_option
+def check(paths, lengths, voice, listen, platform):
+    """Validate scripts without speaking; print each track's estimated length (--for: what it rejects)."""
+    report = api.check(api.open_project(paths[0] if paths else None), paths, platform=platform,
+                       lengths=split_lengths(lengths), voice=voice, listen=listen)
     for script in report.scripts:
         for warning in script.warnings:
             click.echo(f"warning: {warning}", err=True)
@@ -31,3 +40,4 @@ def check(paths, lengths, voice, listen):
         click.echo(f"    lengths it can reach: {describe_ranges(list(script.ranges))} (speech estimated)")
         click.echo(f"    {script.spoken_by}")
     report.raise_errors()
+    echo_advice(report.advice, platform)

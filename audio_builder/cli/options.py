@@ -9,6 +9,7 @@ import click
 
 from audio_builder.files import CACHE_VARIABLE
 from audio_builder.publish.formats import FORMATS
+from audio_builder.publish.platforms import PLATFORMS
 from audio_builder.script.parser import read_lengths
 
 
@@ -42,10 +43,27 @@ force_option = click.option("--force", is_flag=True,
                             help="Speak every piece anew instead of using the cache.")
 
 
+platform_option = click.option(
+    "--for", "platform", type=click.Choice(list(PLATFORMS)),
+    help="Where the practice is published: `build` writes the file that platform asks for "
+         "(format, bitrate, sample rate, loudness), `check` says what it rejects or advises "
+         "against (docs/publishing.md).")
+
+
+def echo_advice(advice, platform: str | None) -> None:
+    """What `check --for` found, each at its line; exit status 1 when there is any."""
+    for problem in advice:
+        click.echo(f"{shown(problem.file)}:{problem.line}: {problem.message}", err=True)
+    if advice:
+        raise click.exceptions.Exit(1)
+    if platform:
+        click.echo(f"nothing {platform} rejects or advises against")
+
+
 def output_options(command):
     options = [
-        click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="mp3",
-                     show_default=True, help="The audio format to write."),
+        click.option("--format", "fmt", type=click.Choice(list(FORMATS)),
+                     show_default="mp3, or the --for platform's", help="The audio format to write."),
         click.option("--mono/--stereo", default=False, help="One channel or two (default two)."),
         click.option("--bitrate", help="For MP3, M4A and Opus, like 128k (default: 128k stereo, "
                                        "64k mono; Opus 96k/48k)."),

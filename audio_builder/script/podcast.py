@@ -14,7 +14,7 @@ from audio_builder.script.yamlfile import YamlMap, read_yaml
 
 PODCAST_KEYS = ("title", "author", "email", "description", "base_url", "image", "language",
                 "category", "explicit", "guid", "copyright", "license", "people", "funding",
-                "locked", "new_feed_url", "medium")
+                "locked", "new_feed_url", "medium", "promotion")
 
 
 def load_podcast(root: Path) -> Podcast:
@@ -59,6 +59,7 @@ def load_podcast(root: Path) -> Podcast:
         locked=fields.boolean("locked", True),
         new_feed_url=fields.web_address("new_feed_url", "https://new-host.example/feed.xml"),
         medium=_medium(fields),
+        promotion=fields.text_list("promotion"),
     )
 
 

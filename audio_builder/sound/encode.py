@@ -53,11 +53,13 @@ def _widen_pipe(stream) -> None:
 
 
 def encode(blocks: Iterable[np.ndarray], path, *, encoder: Encoder, channels: int,
-           bitrate: str | None = None) -> None:
-    """Encode float32 blocks (frames × channels) to `path` (the caller renames it into place)."""
+           bitrate: str | None = None, sample_rate: int | None = None) -> None:
+    """Encode float32 blocks (frames × channels) to `path` (the caller renames it into place),
+    resampled to `sample_rate` when one is given."""
     bitrate = bitrate or encoder.default_bitrate.get(channels, "")
     process = ffmpeg("-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", str(channels), "-i", "pipe:0",
                      "-map_metadata", "-1", *(arg.format(bitrate=bitrate) for arg in encoder.codec_args),
+                     *(("-ar", str(sample_rate)) if sample_rate else ()),
                      ffmpeg_file(path), stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     stdin, stderr = process.stdin, process.stderr
     assert stdin is not None and stderr is not None    # both piped
