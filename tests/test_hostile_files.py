@@ -363,3 +363,26 @@ def test_check_says_nothing_of_pauses_the_script_asks_for(tones):
     write(tones / "scripts" / "pile.yaml", PILED.format(length="1m10s").replace("at: 10m", "at: 50s"))
     result = run("check", "scripts/pile.yaml")
     assert result.exit_code == 0 and "silence" not in result.stderr, result.output
+
+
+# --- captions: read in one pass; a track whose captions cannot be read plays without them --------
+
+def test_two_hundred_thousand_cues_are_read_in_one_pass():
+    import time
+
+    from audio_builder.publish.captions import read_vtt
+
+    cue = "00:00:01.000 --> 00:00:02.000\nBreathe.\n\n"
+    started = time.monotonic()
+    cues = read_vtt("WEBVTT\n\n" + cue * 200_000)
+    assert len(cues) == 200_000 and cues[-1].text == "Breathe."
+    assert time.monotonic() - started < 10
+
+
+def test_a_track_with_captions_that_are_not_utf8_plays_without_them(tones):
+    from audio_builder.live.track import open_recording
+
+    assert run("build", "scripts/a.yaml").exit_code == 0
+    (tones / "output" / "a.vtt").write_bytes(b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\ncaf\xe9\n")
+    track = open_recording(tones / "output" / "a.mp3", tones)
+    assert track.captions == []

@@ -74,8 +74,11 @@ def open_recording(path: Path, folder: Path, title: str | None = None, *,
         if not built:
             raise
         raise damaged(path, "its audio cannot be read (damaged, or cut short)") from error
-    captions = [Cue(cue.start_ms, cue.end_ms, printable(cue.text))
-                for cue in read_captions(path.with_suffix(SIDECARS["vtt"]))]
+    try:
+        found = read_captions(path.with_suffix(SIDECARS["vtt"]))
+    except InputError:          # captions that cannot be read: play without them
+        found = []
+    captions = [Cue(cue.start_ms, cue.end_ms, printable(cue.text)) for cue in found]
     return PlayableTrack(printable(title), samples, read_chapters(path), captions)
 
 
