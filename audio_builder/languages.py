@@ -15,6 +15,7 @@ as "deux e".
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -131,7 +132,7 @@ class Language:
 
 # The words of the podcast page and of a video's description, by key.
 PAGE_WORDS = ("episodes", "chapters", "captions", "transcript", "subscribe", "feed", "minutes",
-              "download", "language_name")
+              "download", "language_name", "no_episodes")
 
 ENGLISH = Language(
     code="en", name="English", iso639_2="eng",
@@ -142,8 +143,9 @@ ENGLISH = Language(
     breath_words=_frozen({"in": "Breathe in", "hold": "Hold", "out": "and out"}),
     page_words=_frozen({"episodes": "Episodes", "chapters": "Chapters", "captions": "Captions",
                         "transcript": "Transcript", "subscribe": "Subscribe",
-                        "feed": "Podcast feed", "minutes": "min", "download": "Download",
-                        "language_name": "English"}),
+                        "feed": "Podcast feed", "minutes": "min", "download": "Download the audio",
+                        "language_name": "English",
+                        "no_episodes": "No episodes yet."}),
     espeak_voice="gmw/en-US",
     calm_voices=("en_US-amy-medium", "en_US-lessac-medium", "en_GB-alba-medium",
                  "en_US-ryan-medium"),
@@ -166,7 +168,8 @@ SPANISH = Language(
                         "captions": "Subtítulos", "transcript": "Transcripción",
                         "subscribe": "Suscribirse", "feed": "Feed del pódcast",
                         "minutes": "min", "download": "Descargar",
-                        "language_name": "Español"}),
+                        "language_name": "Español",
+                        "no_episodes": "Todavía no hay episodios."}),
     espeak_voice="roa/es",
     calm_voices=("es_ES-davefx-medium", "es_MX-claude-high", "es_ES-sharvard-medium"),
 )
@@ -188,7 +191,8 @@ GERMAN = Language(
     page_words=_frozen({"episodes": "Folgen", "chapters": "Kapitel", "captions": "Untertitel",
                         "transcript": "Transkript", "subscribe": "Abonnieren",
                         "feed": "Podcast-Feed", "minutes": "Min.", "download": "Herunterladen",
-                        "language_name": "Deutsch"}),
+                        "language_name": "Deutsch",
+                        "no_episodes": "Noch keine Folgen."}),
     espeak_voice="gmw/de",
     calm_voices=("de_DE-thorsten-medium", "de_DE-eva_k-x_low", "de_DE-kerstin-low"),
 )
@@ -205,7 +209,8 @@ FRENCH = Language(
                         "captions": "Sous-titres", "transcript": "Transcription",
                         "subscribe": "S’abonner", "feed": "Flux du podcast",
                         "minutes": "min", "download": "Télécharger",
-                        "language_name": "Français"}),
+                        "language_name": "Français",
+                        "no_episodes": "Pas encore d’épisodes."}),
     espeak_voice="roa/fr",
     calm_voices=("fr_FR-siwis-medium", "fr_FR-upmc-medium"),
 )
@@ -220,7 +225,8 @@ ITALIAN = Language(
     page_words=_frozen({"episodes": "Episodi", "chapters": "Capitoli", "captions": "Sottotitoli",
                         "transcript": "Trascrizione", "subscribe": "Iscriviti",
                         "feed": "Feed del podcast", "minutes": "min", "download": "Scarica",
-                        "language_name": "Italiano"}),
+                        "language_name": "Italiano",
+                        "no_episodes": "Ancora nessun episodio."}),
     espeak_voice="roa/it",
     calm_voices=("it_IT-paola-medium", "it_IT-riccardo-x_low"),
 )
@@ -236,7 +242,8 @@ PORTUGUESE = Language(
     page_words=_frozen({"episodes": "Episódios", "chapters": "Capítulos", "captions": "Legendas",
                         "transcript": "Transcrição", "subscribe": "Assinar",
                         "feed": "Feed do podcast", "minutes": "min", "download": "Baixar",
-                        "language_name": "Português"}),
+                        "language_name": "Português",
+                        "no_episodes": "Ainda não há episódios."}),
     espeak_voice="roa/pt",
     calm_voices=("pt_BR-faber-medium", "pt_PT-tugão-medium"),
 )
@@ -253,7 +260,8 @@ DUTCH = Language(
     page_words=_frozen({"episodes": "Afleveringen", "chapters": "Hoofdstukken",
                         "captions": "Ondertiteling", "transcript": "Transcript",
                         "subscribe": "Abonneren", "feed": "Podcastfeed", "minutes": "min",
-                        "download": "Downloaden", "language_name": "Nederlands"}),
+                        "download": "Downloaden", "language_name": "Nederlands",
+                        "no_episodes": "Nog geen afleveringen."}),
     espeak_voice="gmw/nl",
     calm_voices=("nl_NL-mls-medium", "nl_BE-nathalie-medium"),
 )
@@ -265,7 +273,8 @@ JAPANESE = Language(
     page_words=_frozen({"episodes": "エピソード", "chapters": "チャプター", "captions": "字幕",
                         "transcript": "文字起こし", "subscribe": "購読",
                         "feed": "ポッドキャストのフィード", "minutes": "分",
-                        "download": "ダウンロード", "language_name": "日本語"}),
+                        "download": "ダウンロード", "language_name": "日本語",
+                        "no_episodes": "エピソードはまだありません。"}),
     espeak_voice="",
     espeak_note=("espeak-ng's Japanese voice (`jpx/ja`) reads only kana: it says every kanji as "
                  "\"Chinese letter\", so it is not used; piper's catalogue has no Japanese voice"),
@@ -439,3 +448,18 @@ def _abbreviation_rules(code: str) -> tuple[tuple[re.Pattern[str], str], ...]:
                      reverse=True)
     return tuple((re.compile(rf"(?<![\w.]){re.escape(a)}(?=\s|$|[,;:])"),
                   rules.abbreviations[a]) for a in written)
+
+
+def long_date(date: datetime.date, code: str | None) -> str:
+    """A date as the language writes it in full, from Babel's locale data.
+
+    >>> long_date(datetime.date(2026, 5, 3), "es"), long_date(datetime.date(2026, 5, 3), "de")
+    ('3 de mayo de 2026', '3. Mai 2026')
+    """
+    from babel import UnknownLocaleError
+    from babel.dates import format_date
+
+    try:
+        return str(format_date(date, format="long", locale=(code or "en").replace("-", "_")))
+    except (UnknownLocaleError, ValueError):
+        return str(format_date(date, format="long", locale="en"))

@@ -162,3 +162,38 @@ def test_voices_lists_every_voice_of_a_language(project):
     assert "roa/es " in result.output and "roa/es-419" in result.output
     assert "mb/" not in result.output                  # MBROLA voices do not work here
     assert "es_ES-davefx-medium" in result.output      # how to get a neural one
+
+
+def test_what_is_published_carries_the_language(project):
+    from html.parser import HTMLParser
+
+    from mutagen.id3 import ID3
+
+    write(project / "podcast.yaml", "title: Pausas\nauthor: Ana\nemail: ana@example.org\nlanguage: es\n"
+          "base_url: https://example.org/pausas/\n")
+    write(project / "scripts" / "pausa.yaml", "title: Pausa\ndate: 2026-05-03\n"
+          "description: Una pausa breve.\nsteps:\n  - chapter: Llegar\n  - Respira. ¡Suelta!\n")
+    write(project / "scripts" / "atem.yaml", "title: Atem\nlanguage: de\ndate: 2026-05-04\n"
+          "description: Kurz.\nsteps:\n  - Atme ein. Atme aus.\n")
+    assert run("build").exit_code == 0
+    result = run("feed")
+    assert result.exit_code == 0, result.output
+    tags = ID3(project / "output" / "pausa.mp3")
+    assert tags.getall("TLAN")[0].text == ["spa"]
+    assert [c.lang for c in tags.getall("COMM")] == ["spa"]
+    assert ID3(project / "output" / "atem.mp3").getall("TLAN")[0].text == ["deu"]
+
+    class Page(HTMLParser):
+        found: list[tuple[str, dict]] = []
+
+        def handle_starttag(self, tag, attrs):
+            self.found.append((tag, dict(attrs)))
+
+    page = Page()
+    html = (project / "output" / "index.html").read_text(encoding="utf-8")
+    page.feed(html)
+    assert page.found[0] == ("html", {"lang": "es"})
+    tracks = sorted(attrs["srclang"] for tag, attrs in page.found if tag == "track")
+    assert tracks == ["de", "es"]
+    assert [attrs.get("lang") for tag, attrs in page.found if tag == "article"].count("de") == 1
+    assert "3 de mayo de 2026" in html and "Suscribirse" in html and "Subtítulos" in html

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from audio_builder import languages
 from audio_builder.durations import format_ms
 
 
@@ -19,6 +20,7 @@ class PageEpisode:
     vtt: str | None
     chapters: tuple[tuple[float, str], ...]        # (seconds, title)
     transcript: tuple[str, ...]
+    language: str = "en"       # the episode's own (the page says it where it differs)
 
 
 STYLE = """
@@ -74,6 +76,8 @@ def _paragraphs(text: str) -> str:
 
 def page_html(title: str, description: str, author: str, language: str, image: str,
               feed: str, episodes: list[PageEpisode]) -> str:
+    """The page, its own words in the podcast's `language` (`languages.PAGE_WORDS`)."""
+    words = languages.language(language).page_words
     parts = [
         "<!doctype html>",
         f'<html lang="{escape(language)}">',
@@ -89,31 +93,36 @@ def page_html(title: str, description: str, author: str, language: str, image: s
         "<header>",
         f'<img src="{escape(image)}" alt="">',
         f"<div><h1>{escape(title)}</h1>{_paragraphs(description)}"
-        f'<p class="meta">{escape(author)} · <a href="{escape(feed)}">Subscribe (RSS)</a></p></div>',
+        f'<p class="meta">{escape(author)} · '
+        f'<a href="{escape(feed)}">{escape(words["subscribe"])} (RSS)</a></p></div>',
         "</header>",
         "<main>",
     ]
     for episode in episodes:
-        parts.append(_episode(episode))
+        parts.append(_episode(episode, language))
     if not episodes:
-        parts.append("<p>No episodes yet.</p>")
+        parts.append(f"<p>{escape(words['no_episodes'])}</p>")
     parts += ["</main>", f"<script>{SCRIPT}</script>", "</body>", "</html>", ""]
     return "\n".join(parts)
 
 
-def _episode(episode: PageEpisode) -> str:
+def _episode(episode: PageEpisode, page_language: str) -> str:
     audio_id = f"audio-{episode.anchor}"
-    html = [f'<article id="{escape(episode.anchor)}" aria-labelledby="{escape(episode.anchor)}-title">',
+    words = languages.language(episode.language).page_words
+    own = f' lang="{escape(episode.language)}"' if episode.language != page_language else ""
+    html = [f'<article id="{escape(episode.anchor)}"{own} aria-labelledby="{escape(episode.anchor)}-title">',
             f'<h2 id="{escape(episode.anchor)}-title">{escape(episode.title)}</h2>',
             f'<p class="meta">{escape(episode.date)} · {escape(episode.duration)}</p>',
             _paragraphs(episode.description),
             f'<audio id="{escape(audio_id)}" controls preload="metadata" src="{escape(episode.audio)}">']
     if episode.vtt:
-        html.append(f'<track kind="captions" srclang="en" label="Captions" src="{escape(episode.vtt)}">')
-    html.append(f'<a href="{escape(episode.audio)}">Download the audio</a></audio>')
+        html.append(f'<track kind="captions" srclang="{escape(episode.language)}" '
+                    f'label="{escape(words["captions"])}" src="{escape(episode.vtt)}">')
+    html.append(f'<a href="{escape(episode.audio)}">{escape(words["download"])}</a></audio>')
     html.append(f'<p class="seek-note" id="{escape(audio_id)}-seek" role="status" hidden></p>')
     if episode.chapters:
-        html.append(f'<h3 class="meta">Chapters</h3><ol class="chapters" aria-label="Chapters of '
+        html.append(f'<h3 class="meta">{escape(words["chapters"])}</h3>'
+                    f'<ol class="chapters" aria-label="{escape(words["chapters"])}: '
                     f'{escape(episode.title)}">')
         for start, name in episode.chapters:
             clock = format_ms(round(start * 1000), precise=False)
@@ -121,7 +130,7 @@ def _episode(episode: PageEpisode) -> str:
                         f'<span class="time">{clock}</span>{escape(name)}</button></li>')
         html.append("</ol>")
     if episode.transcript:
-        html.append("<details><summary>Transcript</summary>")
+        html.append(f"<details><summary>{escape(words['transcript'])}</summary>")
         html += [f"<p>{escape(line)}</p>" for line in episode.transcript]
         html.append("</details>")
     html.append("</article>")

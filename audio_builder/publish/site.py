@@ -19,6 +19,7 @@ from xml.etree import ElementTree as ET
 from audio_builder.durations import format_ms
 from audio_builder.errors import BuildError, InputError
 from audio_builder.files import write_files_together
+from audio_builder.languages import long_date
 from audio_builder.model import Podcast
 from audio_builder.publish.cover import default_cover_png
 from audio_builder.publish.feed import Alternate, Channel, Item, feed_xml, newest_first
@@ -147,7 +148,8 @@ def publish(project: Project, output_dir: Path | None = None, *,
                          practice_language(script, podcast, project.profiles))
             items.append(item)
             tracks[item.guid] = track
-            pages.append((item, _page_episode(track, item, output, track.audio(output, formats[0]))))
+            pages.append((item, _page_episode(track, item, output, track.audio(output, formats[0]),
+                                                language)))
     _refuse_formats(refused, output)
     if not include_scheduled:
         _refuse_to_lose(lock, items, unbuilt, project.root)
@@ -344,12 +346,12 @@ def _item(track: Track, formats: list[Format], output: Path, base: str, image_na
     )
 
 
-def _page_episode(track: Track, item: Item, output: Path, audio: Path) -> PageEpisode:
+def _page_episode(track: Track, item: Item, output: Path, audio: Path, page_language: str) -> PageEpisode:
     chapters = tuple(read_chapters(track.sidecar(output, "chapters")))
     vtt = track.sidecar(output, "vtt")
     transcript = [cue.text for cue in read_captions(vtt)]
     return PageEpisode(anchor=element_id(track.name), title=item.title, description=item.description,
-                       date=item.date.strftime("%-d %B %Y"),
+                       date=long_date(item.date, page_language),
                        duration=format_ms(item.duration_s * 1000, words=True),
                        audio=file_link(audio.name), vtt=file_link(vtt.name) if vtt.is_file() else None,
-                       chapters=chapters, transcript=tuple(transcript))
+                       chapters=chapters, transcript=tuple(transcript), language=item.language)

@@ -30,6 +30,7 @@ from mutagen.id3 import (
     TGID,
     TIT2,
     TKWD,
+    TLAN,
     TPE1,
     TPOS,
     TRCK,
@@ -40,6 +41,7 @@ from mutagen.id3 import (
 )
 
 from audio_builder.errors import BuildError
+from audio_builder.languages import language
 from audio_builder.publish.chapters import ffmetadata, vorbis_comments
 from audio_builder.sound.media import ffmpeg_file, run_ffmpeg
 from audio_builder.timeline import ChapterStart
@@ -127,9 +129,10 @@ FIELDS: tuple[Field, ...] = (
     Field(lambda t: t.album, (_text(TALB),), ("album",), ("\xa9alb",)),
     Field(lambda t: t.genre, (_text(TCON),), ("genre",), ("\xa9gen",)),
     Field(lambda t: t.language, (), ("language",)),
-    Field(lambda t: t.description,
-          (lambda text: COMM(encoding=3, lang="eng", desc="", text=[text]), _text(TDES)),
-          ("description", "comment"), ("desc", "\xa9cmt")),
+    Field(lambda t: language(t.language).iso639_2, (_text(TLAN),)),       # ISO 639-2, as ID3 asks
+    Field(lambda t: t.description, (_text(TDES),), ("description", "comment"), ("desc", "\xa9cmt")),
+    Field(lambda t: (t.description, language(t.language).iso639_2) if t.description else None,
+          (lambda said: COMM(encoding=3, lang=said[1], desc="", text=[said[0]]),)),
     Field(lambda t: t.date, (_text(TDRC),), ("date",), ("\xa9day",)),
     Field(lambda t: t.episode, (_text(TRCK),), ("tracknumber",), ("trkn",),
           mp4_value=lambda number: (number, 0)),
