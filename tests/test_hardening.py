@@ -233,8 +233,9 @@ def test_a_damaged_chapters_file_beside_a_track_is_one_line(built, text, line, w
 def test_damaged_captions_beside_a_track_are_one_line(built, tmp_path):
     (built / "calm.vtt").write_bytes(b"WEBVTT\n\n\x9d\x00\xff")
     assert_refused(run("feed"), "output/calm.vtt:3: ", "not UTF-8", "build it again")
-    assert_refused(run("play", built / "calm.mp3", "--to-file", tmp_path / "s.wav"),
-                   "output/calm.vtt:3: ", "not UTF-8")
+    played = run("play", built / "calm.mp3", "--to-file", tmp_path / "s.wav")
+    assert played.exit_code == 0 and "Traceback" not in played.output, played.output  # no captions
+    assert (tmp_path / "s.wav").stat().st_size > 44
 
 
 # --- the speech cache ----------------------------------------------------------------------------
