@@ -182,6 +182,36 @@ def espeak_available() -> bool:
     return ENGINES["pyttsx3"].problem() is None
 
 
+@pytest.fixture
+def deadline():
+    """Fail, instead of hanging the run, if the test takes more than 30 s (a read without limit)."""
+    import signal
+
+    def expired(signum, frame):
+        raise TimeoutError("the command did not finish in 30 s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(30)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+class NoKeys:
+    """A person at the keyboard who presses nothing, for the live player: never exhausted."""
+
+    exhausted = False
+
+    def poll(self, played_ms):
+        return []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+
 def chromium_path() -> str | None:
     """Debian's headless browser, for the tests that open the podcast's page."""
     for name in ("chromium", "chromium-browser", "google-chrome"):

@@ -216,12 +216,17 @@ class PhoneRoom:
         return self.band(noisy)
 
 
-def save_in_phone_room(reading: Reading, path: Path, room: PhoneRoom | None = None) -> Path:
-    """`reading` as a phone in `room` (default: a `PhoneRoom()`) recorded it, as 16-bit WAV."""
-    samples = (room or PhoneRoom()).apply(np.concatenate(reading.samples))
+def save_mono(path: Path, samples: np.ndarray, rate: int = RATE) -> Path:
+    """`samples` (floats in -1..1) as a mono 16-bit WAV at `rate`, its folder made if need be."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     with wave.open(str(path), "wb") as file:
         file.setnchannels(1)
         file.setsampwidth(2)
-        file.setframerate(RATE)
+        file.setframerate(rate)
         file.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
     return path
+
+
+def save_in_phone_room(reading: Reading, path: Path, room: PhoneRoom | None = None) -> Path:
+    """`reading` as a phone in `room` (default: a `PhoneRoom()`) recorded it, as 16-bit WAV."""
+    return save_mono(path, (room or PhoneRoom()).apply(np.concatenate(reading.samples)))

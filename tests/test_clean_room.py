@@ -10,7 +10,7 @@ import pytest
 
 from audio_builder.speech.takes import take_id
 from tests.conftest import decode_mono, run, write
-from tests.readings import RATE, PhoneRoom
+from tests.readings import RATE, PhoneRoom, save_mono
 
 LINES = ["Find a comfortable position.", "Let your eyes close.", "Breathe in slowly."]
 
@@ -35,19 +35,11 @@ def words(seconds: float, seed: int) -> np.ndarray:
 
 def phone_takes(project, seconds: float = 2.5) -> None:
     """Each line's take as a phone in a humming, hissing room records it."""
-    import wave
-
     room = PhoneRoom()
     for seed, line in enumerate(LINES):
         silence = np.zeros(int(0.5 * RATE), np.float32)
         heard = room.apply(np.concatenate([silence, words(seconds, seed), silence]))
-        path = project / "takes" / "teacher" / f"{take_id(line)}.wav"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with wave.open(str(path), "wb") as file:
-            file.setnchannels(1)
-            file.setsampwidth(2)
-            file.setframerate(RATE)
-            file.writeframes((np.clip(heard, -1, 1) * 32767).astype("<i2").tobytes())
+        save_mono(project / "takes" / "teacher" / f"{take_id(line)}.wav", heard)
 
 
 @pytest.fixture

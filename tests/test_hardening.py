@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import struct
 import subprocess
 import sys
@@ -239,19 +238,6 @@ def test_damaged_captions_beside_a_track_are_one_line(built, tmp_path):
 
 
 # --- the speech cache ----------------------------------------------------------------------------
-
-@pytest.fixture
-def deadline():
-    """Fail, instead of hanging the run, if the test takes more than 30 s (a read without limit)."""
-    def expired(signum, frame):
-        raise TimeoutError("the command did not finish in 30 s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(30)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
-
 
 def cached_practice(project: Path, cache: Path) -> Path:
     """Build a one-sentence practice into its own cache; the entry's path."""

@@ -7,7 +7,6 @@ said and written again from the script's lines."""
 from __future__ import annotations
 
 import os
-import signal
 from pathlib import Path
 
 import pytest
@@ -50,19 +49,6 @@ def one_line(result, where: str, *words: str, code: int = 2) -> None:
     for word in words:
         assert word in result.stderr, result.stderr
     assert "Traceback" not in result.output
-
-
-@pytest.fixture
-def deadline():
-    """Fail, instead of hanging the run, if the test takes more than 30 s (a read without limit)."""
-    def expired(signum, frame):
-        raise TimeoutError("the command did not finish in 30 s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(30)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
 
 
 def output_files(root: Path) -> list[str]:

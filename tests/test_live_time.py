@@ -8,7 +8,7 @@ import wave
 
 import numpy as np
 import pytest
-from conftest import decode_mono, project_once, run
+from conftest import NoKeys, decode_mono, project_once, run
 from mutagen.id3 import ID3
 from rich.console import Console
 
@@ -37,21 +37,6 @@ def short(tmp_path_factory):
     root, _ = project_once(tmp_path_factory, "short", {"scripts/short.yaml": SCRIPT},
                            ("build", "scripts/short.yaml"))
     return root
-
-
-class NoKeys:
-    """A person at the keyboard who presses nothing: never exhausted."""
-
-    exhausted = False
-
-    def poll(self, played_ms):
-        return []
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return None
 
 
 def frames(path):

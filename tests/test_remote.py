@@ -10,7 +10,7 @@ import wave
 from pathlib import Path
 
 import pytest
-from conftest import project_once
+from conftest import NoKeys, project_once
 
 import audio_builder as ab
 from audio_builder.live.remote import Remote, qr_lines
@@ -27,21 +27,6 @@ steps:
   - pause: 1s
 """
 AXE = Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js"
-
-
-class NoKeys:
-    """The terminal, with no key pressed."""
-
-    exhausted = False
-
-    def poll(self, played_ms):
-        return []
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return None
 
 
 @pytest.fixture(scope="module")

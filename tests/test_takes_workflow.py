@@ -4,6 +4,7 @@ in another voice than the script's, and messages that name the recorded voices."
 from __future__ import annotations
 
 import wave
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +12,10 @@ import pytest
 
 from audio_builder.speech.takes import take_id
 from tests.conftest import run, write
+from tests.readings import save_mono
 
 RATE = 44_100
+save_wav = partial(save_mono, rate=RATE)
 LINES = ["Find a comfortable position.", "Let your eyes close.", "Breathe in slowly.",
          "Rest here a while.", "Open your eyes."]
 
@@ -30,16 +33,6 @@ def voiced(seconds: float, seed: int = 1, level_db: float = -20.0) -> np.ndarray
 def quiet(seconds: float, seed: int = 2) -> np.ndarray:
     noise = np.random.default_rng(seed).standard_normal(int(seconds * RATE))
     return (10 ** (-60 / 20) * noise).astype(np.float32)
-
-
-def save_wav(path: Path, samples: np.ndarray) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as file:
-        file.setnchannels(1)
-        file.setsampwidth(2)
-        file.setframerate(RATE)
-        file.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
-    return path
 
 
 def save_take(project: Path, text: str, seed: int = 1) -> Path:
