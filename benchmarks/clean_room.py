@@ -41,7 +41,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.readings import RATE, PhoneRoom, Reading, save_in_phone_room, speak  # noqa: E402
+from tests.readings import (  # noqa: E402
+    RATE,
+    PhoneRoom,
+    Reading,
+    save_in_phone_room,
+    save_mono,
+    speak,
+)
 
 LINES = [
     "Find a comfortable position, sitting or lying down.",
@@ -64,15 +71,6 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
     with wave.open(str(path)) as file:
         samples = np.frombuffer(file.readframes(file.getnframes()), "<i2").astype(np.float32) / 32768
         return samples.reshape(-1, file.getnchannels()).mean(axis=1), file.getframerate()
-
-
-def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as file:
-        file.setnchannels(1)
-        file.setsampwidth(2)
-        file.setframerate(rate)
-        file.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
 
 
 def frames_db(samples: np.ndarray, rate: int) -> np.ndarray:
@@ -194,7 +192,7 @@ def measure(name: str, folder: Path, takes: dict[str, np.ndarray], reference, tr
         place = folder / f"{name}-{'bed' if bed else 'plain'}"
         script = project(place, bed, noise_reduction)
         for line, samples in takes.items():
-            write_wav(place / "takes" / "teacher" / f"{take_id(line)}.wav", samples, RATE)
+            save_mono(place / "takes" / "teacher" / f"{take_id(line)}.wav", samples)
         results[bed] = build(place, script)
     plain, rate, timeline = results[False]
     overall, signal, background = dnsmos(plain, rate, timeline)

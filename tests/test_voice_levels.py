@@ -5,13 +5,12 @@ Measured on the built tracks with pyloudnorm (BS.1770), speech where the caption
 
 from __future__ import annotations
 
-import wave
-
 import numpy as np
 import pytest
 
 from audio_builder.speech.takes import take_id
 from tests.conftest import decode, write
+from tests.readings import save_mono
 
 RATE = 44_100
 LINES = ["Rest here for a moment.", "Feel the breath come and go.", "Let the body soften."]
@@ -32,15 +31,6 @@ def voice(seconds: float, bright: bool, seed: int) -> np.ndarray:
     samples = samples * 0.1 / np.sqrt(np.mean(samples ** 2))
     silence = np.zeros(RATE // 2)
     return np.concatenate([silence, samples, silence]).astype(np.float32)
-
-
-def save(path, samples) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as file:
-        file.setnchannels(1)
-        file.setsampwidth(2)
-        file.setframerate(RATE)
-        file.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
 
 
 def bell_over_voice(project, name: str) -> tuple[float, float]:
@@ -70,7 +60,8 @@ def two_voices(project):
     for kind in ("bright", "dull"):
         write(project / "voices" / f"{kind}.yaml", "engine: recorded\nnoise_reduction: false\n")
         for seed, line in enumerate(LINES):
-            save(project / "takes" / kind / f"{take_id(line)}.wav", voice(2.0, kind == "bright", seed))
+            save_mono(project / "takes" / kind / f"{take_id(line)}.wav", voice(2.0, kind == "bright", seed),
+                      RATE)
         steps = "\n".join(f"  - {line}" for line in LINES)
         write(project / "scripts" / f"{kind}.yaml",
               f"title: {kind}\nvoice: {kind}\nbackground: rain\nsteps:\n  - bell: 1\n{steps}\n"
