@@ -10,7 +10,8 @@ The pipeline, from bottom to top:
 - `script` reads what people write (scripts, podcast.yaml, voice profiles) into the model;
 - `speech` speaks an utterance into a clean clip (engines, cache, takes); `sound` holds the
   samples' helpers (bells, backgrounds, decoding, loudness, encoding);
-- `timeline` plans a script into a timeline; `render` mixes it; `build` writes a track;
+- `timeline` plans a script into a timeline (steps to items, then fitting the length);
+  `render` mixes it (clips, levels, the background bed, the mixer); `build` writes a track;
 - `publish` names a track's files and writes the feed, page, tags and video;
 - `batch` builds many scripts (tasks, a local pool, a Dask cluster);
 - `own_voice` records and imports a teacher's takes; `live` plays a track for a group;

@@ -152,11 +152,11 @@ def test_a_failed_build_leaves_the_previous_track_intact(project, monkeypatch):
     assert run("build", "scripts/keep.yaml").exit_code == 0
     before = (project / "output" / "keep.mp3").read_bytes()
 
-    import audio_builder.render as render
+    import audio_builder.render.mixer as mixer
 
     def broken(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(render, "leveled_bell", broken)      # dies in the middle of encoding
+    monkeypatch.setattr(mixer, "leveled_bell", broken)      # dies in the middle of encoding
     write(project / "scripts" / "keep.yaml", "title: Keep\nsteps:\n  - Hello again.\n  - bell: 2\n")
     result = run("build", "scripts/keep.yaml")
     assert result.exit_code == 130

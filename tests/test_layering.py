@@ -10,6 +10,9 @@
 - No two wings import each other, directly or round a longer loop, counting imports inside
   functions: the wings and the top-level modules form layers.
 - The package's docstring names every wing.
+- A wing whose docstring says "The pipeline, in order:" (the planner `timeline`, the renderer
+  `render`) names every one of its modules there, and each imports only those named before it:
+  a reader follows the wing from top to bottom.
 - No cycles. An import inside a function runs when the function is called, so it cannot make
   a loop while modules load; but a loop that only such an import closes is still a loop between
   the two modules (the dodge the build and publishing once used), so those count too. Imports
@@ -274,3 +277,38 @@ def test_the_package_docstring_names_every_wing():
     docstring = ast.get_docstring(ast.parse(modules()["__init__"].read_text(encoding="utf-8"))) or ""
     named = set(re.findall(r"`([\w.]+)`", docstring))
     assert set(WINGS) <= named, f"not named in audio_builder/__init__.py: {sorted(set(WINGS) - named)}"
+
+
+PIPELINE_WINGS = ("timeline", "render")        # wings split along their pipeline
+
+
+def wing_pipeline(wing: str) -> list[str]:
+    """The modules of `wing` in the order its "The pipeline, in order:" paragraph names them."""
+    docstring = ast.get_docstring(ast.parse(modules()[wing].read_text(encoding="utf-8"))) or ""
+    match = re.search(r"The pipeline, in order:(.*?)(?:\n\s*\n|\Z)", docstring, re.S)
+    if not match:
+        return []
+    named = [f"{wing}.{name}" for name in re.findall(r"`(\w+)`", match.group(1))]
+    return list(dict.fromkeys(name for name in named if name in modules()))
+
+
+@pytest.mark.parametrize("wing", PIPELINE_WINGS)
+def test_a_pipeline_wing_names_every_module_in_order(wing):
+    order = wing_pipeline(wing)
+    own = sorted(name for name in modules() if name.startswith(wing + "."))
+    assert order, f"{wing}/__init__.py: its docstring needs a 'The pipeline, in order:' paragraph"
+    assert sorted(order) == own, f"{wing}/__init__.py names {order}, the wing holds {own}"
+
+
+@pytest.mark.parametrize("wing", [wing for wing in WINGS if wing_pipeline(wing)])
+def test_each_module_of_a_pipeline_imports_only_what_comes_before_it(wing):
+    order = wing_pipeline(wing)
+    broken = [_where(imp) for imp in imports()
+              if imp.importer in order and imp.inside and imp.target in order
+              and order.index(imp.target) >= order.index(imp.importer)]
+    assert not broken, "\n".join(broken)
+
+
+def test_the_pipeline_reader_reads_the_planner_in_order():
+    assert wing_pipeline("timeline") == [
+        "timeline.events", "timeline.items", "timeline.fitting", "timeline.planner"]

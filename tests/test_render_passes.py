@@ -110,9 +110,9 @@ def test_the_loudest_sample_of_each_unit_is_its_largest_magnitude():
 
 
 def test_a_ramp_held_whole_and_one_worked_out_in_parts_are_the_same(monkeypatch):
-    from audio_builder import render as render_module
+    from audio_builder.render import ramps
 
-    held = render_module._ramp_part(5000, 1200, 3400)
-    monkeypatch.setattr(render_module, "RAMP_HELD_MOST", 100)
-    assert np.array_equal(render_module._ramp_part(5000, 1200, 3400), held)
-    assert held[0] == render_module._smooth(np.array([1200 / 5000]))[0]
+    held = ramps.ramp_part(5000, 1200, 3400)
+    monkeypatch.setattr(ramps, "RAMP_HELD_MOST", 100)
+    assert np.array_equal(ramps.ramp_part(5000, 1200, 3400), held)
+    assert held[0] == ramps.smooth(np.array([1200 / 5000]))[0]
