@@ -17,9 +17,8 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
 
 from audio_builder.batch.tasks import (
     Graph,
@@ -32,6 +31,7 @@ from audio_builder.batch.tasks import (
     speak,
 )
 from audio_builder.build import BuiltTrack, IsCancelled
+from audio_builder.files import signals_unwind
 
 Task = SpeechTask | TrackTask
 
@@ -79,7 +79,7 @@ def run_task(work: Work, task: Task, cancelled: IsCancelled | None = None) -> in
 def run_here(graph: Graph, work: Work, progress: Progress) -> dict[str, BuiltTrack]:
     schedule = Schedule(graph, progress)
     jobs = min(work.options.jobs, max(len(graph.speech), len(graph.tracks)))   # at most at once
-    with _sigterm_as_exit():
+    with signals_unwind():          # SIGTERM unwinds the build as Ctrl-C does
         if jobs <= 1:
             while (task := schedule.next()) is not None:
                 schedule.finished(task, run_task(work, task))
@@ -128,23 +128,6 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=10)
         if process.is_alive():
             process.kill()
-
-
-@contextmanager
-def _sigterm_as_exit() -> Iterator[None]:
-    """SIGTERM unwinds the build like Ctrl-C does (workers stopped, temporaries removed)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, frame):
-        raise SystemExit(128 + signal.SIGTERM)
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 # --- inside a worker process ----------------------------------------------------------------

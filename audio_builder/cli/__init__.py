@@ -1,7 +1,9 @@
 """The command line: a thin layer over the Python API, one module per command or group.
 
 `main` is the group every command joins (the console script `audio-builder` runs it); it turns
-every `AudioBuilderError` into `FILE:LINE: message` and its exit status. The options several
+every `AudioBuilderError` into `FILE:LINE: message` and its exit status, and a termination
+signal into an exit as Ctrl-C's (every temporary removed, every ffmpeg stopped, the terminal
+given back). The options several
 commands share are in `options`.
 
 May import: anything of the package; nothing imports the command line.
@@ -26,7 +28,7 @@ from audio_builder.cli.takes import takes
 from audio_builder.cli.video import video
 from audio_builder.cli.voices import voices
 from audio_builder.errors import AudioBuilderError, ErrorGroup
-from audio_builder.files import os_error
+from audio_builder.files import os_error, signals_unwind
 
 
 def _report(error: AudioBuilderError) -> None:
@@ -41,7 +43,8 @@ class Group(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with signals_unwind():      # SIGTERM and SIGHUP clean up as Ctrl-C does
+                return super().invoke(ctx)
         except AudioBuilderError as error:
             if ctx.params.get("traceback"):
                 raise

@@ -1,6 +1,7 @@
 """Files on disk, the edge every wing writes and reads through: whole or not at all
 (`writes`: atomic writes, temporaries and their cleanup, and an error of the operating system
-as one friendly line), read with a bound (`entries`: plain files of a capped size, and checked
+as one friendly line), termination signals that unwind the program so every clean-up runs (`signals`),
+read with a bound (`entries`: plain files of a capped size, and checked
 entries kept between runs), and the user's own folders (`folders`).
 
 Part of the core. May import: the core (`errors`) and nothing else of the package.
@@ -21,6 +22,7 @@ from audio_builder.files.folders import (
     checked_folder,
     user_folder,
 )
+from audio_builder.files.signals import signals_unwind
 from audio_builder.files.writes import (
     HOST,
     STALE_AFTER_S,
@@ -39,5 +41,6 @@ __all__ = ["CACHE_VARIABLE", "HOST", "STALE_AFTER_S", "TEMPORARY", "TRUSTED_AFTE
            "cache_folder", "checked_bytes", "checked_folder", "checked_header_bytes", "os_error",
            "process_alive",
            "read_checked", "read_entry", "read_plain", "remove_stale_temporaries",
-           "replace_together", "stored_size", "target_name", "temporary_beside", "user_folder",
+           "replace_together", "signals_unwind", "stored_size", "target_name", "temporary_beside",
+           "user_folder",
            "write_file_atomically", "write_files_together"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ import numpy as np
 from mutagen.id3 import ID3, ID3NoHeaderError
 
 from audio_builder.errors import InputError, printable
-from audio_builder.files import process_alive
+from audio_builder.files import process_alive, signals_unwind
 from audio_builder.publish.captions import Cue
 from audio_builder.publish.tracks import SIDECARS, damaged, read_captions
 from audio_builder.sound.audio import samples_to_ms
@@ -92,7 +91,7 @@ def scratch_folder() -> Iterator[Path]:
     removed on every way out: the end, an error, Ctrl-C, or a termination signal. A folder
     left by a session killed outright (SIGKILL, power loss) is removed by the next one."""
     remove_stale_scratch(Path(tempfile.gettempdir()))
-    with _signals_exit(), tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as name:
+    with signals_unwind(), tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as name:
         yield Path(name)
 
 
@@ -103,20 +102,3 @@ def remove_stale_scratch(folder: Path) -> None:
             shutil.rmtree(entry, ignore_errors=True)
 
 
-@contextmanager
-def _signals_exit() -> Iterator[None]:
-    """While inside, SIGTERM and SIGHUP end the program as an exception does, so every
-    `finally` and `with` on the way out runs (by default they end it on the spot)."""
-    def leave(signum, frame):
-        raise SystemExit(128 + signum)
-
-    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
-    try:
-        previous = {number: signal.signal(number, leave) for number in wanted}
-    except ValueError:                  # not the main thread: leave the handlers alone
-        previous = {}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)

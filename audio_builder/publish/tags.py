@@ -40,10 +40,9 @@ from mutagen.id3 import (
     PictureType,
 )
 
-from audio_builder.errors import BuildError
 from audio_builder.languages import language
 from audio_builder.publish.chapters import ffmetadata, vorbis_comments
-from audio_builder.sound.media import ffmpeg_file, run_ffmpeg
+from audio_builder.sound.media import ffmpeg_failure, ffmpeg_file, run_ffmpeg
 from audio_builder.timeline import ChapterStart
 
 
@@ -282,9 +281,7 @@ def _add_mp4_chapters(path: Path, chapters, length_ms: int) -> None:
                             "-map", "0:a", "-map_chapters", "1", "-c", "copy",
                             "-movflags", "+faststart", "-f", "mp4", ffmpeg_file(remuxed))
         if result.returncode != 0:
-            message = result.stderr.decode(errors="replace").strip().splitlines()
-            raise BuildError(f"ffmpeg could not add the chapters to {path.name}: "
-                             f"{message[-1] if message else 'no message'}")
+            raise ffmpeg_failure(f"could not add the chapters to {path.name}", path, result)
         os.replace(remuxed, path)
     finally:
         metadata.unlink(missing_ok=True)

@@ -17,13 +17,13 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from audio_builder.errors import BuildError, InputError
-from audio_builder.files import write_file_atomically
+from audio_builder.errors import InputError
+from audio_builder.files import remove_stale_temporaries, write_file_atomically
 from audio_builder.languages import language
 from audio_builder.model import Podcast
 from audio_builder.publish.chapters import description_block, ffmetadata
 from audio_builder.publish.tracks import Track, audio_seconds, cover_bytes, read_chapters
-from audio_builder.sound.media import ffmpeg_file, run_ffmpeg
+from audio_builder.sound.media import ffmpeg_failure, ffmpeg_file, run_ffmpeg
 from audio_builder.text import fold_paragraphs
 
 WIDTH, HEIGHT = 1280, 720
@@ -42,7 +42,10 @@ class Video:
 
 
 def write_video(track: Track, folder: Path, podcast: Podcast, image: Path | None = None) -> Video:
-    """`NAME.mp4` and `NAME.video.txt` beside the built track in `folder`."""
+    """`NAME.mp4` and `NAME.video.txt` beside the built track in `folder`. The video is
+    written to a temporary beside it, renamed into place when whole: what a video killed
+    outright left there is removed first."""
+    remove_stale_temporaries(folder)
     formats = track.built_formats(folder)
     if not formats:
         raise InputError(f"{track.name} is not built yet; run `audio-builder build` first",
@@ -101,11 +104,11 @@ def _channels(audio: Path) -> int:
 
 
 def _ffmpeg(track: Track, *args: str) -> None:
+    """Run ffmpeg writing the file its last argument names (`file:PATH`)."""
     result = run_ffmpeg(*args)
     if result.returncode != 0:
-        message = result.stderr.decode(errors="replace").strip().splitlines()
-        raise BuildError(f"ffmpeg could not make the video of {track.name}: "
-                         f"{message[-1] if message else 'no message'}")
+        raise ffmpeg_failure(f"could not make the video of {track.name}",
+                             args[-1].removeprefix("file:"), result)
 
 
 def _frame(picture: bytes, title: str) -> bytes:

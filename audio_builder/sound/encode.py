@@ -9,10 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from audio_builder.errors import BuildError
 from audio_builder.files import target_name
 from audio_builder.sound.audio import SAMPLE_RATE
-from audio_builder.sound.media import ffmpeg, ffmpeg_file
+from audio_builder.sound.media import ffmpeg, ffmpeg_failure, ffmpeg_file
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,7 +73,8 @@ def encode(blocks: Iterable[np.ndarray], path, *, encoder: Encoder, channels: in
         process.kill()
         process.wait()
         raise
-    error = stderr.read().decode(errors="replace").strip()
-    if process.wait() != 0:
-        raise BuildError(f"ffmpeg could not encode {target_name(Path(path).name)}: "
-                         f"{error or 'no message'}")
+    error = stderr.read()
+    status = process.wait()
+    if status != 0:
+        raise ffmpeg_failure(f"could not encode {target_name(Path(path).name)}", path,
+                             subprocess.CompletedProcess(process.args, status, b"", error))

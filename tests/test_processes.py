@@ -1,0 +1,171 @@
+"""The processes the program starts and what it borrows, through the command line: a command
+stopped by a signal or killed outright leaves no ffmpeg running and nothing partial in
+output/; a write the disk refuses inside ffmpeg is the program's one line, not ffmpeg's.
+
+The voice is the `tones` engine; long audio is written directly as a WAV (a built track in
+a format `video` reads), so a command can be caught in the middle of its work in a second.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import wave
+from pathlib import Path
+
+import pytest
+from conftest import write
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SCRIPT = """
+title: Steady
+length: 30s
+steps:
+  - Breathe in, and breathe out.
+  - pause: 2s..
+  - Notice the body resting.
+"""
+
+linux_only = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(),
+                                reason="looks for processes in /proc (Linux)")
+
+
+def cli(*args: str, cwd: Path, **popen) -> subprocess.Popen:
+    """The command line in a process of its own (so that it can be signalled)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "audio_builder", *args], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+
+
+def wait_for(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def tone_wav(path: Path, seconds: int, rate: int = 8000) -> None:
+    """A plain WAV of a steady tone (a track as `build --format wav` leaves it, made in a
+    moment: a 20-minute one keeps `video` busy for many seconds)."""
+    import numpy as np
+
+    samples = (np.sin(np.arange(seconds * rate) * 2 * np.pi * 440 / rate) * 8000).astype("<i2")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(rate)
+        file.writeframes(samples.tobytes())
+
+
+def ffmpegs_writing_in(folder: Path) -> list[int]:
+    """The ffmpeg processes whose arguments name a file in `folder`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and b"ffmpeg" in Path(argv[0].decode(errors="replace")).name.encode() \
+                and any(str(folder).encode() in arg for arg in argv):
+            found.append(int(entry.name))
+    return found
+
+
+def parts(folder: Path) -> list[Path]:
+    return sorted(folder.glob(".*.part"))
+
+
+@pytest.fixture
+def long_track(project) -> Path:
+    """A project whose `steady` track is built as a 20-minute WAV; its output folder."""
+    write(project / "scripts" / "steady.yaml", SCRIPT)
+    tone_wav(project / "output" / "steady.wav", 20 * 60)
+    return project / "output"
+
+
+def video_caught_encoding(project: Path, output: Path) -> subprocess.Popen:
+    video = cli("video", cwd=project)
+    wait_for(lambda: any(p.stat().st_size > 0 for p in parts(output) if p.exists()))
+    return video
+
+
+# --- 8: a video stopped or killed --------------------------------------------------------------
+
+@linux_only
+@pytest.mark.parametrize("stop, status", [(signal.SIGTERM, 128 + signal.SIGTERM),
+                                          (signal.SIGINT, 130)])
+def test_a_video_stopped_while_encoding_stops_ffmpeg_and_leaves_nothing(project, long_track,
+                                                                       stop, status):
+    before = sorted(p.name for p in long_track.iterdir())
+    video = video_caught_encoding(project, long_track)
+    video.send_signal(stop)
+    _, stderr = video.communicate(timeout=30)
+    assert video.returncode == status, stderr
+    assert "Traceback" not in stderr
+    assert ffmpegs_writing_in(long_track) == []
+    assert sorted(p.name for p in long_track.iterdir()) == before       # no partial MP4, no .part
+
+
+@linux_only
+def test_a_video_killed_outright_takes_its_ffmpeg_with_it_and_the_next_run_tidies_up(project,
+                                                                                     long_track):
+    video = video_caught_encoding(project, long_track)
+    video.kill()                                     # SIGKILL: nothing in it can run
+    video.wait()
+    wait_for(lambda: ffmpegs_writing_in(long_track) == [], timeout=5)
+    left = parts(long_track)
+    assert left and not (long_track / "steady.mp4").exists()
+    size = left[0].stat().st_size
+    time.sleep(0.5)
+    assert left[0].stat().st_size == size            # nothing writes it any more
+
+    tone_wav(long_track / "steady.wav", 2)
+    again = cli("video", cwd=project)
+    _, stderr = again.communicate(timeout=120)
+    assert again.returncode == 0, stderr
+    assert parts(long_track) == []                   # the killed run's temporary is gone
+    assert (long_track / "steady.mp4").is_file()
+
+
+# --- a disk that fills while ffmpeg writes -------------------------------------------------------
+
+def _small_disk_runner() -> list[str] | None:
+    """`unshare` into a mount namespace of our own, where a 96 kB tmpfs can be mounted (as
+    root, or through a user namespace); None where the system does not allow it."""
+    unshare = shutil.which("unshare")
+    if not unshare or not sys.platform.startswith("linux"):
+        return None
+    runner = [unshare, "--mount"] if os.geteuid() == 0 else [unshare, "--user", "--map-root-user", "--mount"]
+    probe = subprocess.run([*runner, "sh", "-c", "mount -t tmpfs -o size=96k full /mnt 2>/dev/null || "
+                            "mount -t tmpfs -o size=96k full /tmp"], capture_output=True)
+    return runner if probe.returncode == 0 else None
+
+
+def test_disk_full_while_encoding_is_one_line_and_leaves_nothing(project, tmp_path):
+    """A real full disk: the output folder is a 96 kB tmpfs, mounted in a namespace of the
+    test's own, and the 30-second MP3 does not fit."""
+    runner = _small_disk_runner()
+    if runner is None:
+        pytest.skip("no mount namespace to put a small disk in here")
+    write(project / "scripts" / "steady.yaml", SCRIPT)
+    full = project / "full"
+    full.mkdir()
+    shell = ('mount -t tmpfs -o size=96k audio-builder-full "$0" || exit 99; '
+             '"$@"; status=$?; ls -A "$0"; exit $status')
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([*runner, "sh", "-c", shell, str(full), sys.executable, "-m", "audio_builder",
+                             "build", "-q", "-o", "full", "--cache-dir", str(tmp_path / "cache")],
+                            cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stderr          # as every disk-full error of the program
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines == ["full/steady.mp3: the disk is full; free some space and run it again"], lines
+    assert result.stdout.strip() == ""                    # `ls -A` of the disk: nothing left on it
