@@ -13,13 +13,17 @@ Every page the program serves (the phone remote, the studio, the site preview) g
         print(server.lan_url("/", key))                          # http://192.168.1.20:8765/?key=...
 
 The key travels as `?key=K` (a link or QR code carries it; the page's own requests repeat it)
-or as an `X-Key` header, and is compared in constant time. Responses carry
+or as an `X-Key` header, and is compared in constant time. An app built with
+`key_in_path=True` also takes it as the address's first folder, `/K/page.html`, which it
+strips before routing: a static site's relative links (`episode.mp3`, a player seeking it, a
+podcast app fetching the feed's files) then carry the key without the pages knowing of it. Responses carry
 `Referrer-Policy: no-referrer` so the key in the address never leaks to another site, and
 `Cache-Control: no-store`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import hmac
 import ipaddress
@@ -39,12 +43,14 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from audio_builder.errors import BuildError, InputError
 
 DEFAULT_MAX_BODY = 16 * 1024          # bytes: a command or a form, never an upload
 KEY_BYTES = 18                        # 144 bits, 24 URL-safe characters
 START_TIMEOUT_S = 10.0
+REQUEST_HEAD_TIMEOUT_S = 10.0         # a client has this long to send a request's head
 
 
 class Reach(enum.Enum):
@@ -99,8 +105,10 @@ class KeyGuard:
     """ASGI middleware in front of every route: the client's address, the key, the body size.
     It also adds the security headers to every response."""
 
-    def __init__(self, app: ASGIApp, *, key: str, reach: Reach, max_body: int):
+    def __init__(self, app: ASGIApp, *, key: str, reach: Reach, max_body: int,
+                 key_in_path: bool = False):
         self.app, self.key, self.reach, self.max_body = app, key, reach, max_body
+        self.key_in_path = key_in_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -110,7 +118,13 @@ class KeyGuard:
         if not client_allowed(client[0] if client else None, self.reach):
             await _refuse(scope, send, 403, "this address may not use this page")
             return
-        if not key_matches(_given_key(scope), self.key):
+        keyed = _key_stripped(scope, self.key) if self.key_in_path else None
+        if keyed is not None:
+            if keyed["path"] == "":           # `/K`: relative links need the folder, `/K/`
+                await _redirect(scope, send, f"/{self.key}/")
+                return
+            scope = keyed
+        elif not key_matches(_given_key(scope), self.key):
             await _refuse(scope, send, 403, "forbidden: open the address with its key (?key=...)")
             return
         if scope["type"] == "websocket":
@@ -156,6 +170,26 @@ def _given_key(scope: Scope) -> str | None:
     return values[0] if values else None
 
 
+def _key_stripped(scope: Scope, key: str) -> Scope | None:
+    """The request with the key taken off the front of its path (`/K/a.mp3` is `/a.mp3`), or
+    None when the path does not start with the key."""
+    path: str = scope.get("path", "")
+    first, slash, rest = path[1:].partition("/")
+    if not key_matches(first, key):
+        return None
+    raw: bytes = scope.get("raw_path") or path.encode()
+    stripped = raw[len(key) + 1:] if raw.startswith(f"/{key}".encode()) else (slash + rest).encode()
+    return {**scope, "path": slash + rest, "raw_path": stripped}
+
+
+async def _redirect(scope: Scope, send: Send, location: str) -> None:
+    query = scope.get("query_string", b"")
+    target = location.encode() + (b"?" + query if query else b"")
+    await send({"type": "http.response.start", "status": 308, "headers": [
+        (b"location", target), (b"content-length", b"0"), *SECURITY_HEADERS]})
+    await send({"type": "http.response.body", "body": b""})
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for header, value in scope.get("headers", []):
         if header.lower() == name:
@@ -175,16 +209,17 @@ async def _refuse(scope: Scope, send: Send, status: int, text: str) -> None:
 
 
 def keyed_app(routes: Sequence[BaseRoute], *, key: str, reach: Reach = Reach.LOOPBACK,
-              max_body: int = DEFAULT_MAX_BODY) -> Starlette:
+              max_body: int = DEFAULT_MAX_BODY, key_in_path: bool = False) -> Starlette:
     """A Starlette app serving `routes` only to requests that carry `key` and come from an
     address `reach` answers (loopback by default; `Reach.PRIVATE` adds the local network),
-    with request bodies of at most `max_body` bytes."""
+    with request bodies of at most `max_body` bytes. With `key_in_path`, `/KEY/rest` is
+    routed as `/rest` (for pages whose links are relative)."""
     if len(key) < 16:
         raise InputError("a web key needs at least 16 characters; make one with new_key()")
     if max_body < 0:
         raise InputError(f"max_body must be 0 or more bytes, not {max_body}")
     return Starlette(routes=list(routes), middleware=[
-        Middleware(KeyGuard, key=key, reach=reach, max_body=max_body)])
+        Middleware(KeyGuard, key=key, reach=reach, max_body=max_body, key_in_path=key_in_path)])
 
 
 async def read_json(request: Request) -> dict[str, Any]:
@@ -229,6 +264,37 @@ def lan_address() -> str | None:
         address, Reach.LOOPBACK) else None
 
 
+class _HeadTimedH11(H11Protocol):
+    """uvicorn's HTTP/1.1 connection with one more timeout. uvicorn times out only the wait
+    between two requests: a connection that sends nothing, or a request's head a byte now and
+    then, held a connection for ever. Here a client has `REQUEST_HEAD_TIMEOUT_S` from the
+    connection (or the end of its last response) to send a whole request head."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._waiting_since = self.loop.time()
+        self._head_timer = self.loop.call_later(REQUEST_HEAD_TIMEOUT_S, self._head_deadline)
+
+    def on_response_complete(self) -> None:
+        self._waiting_since = self.loop.time()
+        super().on_response_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._head_timer.cancel()
+        super().connection_lost(exc)
+
+    def _head_deadline(self) -> None:
+        if self.transport.is_closing():
+            return
+        answering = self.cycle is not None and not self.cycle.response_complete
+        waited = self.loop.time() - self._waiting_since
+        if not answering and waited >= REQUEST_HEAD_TIMEOUT_S:
+            self.transport.close()
+            return
+        left = REQUEST_HEAD_TIMEOUT_S - waited if not answering else REQUEST_HEAD_TIMEOUT_S
+        self._head_timer = self.loop.call_later(max(left, 0.1), self._head_deadline)
+
+
 class WebServer:
     """Runs an ASGI app with uvicorn in a background thread.
 
@@ -245,7 +311,8 @@ class WebServer:
 
     def start(self) -> WebServer:
         self.socket = _listening_socket(self.reach, self.requested_port)
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
+        config = uvicorn.Config(self.app, http=_HeadTimedH11, log_level="warning",
+                                access_log=False, lifespan="off",
                                 timeout_keep_alive=5, limit_concurrency=64,
                                 h11_max_incomplete_event_size=16 * 1024, timeout_graceful_shutdown=2)
         self.server = uvicorn.Server(config)
