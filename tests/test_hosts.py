@@ -13,7 +13,7 @@ import pytest
 from conftest import run, serve_in_background, write
 
 from audio_builder.publish.feed import ITUNES, PODCAST
-from audio_builder.publish.server import site_server
+from audio_builder.publish.server import SitePreview
 
 PODCAST_YAML = """
 title: Moving Practice
@@ -174,10 +174,9 @@ class _Moved(http.server.BaseHTTPRequestHandler):
 @pytest.mark.skipif(not shutil.which("gpo"), reason="gPodder (Debian: gpodder) is not installed")
 def test_gpodder_follows_a_move_without_duplicates(podcast, tmp_path):
     old_site, new_site = tmp_path / "old", tmp_path / "new"
-    new = serve_in_background(site_server(new_site, port=0))
-    old = serve_in_background(site_server(old_site, port=0))
-    new_base = f"http://127.0.0.1:{new.server_address[1]}/"
-    old_base = f"http://127.0.0.1:{old.server_address[1]}/"
+    new, old = SitePreview(new_site).start(), SitePreview(old_site).start()
+    new_base, old_base = new.url, old.url
+    moved = None
     env = {**os.environ, "GPODDER_HOME": str(tmp_path / "home"),
            "GPODDER_DOWNLOAD_DIR": str(tmp_path / "downloads")}
 
@@ -209,18 +208,19 @@ def test_gpodder_follows_a_move_without_duplicates(podcast, tmp_path):
         publish(old_base, f"new_feed_url: {new_base}feed.xml\n")
         shutil.copy(podcast / "output" / "feed.xml", old_site / "feed.xml")
         assert f"<itunes:new-feed-url>{new_base}feed.xml" in (old_site / "feed.xml").read_text()
-        old.shutdown()
-        old.server_close()
+        port = old.server.port
+        old.stop()
         _Moved.new_base = new_base                         # then the old host redirects
-        old = serve_in_background(http.server.ThreadingHTTPServer(
-            ("127.0.0.1", int(old_base.rsplit(":", 1)[1].strip("/"))), _Moved))
+        moved = serve_in_background(http.server.ThreadingHTTPServer(("127.0.0.1", port), _Moved))
         gpo("update")
         gpo("download")
         listing = gpo("list")
     finally:
-        for server in (old, new):
-            server.shutdown()
-            server.server_close()
+        old.stop()
+        new.stop()
+        if moved is not None:
+            moved.shutdown()
+            moved.server_close()
     assert new_base + "feed.xml" in listing and old_base not in listing
     downloaded = list((tmp_path / "downloads").rglob("*.mp3"))
     assert len(downloaded) == 1                     # one episode, downloaded once
@@ -232,8 +232,8 @@ def test_serve_lets_other_origins_read_chapters_captions_and_the_feed(podcast):
 
     assert run("build", "--quiet").exit_code == 0
     assert run("feed").exit_code == 0
-    server = serve_in_background(site_server(podcast / "output", port=0))
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    server = SitePreview(podcast / "output").start()
+    base = server.url
 
     def headers(name: str, **extra: str):
         request = urllib.request.Request(base + name, headers={"Origin": "https://app.example", **extra})
@@ -246,8 +246,7 @@ def test_serve_lets_other_origins_read_chapters_captions_and_the_feed(podcast):
         ranged = headers("rest.vtt", Range="bytes=0-9")
         page = headers("index.html")
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
     assert all(h.get("Access-Control-Allow-Origin") == "*" for h in shared.values())
     assert shared["rest.chapters.json"].get("Content-Type") == "application/json+chapters"
     assert ranged.get("Access-Control-Allow-Origin") == "*"

@@ -7,10 +7,10 @@ import subprocess
 
 import pytest
 import yaml
-from conftest import run, serve_in_background, write
+from conftest import run, write
 from mutagen.id3 import ID3
 
-from audio_builder.publish.server import site_server
+from audio_builder.publish.server import SitePreview
 
 PODCAST = """
 title: Holding
@@ -174,10 +174,8 @@ def test_gpodder_sees_no_duplicate_when_the_site_moves(podcast, tmp_path):
     rewritten with the new enclosures, as a host's redirect would serve it); gPodder updates."""
     output = podcast / "output"
     output.mkdir()
-    servers = [site_server(output, port=0) for _ in range(2)]
-    for server in servers:
-        serve_in_background(server)
-    old, new = (f"http://127.0.0.1:{s.server_address[1]}/" for s in servers)
+    servers = [SitePreview(output).start() for _ in range(2)]
+    old, new = (server.url for server in servers)
     env = {**os.environ, "GPODDER_HOME": str(tmp_path / "home"),
            "GPODDER_DOWNLOAD_DIR": str(tmp_path / "downloads")}
 
@@ -204,5 +202,4 @@ def test_gpodder_sees_no_duplicate_when_the_site_moves(podcast, tmp_path):
         assert len(after) == len(guids) == 1, after
     finally:
         for server in servers:
-            server.shutdown()
-            server.server_close()
+            server.stop()

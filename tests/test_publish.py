@@ -9,11 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import chromium_path, run, serve_in_background, use_tones, write
+from conftest import chromium_path, run, use_tones, write
 from mutagen.id3 import ID3
 
 from audio_builder.publish.feed import podcast_guid
-from audio_builder.publish.server import site_server
+from audio_builder.publish.server import SitePreview
 
 PODCAST = """
 title: Test & Practice
@@ -224,10 +224,8 @@ def test_a_bad_podcast_yaml_is_a_located_error(project):
 
 @pytest.fixture
 def served(site):
-    server = site_server(output(site), port=0)       # answers Range, as web hosts do
-    serve_in_background(server)
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
+    with SitePreview(output(site)) as server:         # answers Range, as web hosts do
+        yield server.url
 
 
 @pytest.mark.slow                  # slow: a real podcatcher over HTTP

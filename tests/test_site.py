@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import project_once, run, serve_in_background
 
-from audio_builder.publish.server import site_server
+from audio_builder.publish.server import SitePreview
 
 PODCAST = """
 title: A Podcast With a Rather Long Title About Gentle Practice
@@ -95,11 +95,8 @@ def test_the_generated_cover_keeps_its_title_inside_the_circle(site):
 
 @pytest.fixture
 def served(site):
-    server = site_server(site, port=0)
-    serve_in_background(server)
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with SitePreview(site) as server:
+        yield server.url
 
 
 def test_serve_answers_ranges_with_the_right_types(site, served):

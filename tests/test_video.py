@@ -8,9 +8,9 @@ import re
 import subprocess
 
 import pytest
-from conftest import ffprobe_json, project_once, run, serve_in_background, write
+from conftest import ffprobe_json, project_once, run, write
 
-from audio_builder.publish.server import site_server
+from audio_builder.publish.server import SitePreview
 from audio_builder.sound.media import ffmpeg_exe
 
 SCRIPT = """
@@ -120,11 +120,10 @@ def test_the_video_plays_in_chromium_with_its_captions(made, browser):
     (made / "video.html").write_text(
         '<video id="v" src="v.mp4" muted controls><track kind="captions" srclang="en" '
         'src="v.vtt" default></video>')
-    server = site_server(made, port=0)
-    serve_in_background(server)
+    server = SitePreview(made).start()
     try:
         page = browser.new_page()
-        page.goto(f"http://127.0.0.1:{server.server_address[1]}/video.html")
+        page.goto(server.url + "video.html")
         video = page.locator("#v")
         video.evaluate("v => v.play()")
         page.wait_for_function("() => document.getElementById('v').currentTime > 1.5",
@@ -133,8 +132,7 @@ def test_the_video_plays_in_chromium_with_its_captions(made, browser):
             cues: v.textTracks[0].cues ? v.textTracks[0].cues.length : 0,
             mode: v.textTracks[0].mode, first: v.textTracks[0].cues[0].text})""")
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
     assert state["width"] == 1280 and state["error"] is None
     assert state["cues"] == 4 and state["mode"] == "showing"
     assert state["first"] == "Rest here, and breathe."

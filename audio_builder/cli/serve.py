@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import click
 
+from audio_builder.cli.options import shown
 from audio_builder.errors import InputError
-from audio_builder.publish.server import site_server
-from audio_builder.publish.tracks import site_files
+from audio_builder.publish.server import SitePreview
+from audio_builder.publish.tracks import FEED, site_files
 from audio_builder.script.project import open_project
 
 
@@ -18,24 +20,21 @@ from audio_builder.script.project import open_project
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="The port (0: any free one).")
 def serve(output: Path | None, port: int) -> None:
-    """Serve output/ at http://127.0.0.1:PORT/ to preview the page and the feed.
+    """Serve output/ at http://127.0.0.1:PORT/KEY/ to preview the page and the feed.
 
-    Unlike `python -m http.server`, it answers HTTP Range requests, so the page's chapter
-    buttons can seek, and serves captions and chapters with their types, readable from other
-    origins (CORS) as podcast apps read them. Only this machine
-    can reach it. Ctrl+C stops it."""
+    Only this machine can reach it, and only with the key in the address it prints (a new
+    one each time). Unlike `python -m http.server`, it answers HTTP Range requests, so the
+    page's chapter buttons can seek, and serves captions and chapters with their types,
+    readable from other origins (CORS) as podcast apps read them. It serves plain files
+    inside the folder only: no folder listings, and no link that leads out of it.
+    Ctrl+C stops it."""
     folder = output or open_project().output_dir
     if not site_files(folder)[1].is_file():
         raise InputError("nothing to serve yet; run `audio-builder feed` first", folder)
-    try:
-        server = site_server(folder, port=port)
-    except OSError as error:
-        raise InputError(f"cannot listen on port {port} ({error.strerror}); try --port 0") from None
-    bound = server.server_address[1]
-    click.echo(f"serving {folder} at http://127.0.0.1:{bound}/  (Ctrl+C to stop)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    with SitePreview(folder, port=port) as site:
+        click.echo(f"serving {shown(folder)} at {site.url}  (Ctrl+C to stop)")
+        click.echo(f"a podcast app on this machine can subscribe to {site.url}{FEED}")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            click.echo("stopped")

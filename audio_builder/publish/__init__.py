@@ -8,7 +8,7 @@ built files, writes the feed and page, and records what is published (`lock`).
 
 May import: the core (`errors`, `model`, `durations`, `files`, `text`, `languages`), the
 planner's data (`timeline`),
-the script wing `script` (to read scripts), the encoder `sound.encode`, and `sound.media`
-(the ffmpeg a video is made with). Never the build,
+the script wing `script` (to read scripts), the encoder `sound.encode`, `sound.media`
+(the ffmpeg a video is made with), and the web layer `web` (the preview server). Never the build,
 the renderer or speech: the build asks publishing, not the other way round.
 """

@@ -1,20 +1,38 @@
-"""A local preview of the published site: output/ served on this machine, as a web host would.
+"""A local preview of the published site: a folder served on this machine, as a web host would.
 
-Python's own `http.server` ignores HTTP Range, so a browser cannot seek in an MP3 it serves
-(a chapter button plays from near the start). This server answers Range requests and names
-the podcast's own files with their types (captions, chapters JSON, every audio format).
+It runs on the shared web layer (Starlette and uvicorn, loopback only, with a key). The key is
+the address's first folder, `http://127.0.0.1:8000/KEY/index.html`, so the page's relative
+links (its players, the chapters and captions they fetch, the feed) carry it, and a podcast
+app on this machine can subscribe to `.../KEY/feed.xml`.
+
+What it serves is what a static host would: plain files inside the folder (a link is followed
+only when it ends inside), never a folder's listing, a device, a pipe or a file over
+`MAX_FILE_BYTES`; `Range: bytes=START-END` answered (Python's own `http.server` ignores it, so a
+browser could not seek an MP3); the podcast's own files named with their types (captions,
+chapters JSON, every audio format) and readable from other origins where podcast apps read
+them. A client that drops a download (a seeking browser aborts its range requests) ends its
+response quietly.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
-import shutil
-from pathlib import Path
-from typing import BinaryIO
+import mimetypes
+import os
+import stat
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path, PurePosixPath
+
+import anyio
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
 
 from audio_builder.publish.formats import FORMATS
-from audio_builder.publish.tracks import SIDECAR_TYPES, SIDECARS
+from audio_builder.publish.tracks import PAGE, SIDECAR_TYPES, SIDECARS
+from audio_builder.web.server import WebServer, keyed_app, new_key
 
 TYPES = {
     **{suffix: SIDECAR_TYPES[kind] for kind, suffix in SIDECARS.items()},
@@ -24,11 +42,13 @@ TYPES = {
     **{f".{fmt.extension}": fmt.mime_type for fmt in FORMATS.values()},
 }
 
-
 # Podcast apps and web players fetch these from other origins (the app's own, or a web
 # player's): each is served with `Access-Control-Allow-Origin: *`, as docs/publishing.md shows
 # for common hosts.
 SHARED_ACROSS_ORIGINS = (*SIDECARS.values(), ".xml")
+
+MAX_FILE_BYTES = 16 * 2**30       # far past a three-hour video; a larger "file" is not the site's
+CHUNK_BYTES = 256 * 1024
 
 
 def shared_across_origins(name: str) -> bool:
@@ -36,7 +56,7 @@ def shared_across_origins(name: str) -> bool:
 
 
 def content_type(name: str) -> str | None:
-    """The type the site's files are served with; None for others (the standard guess)."""
+    """The type the site's own files are served with; None for others (the standard guess)."""
     lowered = name.lower()
     for suffix, kind in TYPES.items():
         if lowered.endswith(suffix):
@@ -44,51 +64,48 @@ def content_type(name: str) -> str | None:
     return None
 
 
-class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files with byte ranges (`Range: bytes=START-END`, one range), as players seek."""
+def _type_of(name: str) -> str:
+    return content_type(name) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
-    def log_message(self, format: str, *args: object) -> None:   # quiet: a preview, not a log
-        pass
 
-    def guess_type(self, path) -> str:
-        return content_type(str(path)) or super().guess_type(path)
+@dataclass(frozen=True)
+class _Opened:
+    fd: int
+    name: str
+    size: int
 
-    def end_headers(self) -> None:
-        self.send_header("Accept-Ranges", "bytes")
-        if shared_across_origins(self.path):
-            self.send_header("Access-Control-Allow-Origin", "*")
-        super().end_headers()
 
-    def send_head(self):
-        header = self.headers.get("Range", "")
-        path = Path(self.translate_path(self.path))
-        if not header.startswith("bytes=") or not path.is_file():
-            return super().send_head()
-        size = path.stat().st_size
-        span = _byte_range(header[len("bytes="):], size)
-        if span is None:
-            self.send_response(416)
-            self.send_header("Content-Range", f"bytes */{size}")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+def open_site_file(root: Path, name: str) -> _Opened | None:
+    """The plain file `name` (a URL path, decoded) names inside `root`, opened; None when there
+    is none: a name with NUL or a hidden part, a folder without an index page, anything that
+    resolves outside `root`, a device, a pipe or a socket, a file over `MAX_FILE_BYTES`.
+    A pipe is opened without waiting for a writer, so it never holds a thread."""
+    parts = PurePosixPath(name).parts
+    if "\x00" in name or any(part.startswith(".") for part in parts):
+        return None
+    candidate = root.joinpath(*parts)
+    try:
+        resolved = candidate.resolve(strict=True)
+        if resolved.is_dir():
+            resolved = (resolved / PAGE).resolve(strict=True)
+        if not resolved.is_relative_to(root):
             return None
-        start, end = span
-        self.send_response(206)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
-        self.send_header("Content-Length", str(end - start + 1))
-        self.end_headers()
-        stream = path.open("rb")
-        stream.seek(start)
-        return _Slice(stream, end - start + 1)
-
-    def copyfile(self, source, outputfile) -> None:
-        shutil.copyfileobj(source, outputfile)
+        fd = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except (OSError, RuntimeError, ValueError):      # missing, a loop, a name the OS refuses
+        return None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+        os.close(fd)
+        return None
+    return _Opened(fd, resolved.name, info.st_size)
 
 
-def _byte_range(spec: str, size: int) -> tuple[int, int] | None:
-    """`START-END`, `START-` or `-SUFFIX` (the first range only) as inclusive offsets."""
-    first, _, last = spec.split(",")[0].strip().partition("-")
+def byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """`bytes=START-END`, `bytes=START-` or `bytes=-SUFFIX` (the first range only) as inclusive
+    offsets; None when it cannot be satisfied."""
+    if not header.startswith("bytes="):
+        return None
+    first, _, last = header[len("bytes="):].split(",")[0].strip().partition("-")
     try:
         if not first:
             start, end = max(0, size - int(last)), size - 1
@@ -99,23 +116,78 @@ def _byte_range(spec: str, size: int) -> tuple[int, int] | None:
     return (start, end) if 0 <= start <= end < size else None
 
 
-class _Slice:
-    """The part of a file a range asks for, read like a file."""
+async def _read(fd: int, start: int, length: int) -> AsyncIterator[bytes]:
+    """The bytes asked for, read in a worker thread a chunk at a time (memory flat however
+    large the file); the file is closed however the response ends, a dropped client included."""
+    try:
+        offset, left = start, length
+        while left > 0:
+            data = await anyio.to_thread.run_sync(os.pread, fd, min(CHUNK_BYTES, left), offset)
+            if not data:                                 # the file shrank while being sent
+                return
+            offset, left = offset + len(data), left - len(data)
+            yield data
+    finally:
+        os.close(fd)
 
-    def __init__(self, stream: BinaryIO, size: int):
-        self.stream, self.left = stream, size
 
-    def read(self, n: int = -1) -> bytes:
-        n = self.left if n < 0 else min(n, self.left)
-        data = self.stream.read(n)
-        self.left -= len(data)
-        return data
+async def _answer(root: Path, request: Request) -> Response:
+    opened = await run_in_threadpool(open_site_file, root, request.path_params["path"])
+    if opened is None:
+        return PlainTextResponse("not found\n", 404)
+    headers = {"accept-ranges": "bytes", "content-type": _type_of(opened.name)}
+    if shared_across_origins(opened.name):
+        headers["access-control-allow-origin"] = "*"
+    start, end, status = 0, opened.size - 1, 200
+    asked = request.headers.get("range")
+    if asked is not None:
+        span = byte_range(asked.strip(), opened.size)
+        if span is None:
+            os.close(opened.fd)
+            return Response(status_code=416, headers={**headers, "content-range": f"bytes */{opened.size}"})
+        (start, end), status = span, 206
+        headers["content-range"] = f"bytes {start}-{end}/{opened.size}"
+    headers["content-length"] = str(end - start + 1)
+    if request.method == "HEAD":
+        os.close(opened.fd)
+        return Response(status_code=status, headers=headers)
+    return StreamingResponse(_read(opened.fd, start, end - start + 1), status, headers=headers)
 
-    def close(self) -> None:
-        self.stream.close()
+
+def site_app(folder: Path, key: str):
+    """The Starlette app serving `folder` at `/KEY/...` (see the module's docstring)."""
+    root = folder.resolve()
+    return keyed_app([Route("/{path:path}", partial(_answer, root), methods=["GET", "HEAD"])],
+                     key=key, key_in_path=True, max_body=0)
 
 
-def site_server(folder: Path, host: str = "127.0.0.1", port: int = 8000) -> http.server.ThreadingHTTPServer:
-    """A server for `folder` (call `serve_forever()`; port 0 picks a free one)."""
-    handler = functools.partial(SiteHandler, directory=str(folder))
-    return http.server.ThreadingHTTPServer((host, port), handler)
+class SitePreview:
+    """`folder` served on this machine with a fresh key, in a background thread:
+
+        with SitePreview(Path("output")) as site:
+            print(site.url)             # http://127.0.0.1:PORT/KEY/  (index.html)
+
+    `port=0` picks a free port. Leaving the `with` block stops it."""
+
+    def __init__(self, folder: Path, *, port: int = 0):
+        self.folder = folder
+        self.key = new_key()
+        self.server = WebServer(site_app(folder, self.key), port=port)
+
+    @property
+    def url(self) -> str:
+        """The site's address with its key: relative links resolve under it."""
+        return self.server.url(f"/{self.key}/")
+
+    def start(self) -> SitePreview:
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def __enter__(self) -> SitePreview:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
