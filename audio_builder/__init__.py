@@ -11,8 +11,9 @@ The pipeline, from bottom to top:
 - `speech` speaks an utterance into a clean clip (engines, cache, takes); `sound` holds the
   samples' helpers (bells, backgrounds, decoding, loudness, encoding);
 - `timeline` plans a script into a timeline (steps to items, then fitting the length);
-  `render` mixes it (clips, levels, the background bed, the mixer); `build` writes a track;
-- `publish` names a track's files and writes the feed, page, tags and video;
+  `render` mixes it (clips, levels, the background bed, the mixer);
+- `publishing` names a track's files and writes the feed, page, tags and video;
+- `builder` writes a track: planned, rendered, mastered, encoded, tagged and captioned;
 - `batch` builds many scripts (tasks, a local pool, a Dask cluster);
 - `own_voice` records and imports a teacher's takes; `live` plays a track for a group;
   `web` serves pages behind a key, and `studio` is the teacher's page for lines and takes;
@@ -42,7 +43,7 @@ from audio_builder.api import (
     record_takes,
     takes_report,
 )
-from audio_builder.build import Builder, BuiltTrack, OutputSettings, TrackPlan
+from audio_builder.builder import Builder, BuiltTrack, OutputSettings, TrackPlan
 from audio_builder.durations import DurationError
 from audio_builder.errors import AudioBuilderError, BuildError, Cancelled, ErrorGroup, InputError
 from audio_builder.script.parser import load_script

@@ -6,10 +6,10 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from audio_builder.build import OutputSettings, write_audio
+from audio_builder.builder import OutputSettings, write_audio
 from audio_builder.files import write_file_atomically
 from audio_builder.model import Background, SoundRef
-from audio_builder.publish.tags import TrackTags
+from audio_builder.publishing.tags import TrackTags
 from audio_builder.sound import sounds
 from audio_builder.sound.audio import samples_to_ms
 from audio_builder.sound.media import builtin_samples
@@ -68,7 +68,7 @@ def profile_problem(project, name: str) -> str | None:
 def write_voice_samples(project, text: str, folder: Path, names: list[str], cache=None) -> list[Path]:
     """`text` spoken by each of the voice profiles `names`, one MP3 each, laid out by the
     planner exactly as a `say` step in that voice would be."""
-    from audio_builder.build import Builder
+    from audio_builder.builder import Builder
     from audio_builder.model import Pause, Place, Say, Script, Words
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -66,7 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scripts", nargs="*", type=Path)
     args = parser.parse_args()
-    from audio_builder.build import Builder
+    from audio_builder.builder import Builder
     from audio_builder.durations import format_ms
     from audio_builder.script.parser import load_script
     from audio_builder.script.project import find_scripts, open_project

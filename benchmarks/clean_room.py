@@ -111,7 +111,7 @@ def cut(noisy: np.ndarray, truth: dict[str, list[tuple[int, int]]], line: str) -
 def build(folder: Path, script: Path):
     import os
 
-    from audio_builder.build import Builder, OutputSettings
+    from audio_builder.builder import Builder, OutputSettings
     from audio_builder.script.parser import load_script
     from audio_builder.script.project import open_project
 

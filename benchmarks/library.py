@@ -116,7 +116,7 @@ def write_encoder_inputs(folder: Path, cache: Path, shares: int) -> tuple[list[P
     import numpy as np
 
     from audio_builder import Builder, load_script, open_project
-    from audio_builder.build import OutputSettings, mastered_audio
+    from audio_builder.builder import OutputSettings, mastered_audio
     from audio_builder.script.project import find_scripts
     from audio_builder.speech.cache import SpeechCache
 

@@ -77,7 +77,7 @@ def write_encoder_input(folder: Path, raw: Path) -> None:
     import numpy as np
 
     from audio_builder import Builder, load_script, open_project
-    from audio_builder.build import OutputSettings, mastered_audio
+    from audio_builder.builder import OutputSettings, mastered_audio
     from audio_builder.speech.cache import SpeechCache
 
     builder = Builder(open_project(folder), cache=SpeechCache(folder / "cache"))

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import importlib
 import io
+import pkgutil
 import re
 import statistics
+import sys
 from pathlib import Path
 
 import feedparser
@@ -120,6 +123,40 @@ def test_every_name_the_doc_calls_is_exported():
     text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
     for name in set(re.findall(r"`(\w+)\(", text)):
         assert name in ab.__all__, name
+
+
+
+# --- a name says what it is -------------------------------------------------------------------
+
+def _every_module() -> list[str]:
+    """Every module of the package, imported (packages walked)."""
+    names = []
+    for info in pkgutil.walk_packages(ab.__path__, "audio_builder."):
+        if not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+            names.append(info.name)
+    return names
+
+
+def test_no_name_of_a_package_hides_one_of_its_modules():
+    """`import audio_builder.builder` and `audio_builder.builder(...)` never surprise: each
+    module is its package's attribute of that name, not a function or command imported over
+    it (the API's `build` and `publish` once hid the modules `build` and `publish`, and the
+    command line's commands their modules)."""
+    hidden = {}
+    for name in _every_module():
+        parent, _, child = name.rpartition(".")
+        held = getattr(sys.modules[parent], child)
+        if held is not sys.modules[name]:
+            hidden[name] = f"{type(held).__name__} from {getattr(held, '__module__', '?')}"
+    assert not hidden, hidden
+
+
+def test_no_exported_name_is_also_a_module_of_the_package():
+    modules = {info.name for info in pkgutil.iter_modules(ab.__path__)}
+    assert {"api", "builder", "publishing", "cli"} <= modules
+    assert not set(ab.__all__) & modules, set(ab.__all__) & modules
+    assert callable(ab.build) and callable(ab.publish)
 
 
 # --- the command line is thin -----------------------------------------------------------------

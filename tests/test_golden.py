@@ -1,9 +1,9 @@
 """Golden files: the feed, the page and the captions, byte for byte.
 
 Each case is an input file beside the output it must give (as podcastparser's tests do):
-  tests/golden/feed/NAME.json       -> NAME.xml    (publish.feed.feed_xml)
-  tests/golden/page/NAME.json       -> NAME.html   (publish.page.page_html)
-  tests/golden/captions/NAME.yaml   -> NAME.vtt, NAME.srt, NAME.chapters.json (publish.captions
+  tests/golden/feed/NAME.json       -> NAME.xml    (publishing.feed.feed_xml)
+  tests/golden/page/NAME.json       -> NAME.html   (publishing.page.page_html)
+  tests/golden/captions/NAME.yaml   -> NAME.vtt, NAME.srt, NAME.chapters.json (publishing.captions
                                                     of the planned script, speech timed at 100 ms
                                                     a word)
 One small case per feature (feed/person, feed/funding, feed/escaping, ...), so a failure names
@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from audio_builder.publish.captions import to_chapters_json, to_srt, to_vtt
-from audio_builder.publish.feed import Alternate, Channel, Item, feed_xml
-from audio_builder.publish.page import PageEpisode, page_html
+from audio_builder.publishing.captions import to_chapters_json, to_srt, to_vtt
+from audio_builder.publishing.feed import Alternate, Channel, Item, feed_xml
+from audio_builder.publishing.page import PageEpisode, page_html
 from audio_builder.script.parser import load_script
 from audio_builder.timeline import Measures, Timeline, plan_timeline
 

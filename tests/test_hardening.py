@@ -445,7 +445,7 @@ def test_a_bitrate_the_encoder_would_refuse_is_refused_before_any_work(project, 
 def test_an_encoder_error_names_the_track_not_its_hidden_temporary(project, monkeypatch):
     from dataclasses import replace
 
-    from audio_builder.publish.formats import FORMATS
+    from audio_builder.publishing.formats import FORMATS
 
     opus = FORMATS["opus"]
     broken = replace(opus, encoder=replace(opus.encoder,

@@ -276,7 +276,7 @@ def test_control_characters_are_refused_at_check_with_the_line(tones, text, line
 
 
 def test_feed_never_replaces_a_valid_feed_with_invalid_xml(tones, monkeypatch):
-    from audio_builder.publish import feed
+    from audio_builder.publishing import feed
 
     write(tones / "podcast.yaml", "title: P\nauthor: A\nbase_url: https://example.org/p/\n")
     write(tones / "scripts" / "a.yaml", "title: T\ndate: 2020-01-01\nsteps:\n  - Hi.\n")
@@ -284,8 +284,8 @@ def test_feed_never_replaces_a_valid_feed_with_invalid_xml(tones, monkeypatch):
     run("feed")                        # may warn (exit 1) about the directories' checks
     before = (tones / "output" / "feed.xml").read_bytes()
     broken = feed.feed_xml
-    # by the module itself: `audio_builder.publish` is the API's function
-    from audio_builder.publish import site
+    # by the module itself: `audio_builder.publishing` is the API's function
+    from audio_builder.publishing import site
 
     monkeypatch.setattr(site, "feed_xml", lambda *a, **k: broken(*a, **k).replace("<title>", "<title>\0", 1))
     result = CliRunner().invoke(main, ["feed"])

@@ -288,11 +288,9 @@ def test_right_to_left_text_itself_is_welcome(tones):
     (("build", "scripts/a.yaml"), "build", "output/"),
 ])
 def test_ctrl_c_names_the_folder_the_command_writes(tones, monkeypatch, command, api_name, said):
-    import importlib
 
     from audio_builder import api
-
-    voices = importlib.import_module("audio_builder.cli.voices")
+    from audio_builder.cli import voices
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -356,7 +354,7 @@ def test_check_says_nothing_of_pauses_the_script_asks_for(tones):
 def test_two_hundred_thousand_cues_are_read_in_one_pass():
     import time
 
-    from audio_builder.publish.captions import read_vtt
+    from audio_builder.publishing.captions import read_vtt
 
     cue = "00:00:01.000 --> 00:00:02.000\nBreathe.\n\n"
     started = time.monotonic()

@@ -12,8 +12,8 @@ from xml.etree import ElementTree as ET
 import pytest
 from conftest import run, serve_in_background, write
 
-from audio_builder.publish.feed import ITUNES, PODCAST
-from audio_builder.publish.server import SitePreview
+from audio_builder.publishing.feed import ITUNES, PODCAST
+from audio_builder.publishing.server import SitePreview
 
 PODCAST_YAML = """
 title: Moving Practice

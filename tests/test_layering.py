@@ -1,11 +1,11 @@
 """The package's layers, read from its source: which module imports which.
 
-- Each wing (every subpackage: `script`, `speech`, `sound`, `publish`, `live`, ...) imports
+- Each wing (every subpackage: `script`, `speech`, `sound`, `publishing`, `live`, ...) imports
   only what the "May import:" sentence of its `__init__` docstring names (its own modules
   always). The names in backticks before the word "Never" are what it may import; "anything
   ... but `x`" inverts that.
 - The core (`errors`, `model`, `durations`, `files`, `text`) imports only the core.
-- The planner (`timeline`) and the feed and page writers (`publish.feed`, `publish.page`) are
+- The planner (`timeline`) and the feed and page writers (`publishing.feed`, `publishing.page`) are
   pure: nothing they import, directly or not, is an I/O module, and none of them opens a file.
 - No two wings import each other, directly or round a longer loop, counting imports inside
   functions: the wings and the top-level modules form layers.
@@ -32,7 +32,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "audio_builder"   # read, never imported
 WINGS = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())   # every subpackage
 CORE = {"errors", "model", "durations", "files", "text", "languages"}
-PURE = ("timeline", "publish.feed", "publish.page")
+PURE = ("timeline", "publishing.feed", "publishing.page")
 # The standard library and third-party modules that read or write files, run programs, or
 # talk to devices and the network.
 IO_LIBRARIES = {"os", "io", "subprocess", "shutil", "tempfile", "socket", "select", "wave",
@@ -45,7 +45,7 @@ IO_CALLS = {"open", "read_text", "read_bytes", "write_text", "write_bytes", "mkd
 
 @dataclass(frozen=True)
 class Import:
-    importer: str          # module names relative to the package: "publish.feed"
+    importer: str          # module names relative to the package: "publishing.feed"
     target: str            # a module of the package, or an outside top-level name ("numpy")
     line: int
     deferred: bool         # inside a function: runs when it is called, not when the module loads

@@ -10,7 +10,7 @@ import pytest
 from conftest import ebur128, espeak_available, ffprobe_duration, run
 
 from audio_builder.model import Chapter, steps_at
-from audio_builder.publish.tracks import spoken_in, tracks_of
+from audio_builder.publishing.tracks import spoken_in, tracks_of
 from audio_builder.script.parser import load_script
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ import pytest
 from conftest import decode, decode_mono, project_once, run, use_tones, write
 
 from audio_builder.live.track import open_recording
-from audio_builder.publish.captions import read_vtt
+from audio_builder.publishing.captions import read_vtt
 
 RATE = 44_100
 SCRIPT = """

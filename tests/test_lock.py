@@ -10,7 +10,7 @@ import yaml
 from conftest import run, write
 from mutagen.id3 import ID3
 
-from audio_builder.publish.server import SitePreview
+from audio_builder.publishing.server import SitePreview
 
 PODCAST = """
 title: Holding

@@ -39,17 +39,17 @@ def _spelled_outside(owner: str, pattern: str) -> list[str]:
 # --- the format table ----------------------------------------------------------------------
 
 def test_every_fact_of_a_format_is_in_the_format_table():
-    from audio_builder.publish.formats import FORMATS
+    from audio_builder.publishing.formats import FORMATS
 
     mime_types = "|".join(re.escape(fmt.mime_type) for fmt in FORMATS.values())
-    outside = _spelled_outside("publish/formats.py", rf"^(?:{mime_types})$")
-    assert not outside, "a format's MIME type decided outside publish/formats.py:\n" \
+    outside = _spelled_outside("publishing/formats.py", rf"^(?:{mime_types})$")
+    assert not outside, "a format's MIME type decided outside publishing/formats.py:\n" \
         + "\n".join(outside)
 
 
 def test_no_second_table_keyed_by_format_name():
     """A dict literal whose keys are the format names is a second format table."""
-    from audio_builder.publish.formats import FORMATS
+    from audio_builder.publishing.formats import FORMATS
 
     names = set(FORMATS)
     found = []
@@ -63,7 +63,7 @@ def test_no_second_table_keyed_by_format_name():
 
 
 def test_the_format_table_is_whole():
-    from audio_builder.publish.formats import FORMATS
+    from audio_builder.publishing.formats import FORMATS
 
     for fmt in FORMATS.values():
         assert fmt.extension and "/" in fmt.mime_type and fmt.title, fmt.name
@@ -73,8 +73,8 @@ def test_the_format_table_is_whole():
 
 
 def test_the_server_and_the_feed_take_types_from_the_table(tmp_path):
-    from audio_builder.publish.formats import FORMATS
-    from audio_builder.publish.server import content_type
+    from audio_builder.publishing.formats import FORMATS
+    from audio_builder.publishing.server import content_type
 
     for fmt in FORMATS.values():
         assert content_type(f"a.{fmt.extension}") == fmt.mime_type
@@ -83,17 +83,17 @@ def test_the_server_and_the_feed_take_types_from_the_table(tmp_path):
 # --- the names of a track's files and of the site's -------------------------------------------
 
 def test_the_names_of_published_files_are_spelled_only_in_publish_tracks():
-    from audio_builder.publish import tracks
+    from audio_builder.publishing import tracks
 
     names = [tracks.FEED, tracks.PAGE, tracks.PREVIEW_FEED, tracks.PREVIEW_PAGE, tracks.DEFAULT_COVER,
              *tracks.SIDECARS.values(), *tracks.VIDEO_FILES.values()]
     pattern = "^/?(?:" + "|".join(re.escape(name) for name in names) + ")$"
-    outside = _spelled_outside("publish/tracks.py", pattern)
-    assert not outside, "a published file named outside publish/tracks.py:\n" + "\n".join(outside)
+    outside = _spelled_outside("publishing/tracks.py", pattern)
+    assert not outside, "a published file named outside publishing/tracks.py:\n" + "\n".join(outside)
 
 
 def test_the_site_files_come_from_publish_tracks(tmp_path):
-    from audio_builder.publish.tracks import site_files
+    from audio_builder.publishing.tracks import site_files
 
     assert [p.name for p in site_files(tmp_path)] == ["feed.xml", "index.html"]
     assert [p.name for p in site_files(tmp_path, preview=True)] == ["preview-feed.xml", "preview.html"]

@@ -20,7 +20,7 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from audio_builder.build import Builder
+from audio_builder.builder import Builder
 from audio_builder.durations import parse_duration
 from audio_builder.errors import AudioBuilderError, ErrorGroup
 from audio_builder.script.parser import load_script

@@ -12,8 +12,8 @@ import pytest
 from conftest import chromium_path, run, use_tones, write
 from mutagen.id3 import ID3
 
-from audio_builder.publish.feed import podcast_guid
-from audio_builder.publish.server import SitePreview
+from audio_builder.publishing.feed import podcast_guid
+from audio_builder.publishing.server import SitePreview
 
 PODCAST = """
 title: Test & Practice

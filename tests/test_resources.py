@@ -212,7 +212,7 @@ def test_disk_full_while_tagging_keeps_the_previous_track(tones, monkeypatch):
 
     from dataclasses import replace
 
-    from audio_builder.publish.formats import FORMATS
+    from audio_builder.publishing.formats import FORMATS
 
     monkeypatch.setitem(FORMATS, "mp3", replace(FORMATS["mp3"], tag_writer=full))
     result = run("build", "-q")

@@ -22,7 +22,7 @@ import audio_builder
 from audio_builder.batch import build_scripts
 from audio_builder.batch.pool import Schedule
 from audio_builder.batch.tasks import BatchOptions, SpeechTask, TrackTask, Work, plan_graph
-from audio_builder.build import Builder
+from audio_builder.builder import Builder
 from audio_builder.errors import BuildError, Cancelled
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import open_project

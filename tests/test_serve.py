@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import project_once
 
-from audio_builder.publish.server import MAX_FILE_BYTES, SitePreview
+from audio_builder.publishing.server import MAX_FILE_BYTES, SitePreview
 
 PODCAST = "title: Served\nauthor: A Teacher\nemail: t@example.org\nbase_url: https://example.org/s/\n"
 SCRIPT = """

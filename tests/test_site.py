@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import project_once, run, serve_in_background
 
-from audio_builder.publish.server import SitePreview
+from audio_builder.publishing.server import SitePreview
 
 PODCAST = """
 title: A Podcast With a Rather Long Title About Gentle Practice
@@ -83,7 +83,7 @@ def test_the_page_says_minutes_has_a_favicon_and_paragraphs(site):
 def test_the_generated_cover_keeps_its_title_inside_the_circle(site):
     from PIL import Image
 
-    from audio_builder.publish.cover import COVER_SIZE, TEXT
+    from audio_builder.publishing.cover import COVER_SIZE, TEXT
 
     pixels = np.asarray(Image.open(site / "cover.png").convert("RGB"), dtype=int)[::3, ::3]
     centre, radius = COVER_SIZE / 2, (COVER_SIZE - 2 * (COVER_SIZE // 7)) / 2

@@ -4,8 +4,8 @@ import pytest
 from conftest import run, write
 
 from audio_builder.durations import format_ms
-from audio_builder.publish.captions import read_vtt, to_vtt
-from audio_builder.publish.tracks import tracks_of
+from audio_builder.publishing.captions import read_vtt, to_vtt
+from audio_builder.publishing.tracks import tracks_of
 from audio_builder.script.parser import load_script
 
 PODCAST = """
@@ -65,7 +65,7 @@ def test_m4a_tracks_are_published_as_audio_mp4(tones_project):
 
 
 def test_the_vtt_reader_reads_what_the_writer_writes(tones_project):
-    from audio_builder.build import Builder
+    from audio_builder.builder import Builder
     from audio_builder.script.project import open_project
 
     builder = Builder(open_project())
@@ -100,7 +100,7 @@ def test_ffprobe_lists_the_chapters_in_time_order(project):
 def test_other_formats_are_alternate_enclosures_beside_the_mp3(tones_project):
     from xml.etree import ElementTree as ET
 
-    from audio_builder.publish.feed import PODCAST
+    from audio_builder.publishing.feed import PODCAST
 
     assert run("build", "--quiet").exit_code == 0
     assert run("build", "--format", "opus", "--quiet").exit_code == 0

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from conftest import ffprobe_json, project_once, run, write
 
-from audio_builder.publish.server import SitePreview
+from audio_builder.publishing.server import SitePreview
 from audio_builder.sound.media import ffmpeg_exe
 
 SCRIPT = """

@@ -17,7 +17,7 @@ from audio_builder.api.boundary import api_boundary, as_jobs, as_lengths, as_pat
 from audio_builder.batch import BatchOptions, build_scripts
 from audio_builder.batch.cluster import scheduler_address
 from audio_builder.batch.tasks import Progress
-from audio_builder.build import Builder, BuiltTrack, OutputSettings, TrackPlan
+from audio_builder.builder import Builder, BuiltTrack, OutputSettings, TrackPlan
 from audio_builder.errors import ErrorGroup, InputError
 from audio_builder.model import Script
 from audio_builder.own_voice.listening import listen_to_script
@@ -28,11 +28,11 @@ from audio_builder.own_voice.pieces import (
     script_in_voice,
     speaker_marks,
 )
-from audio_builder.publish import feedcheck, site
-from audio_builder.publish.lock import read_lock
-from audio_builder.publish.platforms import lint, platform_named
-from audio_builder.publish.site import PublishReport
-from audio_builder.publish.tracks import shared_names
+from audio_builder.publishing import feedcheck, site
+from audio_builder.publishing.lock import read_lock
+from audio_builder.publishing.platforms import lint, platform_named
+from audio_builder.publishing.site import PublishReport
+from audio_builder.publishing.tracks import shared_names
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project, find_scripts
 from audio_builder.script.project import open_project as _open_project

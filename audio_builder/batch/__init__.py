@@ -17,10 +17,10 @@ from pathlib import Path
 
 from audio_builder.batch import cluster, pool
 from audio_builder.batch.tasks import BatchOptions, Progress, Work, builder_for, plan_graph
-from audio_builder.build import BuiltTrack
+from audio_builder.builder import BuiltTrack
 from audio_builder.errors import ErrorGroup
 from audio_builder.model import Script
-from audio_builder.publish.tracks import shared_names
+from audio_builder.publishing.tracks import shared_names
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project
 from audio_builder.speech.cache import SpeechCache

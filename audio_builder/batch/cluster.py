@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from audio_builder.batch.pool import Schedule, run_task
 from audio_builder.batch.tasks import Graph, Progress, SpeechTask, TrackTask, Work, leftovers
-from audio_builder.build import BuiltTrack, IsCancelled
+from audio_builder.builder import BuiltTrack, IsCancelled
 from audio_builder.errors import BuildError, InputError, excerpt
 from audio_builder.speech.engines.base import c_library, return_freed_memory
 

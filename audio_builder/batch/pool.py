@@ -30,7 +30,7 @@ from audio_builder.batch.tasks import (
     leftovers,
     speak,
 )
-from audio_builder.build import BuiltTrack, IsCancelled
+from audio_builder.builder import BuiltTrack, IsCancelled
 from audio_builder.files import signals_unwind
 
 Task = SpeechTask | TrackTask

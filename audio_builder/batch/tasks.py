@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from audio_builder.build import Builder, BuiltTrack, IsCancelled, OutputSettings, project_voices, stop_if
+from audio_builder.builder import Builder, BuiltTrack, IsCancelled, OutputSettings, project_voices, stop_if
 from audio_builder.errors import AudioBuilderError
 from audio_builder.model import Place, Script, Utterance
-from audio_builder.publish.tracks import tracks_of
+from audio_builder.publishing.tracks import tracks_of
 from audio_builder.script.project import Project
 from audio_builder.speech.cache import SpeechCache
 from audio_builder.speech.synthesizer import Synthesizer

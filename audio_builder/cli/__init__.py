@@ -13,20 +13,22 @@ from __future__ import annotations
 
 import click
 
-from audio_builder.cli.build import build
-from audio_builder.cli.cache import cache
-from audio_builder.cli.check import check
-from audio_builder.cli.feed import feed
+from audio_builder.cli import (
+    build,
+    cache,
+    check,
+    feed,
+    plan,
+    play,
+    record,
+    serve,
+    sounds,
+    studio,
+    takes,
+    video,
+    voices,
+)
 from audio_builder.cli.options import shown
-from audio_builder.cli.plan import plan
-from audio_builder.cli.play import play
-from audio_builder.cli.record import record
-from audio_builder.cli.serve import serve
-from audio_builder.cli.sounds import list_sounds
-from audio_builder.cli.studio import studio
-from audio_builder.cli.takes import takes
-from audio_builder.cli.video import video
-from audio_builder.cli.voices import voices
 from audio_builder.errors import AudioBuilderError, ErrorGroup
 from audio_builder.files import os_error, signals_unwind
 
@@ -77,6 +79,8 @@ def main(traceback: bool) -> None:
     """Turn written meditation practices (YAML scripts) into finished, timed audio."""
 
 
-for command in (build, check, plan, voices, feed, play, cache, list_sounds, takes, serve, video,
-                record, studio):
+# Each command is its module's namesake; the package's names stay its modules (so
+# `audio_builder.cli.build` is the module, never the command that shares its name).
+for command in (build.build, check.check, plan.plan, voices.voices, feed.feed, play.play, cache.cache,
+                sounds.list_sounds, takes.takes, serve.serve, video.video, record.record, studio.studio):
     main.add_command(command)

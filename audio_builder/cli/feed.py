@@ -8,7 +8,7 @@ import click
 
 from audio_builder import api
 from audio_builder.cli.options import shown
-from audio_builder.publish.tracks import site_files
+from audio_builder.publishing.tracks import site_files
 
 
 @click.command()

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from audio_builder.files import CACHE_VARIABLE
-from audio_builder.publish.formats import FORMATS
-from audio_builder.publish.platforms import PLATFORMS
+from audio_builder.publishing.formats import FORMATS
+from audio_builder.publishing.platforms import PLATFORMS
 from audio_builder.script.parser import read_lengths
 
 

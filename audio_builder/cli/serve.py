@@ -9,8 +9,8 @@ import click
 
 from audio_builder.cli.options import shown
 from audio_builder.errors import InputError
-from audio_builder.publish.server import SitePreview
-from audio_builder.publish.tracks import FEED, site_files
+from audio_builder.publishing.server import SitePreview
+from audio_builder.publishing.tracks import FEED, site_files
 from audio_builder.script.project import open_project
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from audio_builder.publish.tracks import tracks_of
-from audio_builder.publish.video import write_video
+from audio_builder.publishing.tracks import tracks_of
+from audio_builder.publishing.video import write_video
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import find_scripts, open_project
 

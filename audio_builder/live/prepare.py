@@ -9,14 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
-from audio_builder.build import Builder, OutputSettings, write_audio
+from audio_builder.builder import Builder, OutputSettings, write_audio
 from audio_builder.durations import format_human, format_ms
 from audio_builder.errors import AudioBuilderError, InputError
 from audio_builder.live.track import PlayableTrack, decode_to_memmap, open_recording
 from audio_builder.model import Script, SoundRef
-from audio_builder.publish.captions import Cue, caption_cues
-from audio_builder.publish.tags import TrackTags
-from audio_builder.publish.tracks import tracks_of
+from audio_builder.publishing.captions import Cue, caption_cues
+from audio_builder.publishing.tags import TrackTags
+from audio_builder.publishing.tracks import tracks_of
 from audio_builder.render import leveled_bell
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project, find_scripts

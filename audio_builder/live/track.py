@@ -17,8 +17,8 @@ from mutagen.id3 import ID3, ID3NoHeaderError
 
 from audio_builder.errors import InputError, printable
 from audio_builder.files import process_alive, signals_unwind
-from audio_builder.publish.captions import Cue
-from audio_builder.publish.tracks import SIDECARS, damaged, read_captions
+from audio_builder.publishing.captions import Cue
+from audio_builder.publishing.tracks import SIDECARS, damaged, read_captions
 from audio_builder.sound.audio import samples_to_ms
 from audio_builder.sound.media import decode
 from audio_builder.timeline import ChapterStart

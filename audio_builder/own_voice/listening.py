@@ -27,7 +27,7 @@ from audio_builder.own_voice.align import RATE, alike, transcribe
 from audio_builder.speech.takes import usual_reading_ms, words_of
 
 if TYPE_CHECKING:
-    from audio_builder.build import Builder, TrackPlan
+    from audio_builder.builder import Builder, TrackPlan
 
 SOUNDS_ALIKE = 0.5         # words heard this alike to those said count as said, misheard
 LONG_FACTOR = 1.8          # a take's speech longer than this times its words' usual length,

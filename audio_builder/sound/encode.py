@@ -17,7 +17,7 @@ from audio_builder.sound.media import ffmpeg, ffmpeg_failure, ffmpeg_file
 @dataclass(frozen=True, kw_only=True)
 class Encoder:
     """How ffmpeg writes one format, and what its encoder does to the audio. The format table
-    (`publish.formats`) holds one for each format, beside the format's other facts."""
+    (`publishing.formats`) holds one for each format, beside the format's other facts."""
 
     codec_args: tuple[str, ...]            # ffmpeg's output options; `{bitrate}` is filled in
     default_bitrate: dict[int, str]        # by channel count; empty for lossless formats

@@ -39,8 +39,8 @@ from audio_builder.model import Script, VoiceProfile
 from audio_builder.own_voice import one_take
 from audio_builder.own_voice.importer import ImportRow
 from audio_builder.own_voice.one_take import LineState
-from audio_builder.publish.formats import FORMATS
-from audio_builder.publish.server import content_type
+from audio_builder.publishing.formats import FORMATS
+from audio_builder.publishing.server import content_type
 from audio_builder.script.project import Project
 from audio_builder.speech.takes import TakeError
 from audio_builder.studio import pages

@@ -1,5 +1,5 @@
 """Tags on a finished audio file, with mutagen: one writer per format (the format table,
-`publish.formats`, names each format's), and one table of the details each format names its
+`publishing.formats`, names each format's), and one table of the details each format names its
 own way (`FIELDS`).
 
 MP3 gets ID3v2.3 (the widest player support) with CHAP/CTOC chapters; WAV carries the same
@@ -41,7 +41,7 @@ from mutagen.id3 import (
 )
 
 from audio_builder.languages import language
-from audio_builder.publish.chapters import ffmetadata, vorbis_comments
+from audio_builder.publishing.chapters import ffmetadata, vorbis_comments
 from audio_builder.sound.media import ffmpeg_failure, ffmpeg_file, run_ffmpeg
 from audio_builder.timeline import ChapterStart
 
@@ -245,7 +245,7 @@ def _write_vorbis(opener: Callable, picture_comment: bool) -> Callable:
 def _flac_picture(data: bytes, mime: str):
     from mutagen.flac import Picture
 
-    from audio_builder.publish.cover import image_size
+    from audio_builder.publishing.cover import image_size
 
     picture = Picture()
     picture.type, picture.mime, picture.desc, picture.data = PictureType.COVER_FRONT, mime, "Cover", data

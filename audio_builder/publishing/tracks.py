@@ -17,11 +17,11 @@ import mutagen
 from audio_builder.durations import DurationError, format_human, format_ms, parse_duration
 from audio_builder.errors import InputError
 from audio_builder.model import Podcast, Script
-from audio_builder.publish.captions import Cue, read_vtt
-from audio_builder.publish.cover import default_cover_png, image_size
-from audio_builder.publish.feed import episode_guid, podcast_guid
-from audio_builder.publish.formats import FORMATS, Format
-from audio_builder.publish.lock import Lock
+from audio_builder.publishing.captions import Cue, read_vtt
+from audio_builder.publishing.cover import default_cover_png, image_size
+from audio_builder.publishing.feed import episode_guid, podcast_guid
+from audio_builder.publishing.formats import FORMATS, Format
+from audio_builder.publishing.lock import Lock
 
 SIDECARS = {"vtt": ".vtt", "srt": ".srt", "chapters": ".chapters.json"}
 SIDECAR_TYPES = {"vtt": "text/vtt; charset=utf-8", "srt": "application/x-subrip; charset=utf-8",

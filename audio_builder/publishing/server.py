@@ -30,8 +30,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from audio_builder.publish.formats import FORMATS
-from audio_builder.publish.tracks import PAGE, SIDECAR_TYPES, SIDECARS
+from audio_builder.publishing.formats import FORMATS
+from audio_builder.publishing.tracks import PAGE, SIDECAR_TYPES, SIDECARS
 from audio_builder.web.server import WebServer, keyed_app, new_key
 
 TYPES = {

@@ -32,7 +32,7 @@ class Channel:
     category: str             # "Health & Fitness/Mental Health"
     explicit: bool
     guid: str                 # podcast:guid, as first published
-    feed_url: str             # where the feed itself is (its file is named by publish.tracks)
+    feed_url: str             # where the feed itself is (its file is named by publishing.tracks)
     copyright: str | None = None
     license: str | None = None
     people: tuple[tuple[str, str, str | None], ...] = ()     # name, role, href

@@ -21,8 +21,8 @@ from audio_builder.errors import InputError
 from audio_builder.files import remove_stale_temporaries, write_file_atomically
 from audio_builder.languages import language
 from audio_builder.model import Podcast
-from audio_builder.publish.chapters import description_block, ffmetadata
-from audio_builder.publish.tracks import Track, audio_seconds, cover_bytes, read_chapters
+from audio_builder.publishing.chapters import description_block, ffmetadata
+from audio_builder.publishing.tracks import Track, audio_seconds, cover_bytes, read_chapters
 from audio_builder.sound.media import ffmpeg_failure, ffmpeg_file, run_ffmpeg
 from audio_builder.text import fold_paragraphs
 

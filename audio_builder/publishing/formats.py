@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audio_builder.errors import InputError
-from audio_builder.publish.tags import (
+from audio_builder.publishing.tags import (
     TagWriter,
     TrackTags,
     write_flac,

@@ -10,12 +10,12 @@ from xml.etree import ElementTree as ET
 from mutagen import MutagenError
 from mutagen.id3 import ID3, ID3NoHeaderError
 
-from audio_builder.publish.cover import image_size
-from audio_builder.publish.feed import ITUNES, PODCAST
-from audio_builder.publish.formats import FORMATS
-from audio_builder.publish.lock import Lock
-from audio_builder.publish.tags import loudness_left_off
-from audio_builder.publish.tracks import site_files
+from audio_builder.publishing.cover import image_size
+from audio_builder.publishing.feed import ITUNES, PODCAST
+from audio_builder.publishing.formats import FORMATS
+from audio_builder.publishing.lock import Lock
+from audio_builder.publishing.tags import loudness_left_off
+from audio_builder.publishing.tracks import site_files
 
 # What Apple Podcasts takes as an episode's enclosure: MP3 and AAC audio, and MPEG-4 video.
 APPLE_TYPES = frozenset({f.mime_type for f in FORMATS.values() if f.enclosure}

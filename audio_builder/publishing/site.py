@@ -21,19 +21,19 @@ from audio_builder.errors import BuildError, InputError
 from audio_builder.files import write_files_together
 from audio_builder.languages import long_date
 from audio_builder.model import Podcast
-from audio_builder.publish.cover import default_cover_png
-from audio_builder.publish.feed import Alternate, Channel, Item, feed_xml, newest_first
-from audio_builder.publish.formats import Format
-from audio_builder.publish.lock import (
+from audio_builder.publishing.cover import default_cover_png
+from audio_builder.publishing.feed import Alternate, Channel, Item, feed_xml, newest_first
+from audio_builder.publishing.formats import Format
+from audio_builder.publishing.lock import (
     LOCK_FILE,
     Lock,
     LockedEpisode,
     read_lock,
     write_lock,
 )
-from audio_builder.publish.page import PageEpisode, page_html
-from audio_builder.publish.tags import loudness_left_off
-from audio_builder.publish.tracks import (
+from audio_builder.publishing.page import PageEpisode, page_html
+from audio_builder.publishing.tags import loudness_left_off
+from audio_builder.publishing.tracks import (
     DEFAULT_COVER,
     FEED,
     SIDECARS,

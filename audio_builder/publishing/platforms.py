@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from audio_builder.errors import InputError
 from audio_builder.model import Bell, Breathe, Chapter, Say, Script, Sit, SoundStep, steps_at
-from audio_builder.publish.chapters import (
+from audio_builder.publishing.chapters import (
     LISTED_MIN_COUNT,
     LISTED_MIN_MS,
     LISTED_TITLE_MAX,

@@ -1,42 +1,26 @@
-"""The Python API: plan and build practice scripts into finished tracks.
-
-    from pathlib import Path
-    from audio_builder import Builder, load_script, open_project
-
-    builder = Builder(open_project())
-    tracks = builder.build(load_script(Path("scripts/self-compassion-break.yaml")))
-"""
+"""The `Builder`: plans a project's scripts into tracks (`TrackPlan`) and writes each
+track's audio, captions and chapters together (`BuiltTrack`)."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, closing, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
-from audio_builder.errors import Cancelled, InputError, excerpt
+from audio_builder.builder.audio import IsCancelled, stop_if, write_audio
+from audio_builder.builder.settings import OutputSettings
+from audio_builder.errors import InputError
 from audio_builder.files import remove_stale_temporaries, write_files_together
 from audio_builder.languages import language
 from audio_builder.model import Place, Script, Utterance
-from audio_builder.publish.captions import to_chapters_json, to_srt, to_vtt
-from audio_builder.publish.formats import FORMATS, Format, format_named
-from audio_builder.publish.lock import read_lock
-from audio_builder.publish.tags import TrackTags
-from audio_builder.publish.tracks import Track, cover_bytes, spoken_in, track_guid, tracks_of
-from audio_builder.render import render, render_with_weighting
+from audio_builder.publishing.captions import to_chapters_json, to_srt, to_vtt
+from audio_builder.publishing.lock import read_lock
+from audio_builder.publishing.tags import TrackTags
+from audio_builder.publishing.tracks import Track, cover_bytes, spoken_in, track_guid, tracks_of
 from audio_builder.script.project import Project
 from audio_builder.script.speakers import Speaker, chosen_profile, practice_language, speaker_for
-from audio_builder.sound.audio import ms_to_samples
-from audio_builder.sound.encode import encode
 from audio_builder.sound.master import (
-    DEFAULT_LOUDNESS_LUFS,
-    LOUDNESS_RANGE_LUFS,
-    Mastering,
     MasterReport,
-    master,
 )
 from audio_builder.sound.media import bell_length_ms, file_length_ms
 from audio_builder.speech.cache import SpeechCache
@@ -51,46 +35,6 @@ from audio_builder.timeline import (
     length_ranges,
     plan_timeline,
 )
-
-
-@dataclass(frozen=True)
-class OutputSettings:
-    """What the finished file is: format, channels, bitrate and loudness."""
-
-    format: str = "mp3"
-    channels: int = 2
-    bitrate: str | None = None               # default: the format's, for the channel count
-    loudness_lufs: float | None = None       # default: by channels, DEFAULT_LOUDNESS_LUFS
-    normalize: bool = True
-    sample_rate: int | None = None           # None: the build's own; 48000 where a platform asks
-
-    def __post_init__(self) -> None:
-        codec = format_named(self.format)
-        if self.channels not in (1, 2) or isinstance(self.channels, bool):
-            raise InputError(f"channels {self.channels!r}: a track has 1 channel (mono) or 2 (stereo)")
-        if self.bitrate is not None:
-            if not isinstance(self.bitrate, str) or not re.fullmatch(r"\d{2,3}k", self.bitrate):
-                raise InputError(f"bitrate {self.bitrate!r}: write it in kilobits, like 128k or 64k")
-            if problem := codec.bitrate_problem(self.bitrate):
-                raise InputError(f"bitrate {self.bitrate} with format {self.format}: {problem}")
-        if self.loudness_lufs is not None:
-            low, high = LOUDNESS_RANGE_LUFS
-            if (isinstance(self.loudness_lufs, bool) or not isinstance(self.loudness_lufs, (int, float))
-                    or not low <= self.loudness_lufs <= high):
-                raise InputError(f"loudness {excerpt(self.loudness_lufs)}: choose a target from {low} "
-                                 f"to {high} LUFS (-16 is usual for podcasts, -19 for mono)")
-
-    @property
-    def codec(self) -> Format:
-        return FORMATS[self.format]
-
-    @property
-    def loudness(self) -> float | None:
-        if not self.normalize:
-            return None
-        if self.loudness_lufs is not None:
-            return self.loudness_lufs
-        return DEFAULT_LOUDNESS_LUFS[self.channels]
 
 
 @dataclass(frozen=True)
@@ -125,8 +69,6 @@ class BuiltTrack:
     def length_ms(self) -> int:
         return self.plan.timeline.length_ms
 
-
-IsCancelled = Callable[[], bool]          # has the work been stopped? (asked between blocks)
 
 
 class Builder:
@@ -302,35 +244,3 @@ def project_voices(project: Project) -> VoiceBook:
     return VoiceBook(profiles, lambda name: chosen_profile(name, profiles))
 
 
-def stop_if(cancelled: IsCancelled | None) -> None:
-    if cancelled is not None and cancelled():
-        raise Cancelled()
-
-
-def write_audio(timeline: Timeline, synthesizer: Synthesizer, path: Path, settings: OutputSettings,
-                tags: TrackTags, cancelled: IsCancelled | None = None) -> MasterReport | None:
-    """Render, master, encode and tag `timeline` into `path` (which the caller renames)."""
-    codec = settings.codec
-    blocks, report = mastered_audio(timeline, synthesizer, settings, cancelled)
-    encode(blocks, path, encoder=codec.encoder, channels=settings.channels, bitrate=settings.bitrate,
-           sample_rate=settings.sample_rate)
-    codec.write_tags(path, tags, timeline.chapters, timeline.length_ms)
-    return report
-
-
-def mastered_audio(timeline: Timeline, synthesizer: Synthesizer, settings: OutputSettings,
-                   cancelled: IsCancelled | None = None) -> tuple[Iterator[np.ndarray], MasterReport | None]:
-    """The float blocks `write_audio` hands the encoder (rendered, brought to loudness,
-    limited, and as long as the format needs), and the loudness report. `cancelled` is asked
-    before each block of both passes (measuring, writing)."""
-    codec = settings.codec
-    total = codec.pcm_frames(ms_to_samples(timeline.length_ms))
-
-    def render_pass(with_weighting: bool) -> Iterator[np.ndarray]:
-        mix = render_with_weighting if with_weighting else render
-        with closing(mix(timeline, synthesizer, total=total)) as blocks:
-            for block in blocks:        # closed at once if stopped: no decoder left reading
-                stop_if(cancelled)
-                yield block
-
-    return master(render_pass, Mastering(settings.loudness, settings.channels, codec.encoder.loudness_shift))
