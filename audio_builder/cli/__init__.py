@@ -66,7 +66,7 @@ class Group(click.Group):
 
 # Where each command writes, for the message after Ctrl-C (None: it writes nothing of its own).
 WRITES_TO: dict[str, str | None] = {
-    "voices": "the voice folder", "takes": "the takes folder", "record": "the takes folder",
+    "voices": "output/voices/", "takes": "the takes folder", "record": "the takes folder",
     "cache": "the cache", "check": None, "plan": None, "serve": None,
     "studio": "the takes folder or output/",
 }

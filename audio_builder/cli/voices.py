@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from audio_builder.cli.options import cache_option, shown
+from audio_builder.errors import Cancelled
 from audio_builder.languages import language
 from audio_builder.preview import profile_problem, write_voice_samples
 from audio_builder.script.project import Project, open_project
@@ -65,7 +66,11 @@ def get(name: str) -> None:
 
     The model and its config are checked against the catalogue's sizes and MD5s and only
     then put in the voice folder; a profile then speaks with it as `voice: NAME`."""
-    voice = get_voice(name, report=lambda line: click.echo(line, err=True))
+    try:
+        voice = get_voice(name, report=lambda line: click.echo(line, err=True))
+    except KeyboardInterrupt:
+        raise Cancelled(f"stopped; the voices in {shown(str(voice_folder()))} are as they were: "
+                        "nothing half-written was left in the voice folder") from None
     click.echo(f"fetched {voice.name} ({voice.language}, {voice.quality}): {voice.description}")
     click.echo(f"  into {voice.model.parent}; use it in a profile: `engine: piper`, "
                f"`voice: {voice.name}`")

@@ -76,7 +76,8 @@ def target_name(name: str) -> str:
 def replace_together(moves: Iterable[tuple[Path, Path]]) -> None:
     """Rename each temporary file onto its target. When one rename fails, the targets
     already replaced get their previous files back (or go, if they had none) and the
-    error is raised: the set is replaced whole or not at all."""
+    error is raised: the set is replaced whole or not at all (after Ctrl-C or SIGTERM
+    between two renames, too)."""
     moves = list(moves)
     _refuse_folders(target for _, target in moves)
     with ExitStack() as cleanup:
@@ -87,7 +88,7 @@ def replace_together(moves: Iterable[tuple[Path, Path]]) -> None:
                 previous = _keep_aside(target, cleanup) if existed else None
                 os.replace(temporary, target)
                 done.append((target, previous, existed))
-        except OSError:
+        except BaseException:
             for target, previous, existed in reversed(done):
                 if previous is not None:
                     os.replace(previous, target)

