@@ -21,13 +21,12 @@ import http.client
 import json
 import os
 import re
-import signal
 import stat
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from audio_builder.files import (
     read_plain,
     remove_stale_temporaries,
     replace_together,
+    signals_unwind,
     temporary_beside,
     user_folder,
 )
@@ -261,7 +261,7 @@ def get_voice(name: str, folder: Path | None = None, url: str | None = None,
     files = _voice_files(voice, url + "voices.json")
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(folder)
-    with _signals_exit(), ExitStack() as cleanup:
+    with signals_unwind(), ExitStack() as cleanup:
         ready = []
         for file in files:
             target = folder / file.path.rsplit("/", 1)[-1]
@@ -276,25 +276,6 @@ def get_voice(name: str, folder: Path | None = None, url: str | None = None,
                            f"{problem.removeprefix('its ')}", "nothing was installed")
         replace_together(ready)
     return describe(folder / f"{voice.key}.onnx")
-
-
-@contextmanager
-def _signals_exit() -> Iterator[None]:
-    """While inside, SIGTERM and SIGHUP end the program as an exception does, so the
-    temporary files are removed on the way out (by default the program ends on the spot)."""
-    def leave(signum, frame):
-        raise SystemExit(128 + signum)
-
-    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
-    try:
-        previous = {number: signal.signal(number, leave) for number in wanted}
-    except ValueError:                  # not the main thread: leave the handlers alone
-        previous = {}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 def _download(url: str, into: Path, file: CatalogueFile) -> None:
