@@ -1,11 +1,18 @@
 """`audio-builder voices get NAME` against a piper-style voice catalogue served on 127.0.0.1,
 made from the bundled voice (no test reaches the internet)."""
 
+import contextlib
 import functools
 import hashlib
 import http.server
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -338,3 +345,95 @@ def test_a_voice_fetched_again_is_replaced_whole_or_kept(project, catalogue, bun
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert md5(voices / f"{NAME}.onnx") == bundled[2] and md5(voices / f"{NAME}.onnx.json") == bundled[3]
     assert sorted(p.name for p in voices.iterdir()) == [f"{NAME}.onnx", f"{NAME}.onnx.json"]
+
+
+# --- stopped or killed while fetching: nothing partial kept ------------------------------------
+
+HEAD_BYTES = 1_500_000          # the model's bytes sent before the server stalls
+
+
+def slow_server(root: Path, release: threading.Event):
+    """The catalogue at `root`, whose models send their first HEAD_BYTES and then wait for
+    `release` (a slow mirror: the fetch is caught half-way)."""
+    class Stalling(QuietHandler):
+        def do_GET(self) -> None:
+            if not self.path.endswith(".onnx") or release.is_set():
+                return super().do_GET()
+            data = Path(self.translate_path(self.path)).read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[:HEAD_BYTES])
+            self.wfile.flush()
+            release.wait(30)
+            with contextlib.suppress(OSError):
+                self.wfile.write(data[HEAD_BYTES:])
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(Stalling, directory=str(root)))
+    server.daemon_threads = True
+    return serve_in_background(server)
+
+
+def fetching_half_way(voices: Path, project: Path) -> subprocess.Popen:
+    """`voices get` in its own process, once it has written part of the model."""
+    process = subprocess.Popen([sys.executable, "-m", "audio_builder", "voices", "get", NAME],
+                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        models = list(voices.glob(f".{NAME}.onnx.[0-9a-f]*.part")) if voices.exists() else []
+        if any(model.stat().st_size >= 1 << 20 for model in models):
+            return process
+        time.sleep(0.05)
+    process.kill()
+    raise AssertionError(f"the fetch did not get half-way: {process.communicate()}")
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+def test_a_fetch_stopped_or_killed_leaves_nothing_partial_kept(project, catalogue, monkeypatch,
+                                                              signal_number):
+    root, entry, voices = catalogue
+    release = threading.Event()
+    server = slow_server(root, release)
+    monkeypatch.setenv("AUDIO_BUILDER_VOICES_URL", f"http://127.0.0.1:{server.server_port}/")
+    try:
+        process = fetching_half_way(voices, project)
+        process.send_signal(signal_number)
+        out, err = process.communicate(timeout=30)
+        assert "Traceback" not in err, err
+        left = sorted(p.name for p in voices.iterdir())
+        if signal_number == signal.SIGKILL:          # it cannot clean up: the next run does
+            assert process.returncode == -signal.SIGKILL
+            assert left and all(name.endswith(".part") for name in left), left
+            assert run("voices").exit_code == 0
+            assert list(voices.iterdir()) == []
+        else:
+            assert process.returncode == 128 + signal_number, (process.returncode, err)
+            assert left == []
+        if signal_number == signal.SIGINT:
+            assert err.strip().endswith("nothing half-written was left in the voice folder"), err
+            assert str(voices.name) in err.splitlines()[-1]
+        release.set()
+        assert run("voices", "get", NAME).exit_code == 0
+        assert sorted(p.name for p in voices.iterdir()) == [f"{NAME}.onnx", f"{NAME}.onnx.json"]
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_fetch_sweeps_what_a_killed_one_left_and_spares_a_running_ones(project, catalogue):
+    """By the process named in the temporary's name: gone, removed; alive, kept."""
+    from audio_builder.files import HOST
+
+    root, entry, voices = catalogue
+    voices.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = voices / f".{NAME}.onnx.{HOST}-{dead.pid}-abcdefgh.part"
+    running = voices / f".{NAME}.onnx.{HOST}-{os.getppid()}-abcdefgh.part"
+    for path in (stale, running):
+        path.write_bytes(b"\0" * 1000)
+    assert run("voices", "get", NAME).exit_code == 0
+    assert sorted(p.name for p in voices.iterdir()) == sorted(
+        [running.name, f"{NAME}.onnx", f"{NAME}.onnx.json"])
