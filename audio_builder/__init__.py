@@ -41,6 +41,8 @@ from audio_builder.api import (
     play,
     publish,
     record_takes,
+    recut_take,
+    take_cut,
     takes_report,
 )
 from audio_builder.builder import Builder, BuiltTrack, OutputSettings, TrackPlan
@@ -58,4 +60,4 @@ __all__ = ["AudioBuilderError", "BuildError", "BuildReport", "Builder", "BuiltTr
            "MissingTake", "OutputSettings", "PlanReport", "Project", "SessionReport", "TakesReport",
            "TrackPlan", "build", "check", "check_feed", "hear_line", "import_takes", "keep_line_take",
            "line_states", "load_script", "open_project", "plan", "play", "publish", "record_takes",
-           "takes_report"]
+           "recut_take", "take_cut", "takes_report"]

@@ -27,7 +27,14 @@ from audio_builder.api.library import (
     plan,
     publish,
 )
-from audio_builder.api.lines import LineAudio, hear_line, keep_line_take, line_states
+from audio_builder.api.lines import (
+    LineAudio,
+    hear_line,
+    keep_line_take,
+    line_states,
+    recut_take,
+    take_cut,
+)
 from audio_builder.api.live import SessionReport, play
 from audio_builder.api.takes import (
     TakeRow,
@@ -44,4 +51,4 @@ __all__ = ["BuildReport", "CheckReport", "LineAudio", "PlanReport", "ScriptCheck
            "TakeRow", "TakesReport", "VoiceLines", "build", "check", "check_feed", "hear_line",
            "import_takes", "keep_line_take", "line_states", "load_scripts", "open_project",
            "output_settings", "plan", "play", "publish", "record_takes", "recording_sheet",
-           "takes_report", "voice_lines"]
+           "recut_take", "take_cut", "takes_report", "voice_lines"]

@@ -1,5 +1,6 @@
 """One line at a time (what the studio does with a practice): how each line's take stands,
-keeping a new recording of one line as its take, and hearing one line."""
+keeping a new recording of one line as its take, hearing one line, and seeing an imported
+take's cut in its reading and making the take again from new edges."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from audio_builder.api.boundary import api_boundary, as_project
 from audio_builder.api.takes import VoiceLines, voice_lines
 from audio_builder.errors import InputError
 from audio_builder.model import Utterance, VoiceProfile
+from audio_builder.own_voice.cut import CONTEXT_MS, CutView, cut_view, recut
 from audio_builder.own_voice.one_take import LineState, keep_take, line_state
 from audio_builder.own_voice.pieces import Line
 from audio_builder.sound.audio import SAMPLE_RATE
@@ -44,6 +46,42 @@ def keep_line_take(script: PathLike, number: int, recording: PathLike, *, voice:
     raises `TakeError` saying why, and nothing is written; only that line's take changes."""
     found = voice_lines(script, voice, length)
     return keep_take(Path(recording), line_numbered(found.lines, number), found.profile, found.lines)
+
+
+@api_boundary
+def take_cut(script: PathLike, number: int, *, voice: str | None = None,
+             length: str | int | float | None = None, columns: int | None = None,
+             context_ms: int = CONTEXT_MS) -> CutView:
+    """Where the take of line `number` was cut from the reading it was imported from (kept in
+    the takes folder), and, with `columns`, the reading from `context_ms` before the cut to
+    `context_ms` after it as a waveform envelope of that many columns (10 to 4000): the lowest
+    and highest sample of each, for drawing. A take not cut from a kept reading raises
+    `InputError` saying so."""
+    found, state = _line_and_state(script, number, voice, length)
+    if isinstance(context_ms, bool) or not isinstance(context_ms, int) or not 0 <= context_ms <= 60_000:
+        raise InputError(f"context_ms: give whole milliseconds from 0 to 60000, not {context_ms!r}")
+    return cut_view(state, columns, context_ms)
+
+
+@api_boundary
+def recut_take(script: PathLike, number: int, start_ms: int, end_ms: int, *,
+               voice: str | None = None, length: str | int | float | None = None,
+               keep_flagged: bool = False) -> LineState:
+    """Make the take of line `number` again from the reading it was imported from, from
+    `start_ms` to `end_ms` of the reading (see `take_cut` for where it is cut now), cut,
+    judged and listened back as an import's takes are. A take that cannot be used, or that
+    listening back finds something wrong with that was not wrong before (a cut into a word),
+    raises `TakeError` saying why, and nothing is written; with `keep_flagged` the latter is
+    kept, flagged. Only that line's take changes."""
+    found, state = _line_and_state(script, number, voice, length)
+    return recut(state, found.profile, found.lines, start_ms, end_ms, keep_flagged=keep_flagged)
+
+
+def _line_and_state(script: PathLike, number: int, voice: str | None,
+                    length: str | int | float | None) -> tuple[VoiceLines, LineState]:
+    found = voice_lines(script, voice, length)
+    line = line_numbered(found.lines, number)
+    return found, line_state(line, found.profile.breaths == "keep")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`audio-builder takes`: the takes of a recorded voice (list, recording sheet, import)."""
+"""`audio-builder takes`: the takes of a recorded voice (list, recording sheet, import, recut)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ length_option = click.option("--length", metavar="DURATION",
 @click.group(cls=DefaultList)
 def takes() -> None:
     """The takes of a recorded voice: `takes SCRIPT` lists them; `takes import SCRIPT READING`
-    cuts them from one whole reading."""
+    cuts them from one whole reading; `takes recut SCRIPT N` moves a take's cut."""
 
 
 @takes.command("list")
@@ -97,3 +97,46 @@ def import_takes(script: Path, reading: Path, voice: str | None, length: str | N
         click.echo(row, err=True)
     if advice:
         raise click.exceptions.Exit(1)
+
+
+def _move(value: str | None, name: str) -> int:
+    """A signed move of an edge (`-200ms`, `+0.5s`): later is positive."""
+    if value is None:
+        return 0
+    from audio_builder.durations import DurationError, parse_duration
+
+    try:
+        return parse_duration(value.strip().removeprefix("+"), allow_negative=True)
+    except DurationError as error:
+        raise click.BadParameter(f"{error} (a move, like -200ms or +20ms)", param_hint=name) from None
+
+
+@takes.command("recut")
+@click.argument("script", type=click.Path(path_type=Path))
+@click.argument("line", type=int)
+@voice_option
+@length_option
+@click.option("--start", "start", metavar="MOVE",
+              help="Move the start of the cut: -200ms is earlier, +20ms later.")
+@click.option("--end", "end", metavar="MOVE", help="Move the end of the cut: +200ms is later.")
+@click.option("--keep-flagged", is_flag=True,
+              help="Keep the new take even if listening back finds something wrong with it "
+                   "that was not wrong before (it is kept, flagged).")
+def recut(script: Path, line: int, voice: str | None, length: str | None, start: str | None,
+          end: str | None, keep_flagged: bool) -> None:
+    """Where the take of LINE (its number in `audio-builder takes`) was cut from its reading,
+    and with --start/--end, the take made again from the moved edges, judged and listened
+    back as an import's takes are. A take made worse (cut into a word) is refused, and the
+    take is left as it was."""
+    before = api.take_cut(script, line, voice=voice, length=length)
+    click.echo(f"line {line}: cut from {format_ms(before.start_ms)} to {format_ms(before.end_ms)} "
+               f"of {shown(before.reading)} ({format_ms(before.end_ms - before.start_ms)})")
+    if start is None and end is None:
+        return
+    new_start = before.start_ms + _move(start, "--start")
+    new_end = before.end_ms + _move(end, "--end")
+    state = api.recut_take(script, line, new_start, new_end, voice=voice, length=length,
+                           keep_flagged=keep_flagged)
+    click.echo(f"made again: {format_ms(new_start)} to {format_ms(new_end)}, "
+               f"{format_ms(state.take_ms or 0)}: {state.status}"
+               + (f" ({state.why})" if state.why else ""))

@@ -28,7 +28,7 @@ from audio_builder.own_voice.listening import (
 )
 from audio_builder.own_voice.pieces import Line, index_lines, takes_folder
 from audio_builder.own_voice.reading import decode_span, decode_stream
-from audio_builder.own_voice.takes_index import record_verdicts
+from audio_builder.own_voice.takes_index import keep_reading, record_verdicts
 from audio_builder.sound.audio import resample
 from audio_builder.speech.takes import EXTENSIONS, content_digest
 
@@ -121,8 +121,10 @@ def import_reading(reading: Path, profile: VoiceProfile, lines: list[Line], *,
                       None if spot else _listen(index, found, heard.length_ms), verdicts.get(line.id))
             for index, (line, spot) in enumerate(zip(lines, found, strict=True)) if line.id in asked]
     index_lines(profile, lines)
+    kept = keep_reading(reading, folder) if verdicts else ""     # each take's place, seen and recut later
     record_verdicts(folder, {line.id: (content_digest(folder / f"{line.id}.wav"), verdict.describe())
-                             for line in lines if (verdict := verdicts.get(line.id)) is not None})
+                             for line in lines if (verdict := verdicts.get(line.id)) is not None},
+                    {line.id: (kept, *padded(spot)) for line, spot in wanted if line.id in verdicts})
     return ImportReport(tuple(rows), heard.length_ms)
 
 

@@ -22,7 +22,13 @@ from audio_builder.files import temporary_beside
 from audio_builder.model import VoiceProfile
 from audio_builder.own_voice.listening import listen_to_take
 from audio_builder.own_voice.pieces import Line, index_lines, judged, takes_folder
-from audio_builder.own_voice.takes_index import read_verdicts, record_verdicts, verdict_of
+from audio_builder.own_voice.takes_index import (
+    Listened,
+    kept_reading,
+    read_verdicts,
+    record_verdicts,
+    verdict_of,
+)
 from audio_builder.sound.media import mono_wav
 from audio_builder.speech.takes import (
     EXTENSIONS,
@@ -44,6 +50,7 @@ class LineState:
     status: str                 # RECORDED, MISSING or FLAGGED
     why: str = ""               # for FLAGGED: what is wrong, and what to do
     take_ms: int | None = None  # the take's length, when there is a usable one
+    cut: tuple[Path, int, int] | None = None   # a take cut from a kept reading: it, start, end ms
 
 
 def line_state(line: Line, keep_breaths: bool) -> LineState:
@@ -59,9 +66,16 @@ def line_state(line: Line, keep_breaths: bool) -> LineState:
     if ms is None:
         return LineState(line, FLAGGED, problem or "cannot be used")
     listened = verdict_of(line.take, read_verdicts(line.take.parent))
+    cut = _cut_of(line.take.parent, listened)
     if listened is not None and not listened.ok:
-        return LineState(line, FLAGGED, f"listening back: {listened.verdict}", ms)
-    return LineState(line, RECORDED, take_ms=ms)
+        return LineState(line, FLAGGED, f"listening back: {listened.verdict}", ms, cut)
+    return LineState(line, RECORDED, take_ms=ms, cut=cut)
+
+
+def _cut_of(folder: Path, listened: Listened | None) -> tuple[Path, int, int] | None:
+    place = listened.place if listened is not None else None
+    reading = kept_reading(folder, place[0]) if place else None
+    return (reading, place[1], place[2]) if reading is not None and place else None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -73,10 +87,15 @@ def _judged_file(line: Line, keep_breaths: bool, mtime_ns: int, size: int) -> tu
     return (take.ms if take is not None else None), problem
 
 
-def keep_take(recording: Path, line: Line, profile: VoiceProfile, lines: list[Line]) -> LineState:
+def keep_take(recording: Path, line: Line, profile: VoiceProfile, lines: list[Line], *,
+              cut_from: tuple[str, int, int] | None = None,
+              refuse_worse_than: Listened | None = None) -> LineState:
     """Judge `recording` (any audio file) as the take of `line`; when it is good, write it as
     the line's take (a 16-bit WAV at the recording's own rate) and bring the index up to date
-    for `lines`. A bad take raises `TakeError` with what is wrong, and nothing is written."""
+    for `lines`. A bad take raises `TakeError` with what is wrong, and nothing is written.
+    `cut_from`: the take was cut from a kept reading (its name in the index, start, end ms).
+    `refuse_worse_than`: the verdict on the take it replaces; a take listening back finds
+    something wrong with that was not wrong with that one is refused too."""
     folder = takes_folder(profile)
     target = folder / f"{line.id}.wav"
     try:
@@ -88,17 +107,24 @@ def keep_take(recording: Path, line: Line, profile: VoiceProfile, lines: list[Li
         verdict = listen_to_take(recording, line.text)
     except TakeError as error:
         raise TakeError(error.message, target) from None
+    if refuse_worse_than is not None:
+        worse = [problem for problem in verdict.problems if problem not in refuse_worse_than.problems]
+        if worse:
+            raise TakeError(f"not made: listening back to it found {'; '.join(worse)}; the take "
+                            "is unchanged (move that edge back, or the other way)", target)
     folder.mkdir(parents=True, exist_ok=True)
     with ExitStack() as cleanup:
         temporary = temporary_beside(target, cleanup)
         temporary.write_bytes(mono_wav(take.samples, take.sample_rate))
         index_lines(profile, lines)
-        record_verdicts(folder, {line.id: (content_digest(temporary), verdict.describe())})
+        record_verdicts(folder, {line.id: (content_digest(temporary), verdict.describe())},
+                        {line.id: cut_from} if cut_from else None)
         for suffix in EXTENSIONS:                 # an older take of this line in another format
             if suffix != ".wav":
                 target.with_suffix(suffix).unlink(missing_ok=True)
         temporary.replace(target)
     kept = Line(line.number, line.text, line.place, target)
+    cut = (folder / cut_from[0], cut_from[1], cut_from[2]) if cut_from else None
     if not verdict.ok:
-        return LineState(kept, FLAGGED, f"listening back: {verdict.describe()}", take.ms)
-    return LineState(kept, RECORDED, take_ms=take.ms)
+        return LineState(kept, FLAGGED, f"listening back: {verdict.describe()}", take.ms, cut)
+    return LineState(kept, RECORDED, take_ms=take.ms, cut=cut)

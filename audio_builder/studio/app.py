@@ -7,6 +7,9 @@ and the studio's own style sheet and script.
     GET  /api/lines/NAME?voice=          how each line's take stands (JSON)
     GET  /api/hear/NAME/N?voice=         line N: its take, or the synthetic voice saying it
     POST /api/take/NAME/N?voice=         a recording of line N (the body: audio, 50 MB at most)
+    GET  /api/cut/NAME/N?columns=        where line N's imported take was cut, and its reading
+                                         around the cut as a waveform envelope (JSON)
+    POST /api/cut/NAME/N?start=&end=     line N's take made again from new edges (ms of the reading)
     POST /api/build/NAME?length=&voice=  build the practice, as `audio-builder build` does
     POST /api/import/NAME?voice=         a whole reading (the body), cut as `takes import` does
     GET  /api/build/NAME, /api/import/NAME   how that work stands (JSON)
@@ -118,6 +121,7 @@ def studio_app(root: Path, key: str, cache_dir: Path | None = None) -> Starlette
         route("/api/lines/{name}")(_line_states),
         route("/api/hear/{name}/{number:int}")(_hear),
         route("/api/take/{name}/{number:int}", ("POST",))(_take),
+        route("/api/cut/{name}/{number:int}", ("GET", "POST"))(_cut),
         route("/api/build/{name}", ("GET", "POST"))(_build),
         route("/api/import/{name}", ("GET", "POST"))(_import),
         route("/output/{path:path}")(_output),
@@ -196,7 +200,35 @@ async def _line_states(request: Request, studio: Studio) -> Response:
 
 def _state_json(state: LineState) -> dict[str, Any]:
     return {"number": state.line.number, "status": state.status, "why": state.why,
-            "length": format_ms(state.take_ms, precise=False) if state.take_ms is not None else "—"}
+            "length": format_ms(state.take_ms, precise=False) if state.take_ms is not None else "—",
+            "cut": state.cut is not None}
+
+
+async def _cut(request: Request, studio: Studio) -> Response:
+    """GET: the take's cut and the reading around it; POST: the take made again from
+    `start` and `end` (ms of the reading)."""
+    def work() -> dict[str, Any]:
+        asked = studio.asked(request)
+        if asked.voice is None:
+            raise InputError("choose a recorded voice first")
+        number = request.path_params["number"]
+        if request.method == "POST":
+            start, end = (_whole_number(request, name) for name in ("start", "end"))
+            return _state_json(api.recut_take(asked.practice.path, number, start, end,
+                                              voice=asked.voice, length=asked.length))
+        view = api.take_cut(asked.practice.path, number, voice=asked.voice, length=asked.length,
+                            columns=_whole_number(request, "columns"))
+        return {"number": number, "start": view.start_ms, "end": view.end_ms,
+                "view_start": view.view_start_ms, "view_end": view.view_end_ms,
+                "low": view.low, "high": view.high}
+    return JSONResponse(await run_in_threadpool(work))
+
+
+def _whole_number(request: Request, name: str) -> int:
+    value = request.query_params.get(name, "")
+    if not value.isdigit() or len(value) > 9:
+        raise InputError(f"{name}: give a whole number, not {value[:20]!r}")
+    return int(value)
 
 
 async def _hear(request: Request, studio: Studio) -> Response:

@@ -98,6 +98,7 @@ yet); Record takes the microphone, Stop keeps the take if it is good.</p>
 <ol class="lines">
 {rows}
 </ol>
+{CUT_PANEL if voice else ""}
 </section>
 <section aria-labelledby="whole-heading">
 <h2 id="whole-heading">Hear the whole</h2>
@@ -128,6 +129,38 @@ each line is found in it and kept as its take (lines with a take already keep th
 </section>"""
     data = {"practice": practice.name, "voice": voice or "", "length": str(length_ms or "")}
     return document(f"{script.title}: studio", body, key, data=data)
+
+
+# One panel, moved into the row of the line whose cut is shown (studio.js draws and drives it).
+EDGE_STEPS = (-200, -20, 20, 200)
+MINUS = "\u2212"
+
+
+def _edge_buttons(edge: str) -> str:
+    return "".join(f'<button type="button" data-edge="{edge.lower()}" data-step="{step}" '
+                   f'aria-label="{edge} {_signed(step)}">{_signed(step)}</button>'
+                   for step in EDGE_STEPS)
+
+
+def _signed(step: int) -> str:
+    return f"{'+' if step > 0 else MINUS}{abs(step)} ms"
+
+
+CUT_PANEL = f"""<section id="cut-panel" class="cut" hidden aria-labelledby="cut-heading">
+<h3 id="cut-heading">The cut of line <span id="cut-number"></span> in its reading</h3>
+<canvas id="cut-wave" height="120" tabindex="0" role="img" aria-label="The reading around the take"
+ aria-describedby="cut-keys"></canvas>
+<p id="cut-keys" class="hint">The shaded part is the take as it is; the lines mark the new start
+and end. On the waveform: click to move the nearer edge there; Left and Right move the chosen
+edge 20 ms (200 ms with Shift); S and E choose the start or the end; Enter makes the take again.</p>
+<p id="cut-readout" aria-live="polite"></p>
+<fieldset><legend>Start</legend>{_edge_buttons("Start")}</fieldset>
+<fieldset><legend>End</legend>{_edge_buttons("End")}</fieldset>
+<p><button type="button" id="cut-remake">Make the take again</button>
+<button type="button" id="cut-reset">Back to the cut as it is</button>
+<button type="button" id="cut-close">Close</button></p>
+<p id="cut-status" role="status"></p>
+</section>"""
 
 
 def _choices(practice: Practice, key: str, voice: str | None, recorded: list[str],
@@ -163,11 +196,15 @@ def _line_row(state: LineState, *, recordable: bool) -> str:
               f'<button type="button" data-act="stop" aria-label="Stop line {number}" disabled>Stop</button>'
               if recordable else
               f'<button type="button" data-act="stop" aria-label="Stop line {number}" disabled>Stop</button>')
+    hidden = "" if state.cut else " hidden"
+    cut = (f'<button type="button" data-act="cut" aria-label="See the cut of line {number}"'
+           f' aria-expanded="false"{hidden}>Cut</button>' if recordable else "")
     return f"""<li class="line" id="line-{number}" data-number="{number}" data-status="{escape(status)}">
 <p class="words"><span class="number">{number}.</span> {escape(line.text)}</p>
 <p class="meta"><span class="status">{escape(STATUS_TEXT.get(status, status))}</span>\
 <span class="why">{escape(why)}</span> · <span class="length">{escape(length)}</span></p>
-<p class="buttons"><button type="button" data-act="play" aria-label="Play line {number}">Play</button>{record}
+<p class="buttons"><button type="button" data-act="play" aria-label="Play line {number}">Play</button>\
+{record}{cut}
 <meter class="level" min="0" max="1" value="0" hidden aria-label="Microphone level, line {number}">\
 </meter></p>
 <p class="message" role="status"></p>

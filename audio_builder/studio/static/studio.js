@@ -40,6 +40,8 @@
     row.querySelector(".status").textContent = state.status;
     row.querySelector(".why").textContent = state.why ? `: ${state.why}` : "";
     row.querySelector(".length").textContent = state.length;
+    const cutButton = row.querySelector('[data-act="cut"]');
+    if (cutButton) cutButton.hidden = !state.cut;
   }
 
   async function refreshLines() {
@@ -157,12 +159,150 @@
     }
   }
 
-  const actions = {play, record, stop: () => stopActive()};
+  const actions = {play, record, stop: () => stopActive(), cut: (row) => cut.open(row)};
   for (const row of rows.values()) {
     for (const button of row.querySelectorAll("button[data-act]")) {
       button.addEventListener("click", () => actions[button.dataset.act](row));
     }
   }
+
+  // --- see the cut: the reading around an imported take, its edges moved, the take remade --------
+
+  const cut = (() => {
+    const panel = document.getElementById("cut-panel");
+    if (!panel) return {open: () => {}};
+    const canvas = document.getElementById("cut-wave");
+    const readout = document.getElementById("cut-readout");
+    const status = document.getElementById("cut-status");
+    const SHORTEST = 200;                     // ms: the shortest take the program keeps
+    let view = null;                          // what the studio said: the cut and the envelope
+    let row = null;
+    let edges = {start: 0, end: 0};
+    let chosen = "start";
+
+    const seconds = (ms) => `${Math.floor(ms / 60000)}:${((ms % 60000) / 1000).toFixed(2).padStart(5, "0")}`;
+    const signed = (ms) => `${ms < 0 ? "\u2212" : "+"}${(Math.abs(ms) / 1000).toFixed(2)} s`;
+
+    function describe() {
+      const moved = [["start", edges.start - view.start], ["end", edges.end - view.end]]
+        .filter(([, by]) => by).map(([edge, by]) => `${edge} ${signed(by)}`);
+      readout.textContent = `New cut: ${seconds(edges.start)} to ${seconds(edges.end)} ` +
+        `(${((edges.end - edges.start) / 1000).toFixed(2)} s); ` +
+        (moved.length ? `moved: ${moved.join(", ")}` : "as it is") + `; moving the ${chosen}.`;
+      canvas.setAttribute("aria-label", `The reading from ${seconds(view.view_start)} to ` +
+        `${seconds(view.view_end)}; the take is cut from ${seconds(view.start)} to ${seconds(view.end)}`);
+    }
+
+    function draw() {
+      const ratio = window.devicePixelRatio || 1;
+      const width = canvas.clientWidth, height = canvas.clientHeight;
+      canvas.width = Math.round(width * ratio);
+      canvas.height = Math.round(height * ratio);
+      const pen = canvas.getContext("2d");
+      pen.setTransform(ratio, 0, 0, ratio, 0, 0);
+      pen.fillStyle = "#fff";
+      pen.fillRect(0, 0, width, height);
+      const span = view.view_end - view.view_start;
+      const x = (ms) => (ms - view.view_start) / span * width;
+      pen.fillStyle = "#dcebf5";              // the take as it is
+      pen.fillRect(x(view.start), 0, x(view.end) - x(view.start), height);
+      const columns = view.low.length, middle = height / 2;
+      pen.fillStyle = "#3b3b3b";
+      for (let i = 0; i < columns; i++) {
+        const top = middle - view.high[i] * middle, bottom = middle - view.low[i] * middle;
+        pen.fillRect(i / columns * width, top, Math.max(1, width / columns), Math.max(1, bottom - top));
+      }
+      for (const [edge, colour] of [["start", "#1e6b32"], ["end", "#a11d1d"]]) {
+        pen.fillStyle = colour;
+        pen.fillRect(x(edges[edge]) - (edge === chosen ? 1.5 : 0.75), 0, edge === chosen ? 3 : 1.5, height);
+      }
+      describe();
+    }
+
+    function move(edge, by) {
+      chosen = edge;
+      const next = {...edges, [edge]: edges[edge] + by};
+      next.start = Math.max(view.view_start, next.start);
+      next.end = Math.min(view.view_end, next.end);
+      if (next.end - next.start >= SHORTEST) edges = next;
+      status.textContent = "";
+      draw();
+    }
+
+    async function load(number) {
+      status.textContent = "reading the waveform…";
+      const columns = Math.max(10, Math.min(4000, Math.round(canvas.clientWidth || 300)));
+      const response = await fetch(address(`/api/cut/${name}/${number}`, {columns}));
+      const answer = await answerOf(response);
+      if (!response.ok) { status.textContent = `cannot show the cut: ${answer.error}`; return false; }
+      view = answer;
+      edges = {start: view.start, end: view.end};
+      status.textContent = "";
+      draw();
+      return true;
+    }
+
+    async function open(target) {
+      if (row) row.querySelector('[data-act="cut"]').setAttribute("aria-expanded", "false");
+      row = target;
+      target.append(panel);
+      panel.hidden = false;
+      target.querySelector('[data-act="cut"]').setAttribute("aria-expanded", "true");
+      document.getElementById("cut-number").textContent = target.dataset.number;
+      if (await load(target.dataset.number)) canvas.focus();
+    }
+
+    function close() {
+      panel.hidden = true;
+      if (!row) return;
+      const button = row.querySelector('[data-act="cut"]');
+      button.setAttribute("aria-expanded", "false");
+      button.focus();
+      row = null;
+    }
+
+    async function remake() {
+      if (!view || !row) return;
+      const button = document.getElementById("cut-remake");
+      button.disabled = true;
+      status.textContent = "making the take again and listening back…";
+      const response = await fetch(address(`/api/cut/${name}/${row.dataset.number}`,
+        {start: String(edges.start), end: String(edges.end)}), {method: "POST"});
+      const answer = await answerOf(response);
+      button.disabled = false;
+      if (!response.ok) { status.textContent = `not made: ${answer.error.replace(/^not made: /, "")}`; return; }
+      showState(answer);
+      await load(row.dataset.number);
+      status.textContent = `made again: ${answer.length}, ${answer.status}${answer.why ? ` (${answer.why})` : ""}`;
+    }
+
+    for (const button of panel.querySelectorAll("button[data-edge]")) {
+      button.addEventListener("click", () => move(button.dataset.edge, Number(button.dataset.step)));
+    }
+    document.getElementById("cut-remake").addEventListener("click", remake);
+    document.getElementById("cut-reset").addEventListener("click", () => {
+      if (view) { edges = {start: view.start, end: view.end}; draw(); }
+    });
+    document.getElementById("cut-close").addEventListener("click", close);
+    canvas.addEventListener("keydown", (event) => {
+      if (!view) return;
+      const step = event.shiftKey ? 200 : 20;
+      const keys = {ArrowLeft: () => move(chosen, -step), ArrowRight: () => move(chosen, step),
+        s: () => move("start", 0), e: () => move("end", 0), Enter: remake, Escape: close};
+      const act = keys[event.key.length === 1 ? event.key.toLowerCase() : event.key];
+      if (act) { event.preventDefault(); act(); }
+    });
+    canvas.addEventListener("click", (event) => {
+      if (!view) return;
+      const box = canvas.getBoundingClientRect();
+      const at = Math.round(view.view_start + (event.clientX - box.left) / box.width *
+        (view.view_end - view.view_start));
+      const edge = Math.abs(at - edges.start) <= Math.abs(at - edges.end) ? "start" : "end";
+      move(edge, at - edges[edge]);
+    });
+    window.addEventListener("resize", () => { if (view && !panel.hidden) draw(); });
+    return {open};
+  })();
 
   // --- work that takes a while: poll until it is finished ------------------------------------
 
