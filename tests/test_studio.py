@@ -24,6 +24,7 @@ from tests.conftest import chromium_path, run, use_tones, write
 
 LINES = ["Find a comfortable position.", "Let your eyes close.", "Breathe in slowly."]
 MIC_WORDS = "Find a comfortable position."
+MORNING = ["Rest your hands in your lap.", "Let the morning light in."]
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,8 @@ def studio_project(tmp_path_factory) -> Path:
           - say: {LINES[1]} {LINES[2]}
           - pause: 2s
         """)
+    write(root / "scripts" / "morning.yaml", "title: Morning Light\nvoice: teacher\nsteps:\n"
+          + "".join(f"  - {line}\n  - pause: 2s\n" for line in MORNING))
     write(root / "scripts" / "evening.yaml", """
         title: Evening Stillness
         length: [1m, 2m]
@@ -342,4 +345,66 @@ def test_a_reading_imported_in_the_browser_fills_the_missing_line(served, microp
     assert len(rows) == 1 and "Sit comfortably." in rows[0] and "kept" in rows[0], rows
     assert (studio_project / "takes" / "teacher" / f"{take_id('Sit comfortably.')}.wav").is_file()
     page.wait_for_function("document.querySelector('#line-1').dataset.status !== 'missing'")
+    assert page.problems == []
+
+
+def axe_violations(page) -> list:
+    from importlib import resources
+
+    axe = resources.files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
+    page.add_script_tag(content=axe)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+
+
+@pytest.mark.browser
+@pytest.mark.slow                  # the recognizer hears the reading and each new take
+def test_an_imported_take_s_cut_is_seen_moved_and_made_again(served, microphone_browser, studio_project):
+    import audio_builder as ab
+    from tests.readings import teacher_reading
+
+    reading = teacher_reading(MORNING, pauses=(2.5,)).save(studio_project / "morning-reading.wav")
+    ab.import_takes(studio_project / "scripts" / "morning.yaml", reading, replace="all")
+    take = studio_project / "takes" / "teacher" / f"{take_id(MORNING[0])}.wav"
+    with wave.open(str(take)) as file:
+        frames = file.getnframes()
+
+    page = open_practice(microphone_browser, served, "Morning Light")
+    line = row(page, 1)
+    line.get_by_role("button", name="See the cut of line 1").click()
+    page.wait_for_function("document.getElementById('cut-readout').textContent.startsWith('New cut')",
+                           timeout=20_000)
+    assert page.locator("#line-1 #cut-wave").is_visible()          # the panel opens in the row
+    drawn = page.evaluate("""() => { const c = document.getElementById('cut-wave');
+        const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let dark = 0; for (let i = 0; i < data.length; i += 4) if (data[i] < 100) dark++;
+        return dark; }""")
+    assert drawn > 500, drawn                                       # the waveform is on the canvas
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    page.get_by_role("button", name="End +200 ms").click()
+    assert "end +0.20 s" in page.locator("#cut-readout").inner_text()
+    page.get_by_role("button", name="Make the take again").click()
+    page.wait_for_function("document.getElementById('cut-status').textContent.startsWith('made again')",
+                           timeout=30_000)
+    with wave.open(str(take)) as file:
+        assert abs(file.getnframes() - frames - 200 * 44_100 // 1000) <= 2   # 200 ms longer
+    listed = run_in(studio_project, "takes", "scripts/morning.yaml")
+    assert take_id(MORNING[0]) in listed and "2 of 2 takes ready" in listed
+
+    unchanged = take.read_bytes()
+    canvas = page.locator("#cut-wave")
+    canvas.focus()
+    page.keyboard.press("s")
+    for _ in range(3):
+        page.keyboard.press("Shift+ArrowRight")                    # 0.6 s later: into the first word
+    assert "start +0.60 s" in page.locator("#cut-readout").inner_text()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('cut-status').textContent.startsWith('not made')",
+                           timeout=30_000)
+    assert "listening back" in page.locator("#cut-status").inner_text()
+    assert take.read_bytes() == unchanged
+    page.keyboard.press("Escape")
+    assert page.locator("#cut-panel").is_hidden()
     assert page.problems == []

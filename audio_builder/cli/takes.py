@@ -124,19 +124,15 @@ def _move(value: str | None, name: str) -> int:
                    "that was not wrong before (it is kept, flagged).")
 def recut(script: Path, line: int, voice: str | None, length: str | None, start: str | None,
           end: str | None, keep_flagged: bool) -> None:
-    """Where the take of LINE (its number in `audio-builder takes`) was cut from its reading,
-    and with --start/--end, the take made again from the moved edges, judged and listened
-    back as an import's takes are. A take made worse (cut into a word) is refused, and the
-    take is left as it was."""
-    before = api.take_cut(script, line, voice=voice, length=length)
-    click.echo(f"line {line}: cut from {format_ms(before.start_ms)} to {format_ms(before.end_ms)} "
-               f"of {shown(before.reading)} ({format_ms(before.end_ms - before.start_ms)})")
-    if start is None and end is None:
-        return
-    new_start = before.start_ms + _move(start, "--start")
-    new_end = before.end_ms + _move(end, "--end")
-    state = api.recut_take(script, line, new_start, new_end, voice=voice, length=length,
-                           keep_flagged=keep_flagged)
-    click.echo(f"made again: {format_ms(new_start)} to {format_ms(new_end)}, "
-               f"{format_ms(state.take_ms or 0)}: {state.status}"
-               + (f" ({state.why})" if state.why else ""))
+    """Where the take of LINE (its number in `audio-builder takes`) was cut from its reading;
+    with --start/--end, the take made again from the moved edges, judged and listened back as
+    an import's takes are (a take made worse, cut into a word, is refused: nothing changes)."""
+    cut = api.take_cut(script, line, voice=voice, length=length)
+    click.echo(f"line {line}: cut from {format_ms(cut.start_ms)} to {format_ms(cut.end_ms)} of "
+               f"{shown(cut.reading)}")
+    if start is not None or end is not None:
+        state = api.recut_take(script, line, cut.start_ms + _move(start, "--start"),
+                               cut.end_ms + _move(end, "--end"), voice=voice, length=length,
+                               keep_flagged=keep_flagged)
+        click.echo(f"made again: {format_ms(state.take_ms or 0)} long, {state.status}"
+                   + (f" ({state.why})" if state.why else ""))

@@ -206,7 +206,7 @@ def _state_json(state: LineState) -> dict[str, Any]:
 
 async def _cut(request: Request, studio: Studio) -> Response:
     """GET: the take's cut and the reading around it; POST: the take made again from
-    `start` and `end` (ms of the reading)."""
+    `start` and `end` (ms of the reading), or {"refused": why} (nothing was written)."""
     def work() -> dict[str, Any]:
         asked = studio.asked(request)
         if asked.voice is None:
@@ -214,8 +214,11 @@ async def _cut(request: Request, studio: Studio) -> Response:
         number = request.path_params["number"]
         if request.method == "POST":
             start, end = (_whole_number(request, name) for name in ("start", "end"))
-            return _state_json(api.recut_take(asked.practice.path, number, start, end,
-                                              voice=asked.voice, length=asked.length))
+            try:
+                return _state_json(api.recut_take(asked.practice.path, number, start, end,
+                                                  voice=asked.voice, length=asked.length))
+            except TakeError as error:      # an answer to show, not a failed request
+                return {"refused": error.message}
         view = api.take_cut(asked.practice.path, number, voice=asked.voice, length=asked.length,
                             columns=_whole_number(request, "columns"))
         return {"number": number, "start": view.start_ms, "end": view.end_ms,

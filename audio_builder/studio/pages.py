@@ -132,7 +132,8 @@ each line is found in it and kept as its take (lines with a take already keep th
 
 
 # One panel, moved into the row of the line whose cut is shown (studio.js draws and drives it).
-EDGE_STEPS = (-200, -20, 20, 200)
+SMALL_STEP_MS, LARGE_STEP_MS = 20, 200
+EDGE_STEPS = (-LARGE_STEP_MS, -SMALL_STEP_MS, SMALL_STEP_MS, LARGE_STEP_MS)
 MINUS = "\u2212"
 
 

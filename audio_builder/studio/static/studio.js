@@ -270,7 +270,8 @@
         {start: String(edges.start), end: String(edges.end)}), {method: "POST"});
       const answer = await answerOf(response);
       button.disabled = false;
-      if (!response.ok) { status.textContent = `not made: ${answer.error.replace(/^not made: /, "")}`; return; }
+      const refused = response.ok ? answer.refused : answer.error;
+      if (refused) { status.textContent = `not made: ${refused.replace(/^not made: /, "")}`; return; }
       showState(answer);
       await load(row.dataset.number);
       status.textContent = `made again: ${answer.length}, ${answer.status}${answer.why ? ` (${answer.why})` : ""}`;
