@@ -437,3 +437,18 @@ def test_a_fetch_sweeps_what_a_killed_one_left_and_spares_a_running_ones(project
     assert run("voices", "get", NAME).exit_code == 0
     assert sorted(p.name for p in voices.iterdir()) == sorted(
         [running.name, f"{NAME}.onnx", f"{NAME}.onnx.json"])
+
+
+def test_a_voice_named_in_another_script_is_fetched(project, catalogue):
+    """Piper's catalogue has `pt_PT-tugão-medium`: names are letters of any script."""
+    root, entry, voices = catalogue
+    name, folder = "pt_PT-tugão-medium", "pt/pt_PT/tugão/medium"
+    (root / folder).mkdir(parents=True)
+    files = {}
+    for suffix in (".onnx", ".onnx.json"):
+        source = root / FOLDER / f"{NAME}{suffix}"
+        shutil.copy(source, root / folder / f"{name}{suffix}")
+        files[f"{folder}/{name}{suffix}"] = entry["files"][f"{FOLDER}/{NAME}{suffix}"]
+    (root / "voices.json").write_text(json.dumps({name: {**entry, "key": name, "files": files}}))
+    assert run("voices", "get", name).exit_code == 0
+    assert sorted(p.name for p in voices.iterdir()) == [f"{name}.onnx", f"{name}.onnx.json"]

@@ -51,9 +51,10 @@ MAX_CONFIG_BYTES = 5_000_000           # a config is 5-20 kB; many speakers' nam
 CHUNK = 1 << 20
 
 # A voice's name, an alias, and each part of a file's path in the catalogue: what piper's own
-# catalogue uses (`en_US-hfc_female-medium`, `en/en_US/amy/medium/en_US-amy-medium.onnx`), and
-# nothing that could leave the voice folder or break a line, a file name or an address.
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,119}")
+# catalogue uses (`en_US-hfc_female-medium`, `pt_PT-tugão-medium`, `en/en_US/amy/medium/...`):
+# letters and digits of any script, `_ . + -`; nothing that could leave the voice folder or
+# break a line, a file name or an address (a slash, a control or format character, a space).
+NAME = re.compile(r"[^\W_][\w.+-]{0,119}")
 MAX_PATH_CHARS = 400
 MD5 = re.compile(r"[0-9a-fA-F]{32}")
 VOICE_SUFFIXES = (".onnx.json", ".onnx")  # the config first: a model is a voice only with it
