@@ -77,7 +77,7 @@ def test_bells_sit_over_the_voice_actually_used(two_voices):
     _, bright_bell = bell_over_voice(two_voices, "bright")
     _, dull_bell = bell_over_voice(two_voices, "dull")
     for over in (bright_bell, dull_bell):
-        assert 0.5 <= over <= 2.0, (bright_bell, dull_bell)
+        assert 1.0 <= over <= 1.5, (bright_bell, dull_bell)
     assert abs(bright_bell - dull_bell) < 0.8
 
 
@@ -92,3 +92,33 @@ def test_the_voice_loudness_of_a_timeline(two_voices):
         [plan] = builder.plan(ab.load_script(two_voices / "scripts" / f"{kind}.yaml"))
         levels[kind] = voice_loudness(plan.timeline, builder.synthesizer)
     assert levels["bright"] - levels["dull"] > 3.0, levels       # the same RMS, heard far apart
+
+
+PRACTICE = ["Find a comfortable position, sitting or lying down.", "Let your eyes close, if that "
+            "feels right.", "Take a slow breath in, and let it go.", "Notice where your body meets "
+            "the floor.", "There is nothing you need to do right now.", "Let the breath find its own "
+            "rhythm.", "When the mind wanders, gently come back.", "Rest here for a few moments."]
+
+
+@pytest.mark.voice
+def test_bells_sit_over_the_voice_the_limiter_holds(project):
+    """A short practice in the default (piper) voice needs some 7 dB of gain to reach its
+    loudness, and the final limiter then holds the voice's peaks, not the bells' (the bells
+    came out 1.7 LU over it, against 0.8 over espeak): the bells are set against the voice
+    as it comes out of the limiter, so they sit 1 to 1.5 LU over it."""
+    import audio_builder as ab
+    from audio_builder.render import STANDARD_MASTERING, limiter_hold, voice_loudness
+    from tests.conftest import run
+
+    half = len(PRACTICE) // 2
+    steps = ["  - bell: bowl", *(f"  - {line}" for line in PRACTICE[:half]), "  - bell: chime",
+             *(f"  - {line}" for line in PRACTICE[half:]), "  - pause: 2s", "  - bell: gong"]
+    write(project / "scripts" / "bells.yaml", "title: bells\nsteps:\n" + "\n".join(steps) + "\n")
+    result = run("build", "--format", "wav", "scripts/bells.yaml")
+    assert result.exit_code == 0, result.output
+    builder = ab.Builder(ab.open_project(project))
+    [plan] = builder.plan(ab.load_script(project / "scripts" / "bells.yaml"))
+    heard = voice_loudness(plan.timeline, builder.synthesizer, STANDARD_MASTERING)
+    assert limiter_hold(plan.timeline, builder.synthesizer, STANDARD_MASTERING, heard) > 0.3
+    _, over = bell_over_voice(project, "bells")
+    assert 1.0 <= over <= 1.5, over

@@ -51,11 +51,13 @@ def mastered_audio(timeline: Timeline, synthesizer: Synthesizer, settings: Outpu
     codec = settings.codec
     total = codec.pcm_frames(ms_to_samples(timeline.length_ms))
 
+    mastering = Mastering(settings.loudness, settings.channels, codec.encoder.loudness_shift)
+
     def render_pass(with_weighting: bool) -> Iterator[np.ndarray]:
         mix = render_with_weighting if with_weighting else render
-        with closing(mix(timeline, synthesizer, total=total)) as blocks:
+        with closing(mix(timeline, synthesizer, total=total, mastering=mastering)) as blocks:
             for block in blocks:        # closed at once if stopped: no decoder left reading
                 stop_if(cancelled)
                 yield block
 
-    return master(render_pass, Mastering(settings.loudness, settings.channels, codec.encoder.loudness_shift))
+    return master(render_pass, mastering)

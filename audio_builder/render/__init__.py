@@ -14,12 +14,15 @@ Never the build or publishing, which are built on it.
 
 from audio_builder.render.levels import (
     BELL_OVER_VOICE_LU,
+    STANDARD_MASTERING,
     VOICE_MEDIAN_LUFS,
     bell_gain,
     leveled_bell,
+    limiter_hold,
     voice_loudness,
 )
 from audio_builder.render.mixer import BLOCK, layers_for, render, render_with_weighting
 
-__all__ = ["BELL_OVER_VOICE_LU", "BLOCK", "VOICE_MEDIAN_LUFS", "bell_gain", "layers_for",
-           "leveled_bell", "render", "render_with_weighting", "voice_loudness"]
+__all__ = ["BELL_OVER_VOICE_LU", "BLOCK", "STANDARD_MASTERING", "VOICE_MEDIAN_LUFS", "bell_gain",
+           "layers_for", "leveled_bell", "limiter_hold", "render", "render_with_weighting",
+           "voice_loudness"]

@@ -29,6 +29,7 @@ from audio_builder.model import SoundRef
 from audio_builder.render.bed import Bed
 from audio_builder.render.clips import ArrayClip, Clip, as_sides, side_count, streamed_file
 from audio_builder.render.levels import (
+    STANDARD_MASTERING,
     VOICE_MEDIAN_LUFS,
     bell_gain,
     leveled_bell,
@@ -38,6 +39,7 @@ from audio_builder.render.levels import (
 from audio_builder.render.ramps import ramp_part
 from audio_builder.sound.audio import add_per_frame, db_to_gain, ms_to_samples, times_per_frame
 from audio_builder.sound.loudness import KWeighting, loudest_momentary_streamed
+from audio_builder.sound.master import Mastering
 from audio_builder.sound.media import decode_file, faded_blocks, file_frames, is_long, located
 from audio_builder.speech.synthesizer import Synthesizer
 from audio_builder.timeline import PlacedSound, PlacedSpeech, Timeline
@@ -103,24 +105,26 @@ def layers_for(timeline: Timeline, synthesizer: Synthesizer, weighted: bool = Fa
 
 
 def render(timeline: Timeline, synthesizer: Synthesizer, *, total: int | None = None,
-           block: int = BLOCK) -> Generator[np.ndarray, None, None]:
+           block: int = BLOCK, mastering: Mastering = STANDARD_MASTERING
+           ) -> Generator[np.ndarray, None, None]:
     """Yield the track as consecutive stereo float32 blocks, `total` samples in all
-    (default: the timeline's length)."""
-    with closing(_render(timeline, synthesizer, total, block, weighted=False)) as blocks:
+    (default: the timeline's length), its levels set for `mastering` (see `voice_loudness`)."""
+    with closing(_render(timeline, synthesizer, total, block, False, mastering)) as blocks:
         for sides in blocks:
             yield sides[0]
 
 
 def render_with_weighting(timeline: Timeline, synthesizer: Synthesizer, *, total: int | None = None,
-                          block: int = BLOCK) -> Generator[np.ndarray, None, None]:
+                          block: int = BLOCK, mastering: Mastering = STANDARD_MASTERING
+                          ) -> Generator[np.ndarray, None, None]:
     """As `render`, each block (2 × frames × 2) holding the plain mix and its K-weighting."""
-    yield from _render(timeline, synthesizer, total, block, weighted=True)
+    yield from _render(timeline, synthesizer, total, block, True, mastering)
 
 
 def _render(timeline: Timeline, synthesizer: Synthesizer, total: int | None, block: int,
-            weighted: bool) -> Generator[np.ndarray, None, None]:
+            weighted: bool, mastering: Mastering) -> Generator[np.ndarray, None, None]:
     total = ms_to_samples(timeline.length_ms) if total is None else total
-    voice = voice_loudness(timeline, synthesizer)
+    voice = voice_loudness(timeline, synthesizer, mastering)
     bed = Bed(timeline.background, timeline, total, weighted, voice) if timeline.background else None
     waiting = iter(layers_for(timeline, synthesizer, weighted, voice))
     upcoming = next(waiting, None)

@@ -184,11 +184,23 @@ class TrackSummary:
     def loudness(self, gain_db: float = 0.0, limited: bool = False) -> float:
         """Integrated loudness (LUFS) of the track after `gain_db`, and the limiter if
         `limited`."""
+        return gated_loudness(self._all_steps(gain_db, limited))
+
+    def momentary(self, gain_db: float = 0.0, limited: bool = False) -> np.ndarray:
+        """The momentary loudness (LUFS) of every 400 ms, 100 ms apart, after `gain_db` and
+        the limiter if `limited`; windows of digital silence left out."""
+        steps = self._all_steps(gain_db, limited)
+        if steps.size < 4:
+            return steps[:0]
+        power = (steps[:-3] + steps[1:-2] + steps[2:-1] + steps[3:]) / 4
+        return -0.691 + 10 * np.log10(power[power > 0])
+
+    def _all_steps(self, gain_db: float, limited: bool) -> np.ndarray:
         self._finish()
         gain = db_to_gain(gain_db)
         steps = [self._steps(first, gain, limited) for first in range(0, self.units, self.SLICE)]
         power = np.concatenate(steps) if steps else np.zeros(0)
-        return gated_loudness(power[:self.frames // (70 * self.UNIT)])
+        return power[:self.frames // (70 * self.UNIT)]
 
     def _steps(self, first: int, gain: float, limited: bool) -> np.ndarray:
         """Mean square per 100 ms step of the units from `first` (a slice's worth)."""
