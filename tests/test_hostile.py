@@ -346,6 +346,78 @@ def test_a_spoken_arrow_keeps_the_captions_valid(tones):
     assert [html.unescape(c.text) for c in captions] == ["In --> out <b> & rest.", "Then stop."]
 
 
+
+# Lines a reader could take for markup or for a cue's times, as a teacher might write them.
+MARKUP_LINES = ("In --> out, <b>bold</b> & <font color=red>red</font>.",
+                "00:00:05,000 --> 00:00:09,000 is a time.",
+                "Rest {\\an8} here, C:\\New and {braces}.")
+
+
+def _captions_of(folder: Path, lines: tuple[str, ...]) -> tuple[Path, Path]:
+    from audio_builder.publishing.captions import to_srt, to_vtt
+    from audio_builder.script.parser import load_script
+    from audio_builder.timeline import Measures, plan_timeline
+
+    quoted = "".join("  - '" + line.replace("'", "''") + "'\n  - pause: 1s\n" for line in lines)
+    script = load_script(write(folder / "scripts" / "markup.yaml", "title: T\nsteps:\n" + quoted))
+    timeline = plan_timeline(script, Measures(
+        speech_ms=lambda utterance, place: 100 * len(utterance.text.split()),
+        sound_ms=lambda path, place: 0, sentence_pause_ms=lambda voice, place: 700,
+        bell_ms=lambda sound, place: 0))
+    srt_path, vtt_path = folder / "markup.srt", folder / "markup.vtt"
+    srt_path.write_text(to_srt(timeline), encoding="utf-8")
+    vtt_path.write_text(to_vtt(timeline), encoding="utf-8")
+    return srt_path, vtt_path
+
+
+def _words(texts) -> list[str]:
+    return " ".join(texts).split()
+
+
+def test_srt_and_vtt_with_arrows_tags_and_overrides_read_back_as_text(tmp_path):
+    import html
+
+    import srt
+    import webvtt
+
+    from audio_builder.publishing.captions import srt_text
+
+    srt_path, vtt_path = _captions_of(tmp_path, MARKUP_LINES)
+    subtitles = list(srt.parse(srt_path.read_text(encoding="utf-8")))
+    assert _words(s.content for s in subtitles) == _words(map(srt_text, MARKUP_LINES))
+    assert not any(mark in s.content for s in subtitles for mark in ("-->", "<", ">", "{", "\\"))
+    assert [html.unescape(c.text).replace("\n", " ") for c in webvtt.read(str(vtt_path))] == list(
+        MARKUP_LINES)
+
+
+def _ffmpeg_dialogue(path: Path) -> list[str]:
+    """The text of each cue as ffmpeg's own decoder reads it (into ASS, what mpv and ffmpeg's
+    burned-in subtitles show)."""
+    import shutil
+
+    exe = shutil.which("ffmpeg")
+    if exe is None:
+        pytest.skip("ffmpeg is not installed (Debian: apt-get install ffmpeg)")
+    ass = subprocess.run([exe, "-v", "error", "-i", str(path), "-f", "ass", "-"],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    return [line.split(",", 9)[9] for line in ass.splitlines() if line.startswith("Dialogue:")]
+
+
+def test_ffmpeg_reads_the_srt_as_plain_text_and_the_vtt_unescaped(tmp_path):
+    from audio_builder.publishing.captions import srt_text
+
+    srt_path, vtt_path = _captions_of(tmp_path, MARKUP_LINES)
+    dialogue = _ffmpeg_dialogue(srt_path)
+    timings = [line for line in srt_path.read_text(encoding="utf-8").splitlines() if " --> " in line]
+    assert len(dialogue) == len(timings) >= len(MARKUP_LINES)
+    # no bold, font or override: ASS markup would be `{...}`, a line break `\N`
+    assert _words(d.replace("\\N", " ") for d in dialogue) == _words(map(srt_text, MARKUP_LINES))
+    assert not any("{" in d or "\\" in d.replace("\\N", "") for d in dialogue)
+    heard = _ffmpeg_dialogue(vtt_path)
+    assert len(heard) == len(MARKUP_LINES)
+    assert "<b>bold</b> & <font color=red>red</font>" in heard[0] and "-->" in heard[1]
+
+
 def test_a_pronunciation_is_literal_text_not_a_pattern(tones):
     write(tones / "voices" / "pronounce.yaml", "metta: 'me\\1tta \\g<0>'\n")
     write(tones / "scripts" / "p.yaml", "title: T\nsteps:\n  - Say metta now.\n")

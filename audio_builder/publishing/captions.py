@@ -47,11 +47,28 @@ def srt_cues(timeline: Timeline) -> list[tuple[int, int, str]]:
     return cues
 
 
+# SRT has no escapes, and its readers take markup from cue text: `<b>`, `<font>` (VLC, ffmpeg,
+# so mpv), ASS overrides `{\an8}` and `\N` (ffmpeg's decoder: a caption moved or hidden), and a
+# line holding `-->` may be read as a cue's times. So these are written as look-alikes no reader
+# takes for markup: ‹ › for < > (no `-->` either), ∖ for a backslash, ❴ ❵ for braces. One
+# character for one: the lines keep their length.
+SRT_LOOKALIKES = str.maketrans({"<": "‹", ">": "›", "\\": "∖", "{": "❴", "}": "❵"})
+
+
+def srt_text(text: str) -> str:
+    r"""Cue text as an SRT reader shows it, never as markup or a cue's times.
+
+    >>> srt_text('In --> out <b>now</b> {\\an8}')
+    'In --› out ‹b›now‹/b› ❴∖an8❵'
+    """
+    return text.translate(SRT_LOOKALIKES)
+
+
 def to_srt(timeline: Timeline) -> str:
     lines = []
     for number, (start, end, text) in enumerate(srt_cues(timeline), 1):
         lines += [str(number), f"{format_ms(start, hours=True, decimal=',')} --> "
-                                f"{format_ms(end, hours=True, decimal=',')}", text, ""]
+                                f"{format_ms(end, hours=True, decimal=',')}", srt_text(text), ""]
     return "\n".join(lines)
 
 
