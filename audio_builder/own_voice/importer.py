@@ -87,14 +87,17 @@ class ImportReport:
 
 def import_reading(reading: Path, profile: VoiceProfile, lines: list[Line], *,
                    fill: Collection[str] | None = None,
-                   progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Find `lines` in the reading and write the takes of those asked for: `fill` holds their
-    ids (default: the lines with no take yet). The report has a row for each line asked for
+                   progress: Callable[[int], None] | None = None,
+                   language: str | None = None) -> ImportReport:
+    """Find `lines` in the reading (in `language`, default the lines' own, else English) and
+    write the takes of those asked for: `fill` holds their ids (default: the lines with no
+    take yet). The report has a row for each line asked for
     only, so a pickup reading lists just the lines it was read to fill."""
     asked = set(fill) if fill is not None else {line.id for line in lines if line.take is None}
-    heard = hear(reading, progress)
+    language = language or next((line.language for line in lines if line.language), None)
+    heard = hear(reading, progress, language)
     found = locate([line.text for line in lines], heard,
-                   lambda start, end, prompt: relisten(reading, start, end, prompt))
+                   lambda start, end, prompt: relisten(reading, start, end, prompt, language))
     wanted = [(line, spot) for line, spot in zip(lines, found, strict=True)
               if spot is not None and spot.fits and line.id in asked]
     folder = takes_folder(profile)
@@ -103,7 +106,8 @@ def import_reading(reading: Path, profile: VoiceProfile, lines: list[Line], *,
 
     def listened(line: Line, spot: Found, samples: np.ndarray) -> None:
         speech_ms, edges = spot.end_ms - spot.start_ms, sounding_edges(samples, TAKE_RATE)
-        verdict = compare_take(line.text, listen(resample(samples, TAKE_RATE, RATE)), speech_ms, edges)
+        verdict = compare_take(line.text, listen(resample(samples, TAKE_RATE, RATE), language),
+                               speech_ms, edges)
         if verdict.lost:
             # Heard alone, the take sounds like nothing of its line, though the line was found
             # right there in the reading: the recognizer mishears it (it does, for some voices
@@ -128,13 +132,14 @@ def import_reading(reading: Path, profile: VoiceProfile, lines: list[Line], *,
     return ImportReport(tuple(rows), heard.length_ms)
 
 
-def relisten(reading: Path, start_ms: int, end_ms: int, prompt: str) -> list[Word]:
+def relisten(reading: Path, start_ms: int, end_ms: int, prompt: str,
+             language: str | None = None) -> list[Word]:
     """The words heard between `start_ms` and `end_ms` of the reading, the recognizer told
     what to expect; at most the first two minutes of the stretch."""
     words: list[Word] = []
     for low in range(start_ms, min(end_ms, start_ms + 4 * LISTEN_MS), LISTEN_MS):
         high = min(end_ms, low + LISTEN_MS)
-        words += transcribe(decode_span(reading, RATE, low, high), low, prompt)
+        words += transcribe(decode_span(reading, RATE, low, high), low, prompt, language)
     return words
 
 

@@ -24,6 +24,7 @@ import numpy as np
 from audio_builder.errors import InputError
 from audio_builder.model import Place
 from audio_builder.own_voice.align import RATE, alike, transcribe
+from audio_builder.own_voice.recognizer import require
 from audio_builder.speech.takes import usual_reading_ms, words_of
 
 if TYPE_CHECKING:
@@ -57,11 +58,12 @@ class Verdict:
         return "; ".join(self.problems) if self.problems else "ok"
 
 
-def listen(samples: np.ndarray) -> list[str]:
-    """The words the recognizer hears in `samples` (mono float32 at 16 kHz), 30 s at a time."""
+def listen(samples: np.ndarray, language: str | None = None) -> list[str]:
+    """The words the recognizer of `language` (default English) hears in `samples` (mono
+    float32 at 16 kHz), 30 s at a time."""
     step = LISTEN_MS * RATE // 1000
     return [word.text for start in range(0, max(1, samples.size), step)
-            for word in transcribe(samples[start:start + step])]
+            for word in transcribe(samples[start:start + step], language=language)]
 
 
 def _quoted(words: Sequence[str]) -> str:
@@ -146,9 +148,10 @@ def _originals(text: str) -> dict[str, str]:
     return {words_of(word)[0]: word for word in re.findall(r"[\w'’-]+", text) if words_of(word)}
 
 
-def listen_to_take(path: Path, said: str) -> Verdict:
+def listen_to_take(path: Path, said: str, language: str | None = None) -> Verdict:
     """A take file (any format, at most as long as its line can take to say) listened back
-    against its line. Raises TakeError if it cannot be read or is longer than that."""
+    against its line, in `language` (default English). Raises TakeError if it cannot be read
+    or is longer than that."""
     from audio_builder.own_voice.reading import decode_stream
     from audio_builder.speech.takes import TakeError, longest_take_ms
 
@@ -168,7 +171,7 @@ def listen_to_take(path: Path, said: str) -> Verdict:
 
     span = find_speech(frame_levels_db(samples, RATE))
     speech_ms = (span.end - span.start) * 10 if span else 0
-    return compare_take(said, listen(samples), speech_ms, sounding_edges(samples, RATE))
+    return compare_take(said, listen(samples, language), speech_ms, sounding_edges(samples, RATE))
 
 
 def listen_to_script(plans: Sequence[TrackPlan], builder: Builder) -> list[str]:
@@ -181,6 +184,10 @@ def listen_to_script(plans: Sequence[TrackPlan], builder: Builder) -> list[str]:
     warnings: list[str] = []
     seen: set[tuple[str, str]] = set()
     for plan in plans:
+        deaf = _no_recognizer(plan)
+        if deaf:
+            warnings.append(deaf)
+            continue
         for placed in plan.timeline.speech:
             speaker = builder.voices.speaker(placed.utterance, placed.place)
             engine = ENGINES[builder.voices.profile(speaker.voice).engine]
@@ -188,10 +195,21 @@ def listen_to_script(plans: Sequence[TrackPlan], builder: Builder) -> list[str]:
                 continue
             seen.add((speaker.text, speaker.voice))
             samples = builder.synthesizer.samples(speaker, placed.place)
-            verdict = compare_words(speaker.text, listen(resample(samples, SAMPLE_RATE, RATE)))
+            heard = listen(resample(samples, SAMPLE_RATE, RATE), plan.script.language)
+            verdict = compare_words(speaker.text, heard)
             if not verdict.ok:
                 warnings.append(_unheard(verdict, speaker.voice, placed.place))
     return warnings
+
+
+def _no_recognizer(plan: TrackPlan) -> str | None:
+    """Why `plan`'s language cannot be listened back to here, if it cannot."""
+    script = plan.script
+    try:
+        require(script.language, script.path, script.line_of("language") or 1)
+    except InputError as error:
+        return f"{error.located()}; --listen skipped {plan.name}"
+    return None
 
 
 def _unheard(verdict: Verdict, voice: str, place: Place) -> str:

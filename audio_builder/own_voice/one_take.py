@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from audio_builder.files import temporary_beside
@@ -104,7 +104,7 @@ def keep_take(recording: Path, line: Line, profile: VoiceProfile, lines: list[Li
         raise TakeError(error.message, target) from None
     judge_take(take, target, profile.breaths == "keep")
     try:
-        verdict = listen_to_take(recording, line.text)
+        verdict = listen_to_take(recording, line.text, line.language)
     except TakeError as error:
         raise TakeError(error.message, target) from None
     if refuse_worse_than is not None:
@@ -123,7 +123,7 @@ def keep_take(recording: Path, line: Line, profile: VoiceProfile, lines: list[Li
             if suffix != ".wav":
                 target.with_suffix(suffix).unlink(missing_ok=True)
         temporary.replace(target)
-    kept = Line(line.number, line.text, line.place, target)
+    kept = replace(line, take=target)
     cut = (folder / cut_from[0], cut_from[1], cut_from[2]) if cut_from else None
     if not verdict.ok:
         return LineState(kept, FLAGGED, f"listening back: {verdict.describe()}", take.ms, cut)

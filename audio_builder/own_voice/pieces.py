@@ -33,6 +33,7 @@ class Line:
     text: str
     place: Place
     take: Path | None
+    language: str | None = None     # the practice's, which the recognizer hears (None: English)
 
     @property
     def id(self) -> str:
@@ -73,7 +74,7 @@ def lines_of(script: Script, profile: VoiceProfile, length_ms: int | None = None
     for utterance, place in spoken_pieces(script, length_ms):
         if utterance.voice == profile.name and take_id(utterance.text) not in seen:
             seen[take_id(utterance.text)] = Line(len(seen) + 1, utterance.text, place,
-                                                 find_take(folder, utterance.text))
+                                                 find_take(folder, utterance.text), script.language)
     return list(seen.values())
 
 

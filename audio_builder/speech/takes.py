@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +62,22 @@ class TakeError(InputError):
 # --- ids ----------------------------------------------------------------------
 
 def words_of(text: str) -> list[str]:
-    """The words of `text`, lower case, without punctuation: what a take is recognised by."""
+    """The words of `text` in any script, case and accents folded, without punctuation: what
+    the recognizer's words are matched with ("¿Dónde?" and a heard "Donde" both give
+    `donde`; whisper writes accents or leaves them out).
+
+    >>> words_of("¿Dónde lo sientes? Straße, 3 veces.")
+    ['donde', 'lo', 'sientes', 'strasse', '3', 'veces']
+    """
+    folded = unicodedata.normalize("NFKD", text.replace("’", "'").casefold())
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return re.findall(r"[^\W_]+(?:'[^\W_]+)*", plain)
+
+
+def _id_words(text: str) -> list[str]:
+    """The words a take's file name is made of: ASCII letters and digits only, as the names of
+    takes already recorded were made (a word's other letters are left out: "Dónde" gives `d`,
+    `nde`)."""
     return re.findall(r"[a-z0-9]+(?:'[a-z0-9]+)*", text.lower().replace("’", "'"))
 
 
@@ -96,7 +112,9 @@ def usual_reading_ms(text: str) -> int:
 def take_id(text: str) -> str:
     """A stable, readable file name for the take of `text`: its first words and a hash of
     all of them."""
-    words = words_of(text)
+    # a line with no ASCII letters (Дыши, 息を吸います) is named by its own letters: by the
+    # ASCII ones alone every such line would share one name
+    words = _id_words(text) or words_of(text)
     digest = hashlib.sha1(" ".join(words).encode()).hexdigest()[:8]
     stem = "-".join(words[:5])[:40].strip("-")
     return f"{stem}-{digest}" if stem else digest
