@@ -452,3 +452,14 @@ def test_a_voice_named_in_another_script_is_fetched(project, catalogue):
     (root / "voices.json").write_text(json.dumps({name: {**entry, "key": name, "files": files}}))
     assert run("voices", "get", name).exit_code == 0
     assert sorted(p.name for p in voices.iterdir()) == [f"{name}.onnx", f"{name}.onnx.json"]
+
+
+@pytest.mark.parametrize("command", [("voices",), ("voices", "get", NAME)])
+def test_a_voice_folder_in_a_loop_of_links_is_one_line(project, catalogue, monkeypatch, command):
+    (project / "a").symlink_to(project / "b")
+    (project / "b").symlink_to(project / "a")
+    monkeypatch.setenv("AUDIO_BUILDER_VOICE_DIR", str(project / "a"))
+    result = run(*command)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        "a: $AUDIO_BUILDER_VOICE_DIR leads into a loop of symbolic links; point it at a folder"]

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from audio_builder.errors import AudioBuilderError, InputError, excerpt
 from audio_builder.files import (
+    checked_folder,
     read_plain,
     remove_stale_temporaries,
     replace_together,
@@ -117,7 +118,7 @@ def catalogue_url() -> str:
 def voice_folder() -> Path:
     """Where fetched voices live: $AUDIO_BUILDER_VOICE_DIR, or the user's data folder."""
     if os.environ.get(FOLDER_VAR):
-        return Path(os.environ[FOLDER_VAR]).expanduser()
+        return checked_folder(Path(os.environ[FOLDER_VAR]).expanduser(), f"${FOLDER_VAR}")
     return user_folder("data") / "voices"
 
 

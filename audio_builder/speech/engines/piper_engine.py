@@ -9,8 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
-from audio_builder.files import cache_folder, remove_stale_temporaries, write_file_atomically
+from audio_builder.files import (
+    cache_folder,
+    read_plain,
+    remove_stale_temporaries,
+    write_file_atomically,
+)
 from audio_builder.speech.catalogue import (
+    MAX_CONFIG_BYTES,
     RECOMMENDED,
     describe,
     installed_voices,
@@ -151,7 +157,7 @@ def _load(model: Path, config: Path):
     from piper import PiperVoice
     from piper.config import PiperConfig
 
-    settings = PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8")))
+    settings = PiperConfig.from_dict(json.loads(read_plain(config, MAX_CONFIG_BYTES)))
     return PiperVoice(config=settings, session=SeededSession(model))
 
 
