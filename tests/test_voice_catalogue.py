@@ -463,3 +463,18 @@ def test_a_voice_folder_in_a_loop_of_links_is_one_line(project, catalogue, monke
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.stderr.splitlines() == [
         "a: $AUDIO_BUILDER_VOICE_DIR leads into a loop of symbolic links; point it at a folder"]
+
+
+def test_a_config_left_without_its_model_is_removed_unless_the_model_is_arriving(project, catalogue):
+    """Killed between putting the config and the model in place: the config alone is not a
+    voice, and goes; one whose model a running fetch is still writing stays."""
+    from audio_builder.files import HOST
+
+    root, entry, voices = catalogue
+    voices.mkdir()
+    orphan, arriving = voices / "en_US-orphan-medium.onnx.json", voices / "en_US-coming-medium.onnx.json"
+    for config in (orphan, arriving):
+        config.write_text("{}")
+    (voices / f".en_US-coming-medium.onnx.{HOST}-{os.getppid()}-abcdefgh.part").write_bytes(b"\0")
+    assert run("voices").exit_code == 0
+    assert not orphan.exists() and arriving.exists()

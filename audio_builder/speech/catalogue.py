@@ -15,6 +15,7 @@ here runs during a build: once a voice is in the folder, speaking with it is off
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import http.client
@@ -32,11 +33,13 @@ from pathlib import Path
 
 from audio_builder.errors import AudioBuilderError, InputError, excerpt
 from audio_builder.files import (
+    TEMPORARY,
     checked_folder,
     read_plain,
     remove_stale_temporaries,
     replace_together,
     signals_unwind,
+    target_name,
     temporary_beside,
     user_folder,
 )
@@ -262,7 +265,7 @@ def get_voice(name: str, folder: Path | None = None, url: str | None = None,
     voice = find_entry(read_catalogue(url), name)
     files = _voice_files(voice, url + "voices.json")
     folder.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(folder)
+    remove_what_killed_fetches_left(folder)
     with signals_unwind(), ExitStack() as cleanup:
         ready = []
         for file in files:
@@ -434,10 +437,28 @@ def _varint(file) -> int:
     raise ValueError("a number longer than 10 bytes")
 
 
+def remove_what_killed_fetches_left(folder: Path) -> None:
+    """Remove from the voice folder what a fetch killed outright left: its temporary files
+    (those whose process is gone), and a config put in place without its model (killed
+    between the two renames). A config whose model is still on its way (a temporary of a
+    fetch still going) is left alone; so is everything else."""
+    remove_stale_temporaries(folder)
+    try:
+        names = {entry.name for entry in os.scandir(folder)}
+    except OSError:
+        return
+    arriving = {target_name(name) for name in names if TEMPORARY.match(name)}
+    for name in names:
+        model = name.removesuffix(".json")
+        if name.endswith(".onnx.json") and model not in arriving and not (folder / model).exists():
+            with contextlib.suppress(OSError):
+                (folder / name).unlink()
+
+
 def installed_voices(folder: Path | None = None) -> list[InstalledVoice]:
     """The voices in the voice folder, after removing what a killed fetch left there."""
     folder = folder or voice_folder()
     if not folder.is_dir():
         return []
-    remove_stale_temporaries(folder)
+    remove_what_killed_fetches_left(folder)
     return [describe(model) for model in sorted(folder.glob("*.onnx"))]
