@@ -75,3 +75,43 @@ def test_check_for_youtube_flags_chapters_that_make_no_list(project):
     assert result.exit_code == 1
     assert "YouTube: chapter 'Closing' lasts" in result.stderr
     assert "YouTube shows chapters only from a list of at least 3" in result.stderr
+
+
+def test_build_for_spotify_writes_the_description_with_its_chapter_list(project):
+    write(project / "scripts" / "rest.yaml", GOOD.replace("length: 40s", "length: 40s\nlanguage: es"))
+    result = run("build", "--quiet", "--for", "spotify")
+    assert result.exit_code == 0, result.output
+    assert "output/rest.spotify.txt" in result.output
+    text = (project / "output" / "rest.spotify.txt").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0] == "Body Rest" and DESCRIPTION.strip() in text
+    listed = [line for line in lines if line.startswith("(")]
+    # Spotify's rules: (MM:SS) Title lines, the first at 0:00, at least three, in order,
+    # titles under 40 characters; headed in the practice's language
+    assert listed == ["(00:00) Arriving", f"({listed[1][1:6]}) Body", f"({listed[2][1:6]}) Closing"]
+    assert listed[1][1:6] < listed[2][1:6] and lines[lines.index(listed[0]) - 1] == "Capítulos:"
+    assert not (project / "output" / "rest.video.txt").exists()
+
+
+def test_build_for_other_platforms_writes_no_description(project):
+    write(project / "scripts" / "rest.yaml", GOOD)
+    assert run("build", "--quiet", "--for", "insight-timer").exit_code == 0
+    assert not list((project / "output").glob("*.txt"))
+
+
+@pytest.mark.parametrize(("title", "script"), [("Дыхание", "Cyrillic"), ("呼吸する", "CJK"),
+                                               ("こきゅう", "Hiragana")])
+def test_check_for_spotify_flags_a_chapter_title_not_in_latin_script(project, title, script):
+    write(project / "scripts" / "rest.yaml", GOOD.replace("chapter: Body", f"chapter: {title}"))
+    result = run("check", "--for", "spotify")
+    assert result.exit_code == 1
+    assert (f"scripts/rest.yaml:8: Spotify lists chapters only when every title is in Latin "
+            f"script, and '{title}' is in {script} letters") in result.stderr
+    assert "transliteration" in result.stderr
+    assert "Latin" not in run("check", "--for", "youtube").stderr      # YouTube shows any script
+
+
+def test_check_for_spotify_takes_accented_latin_titles(project):
+    write(project / "scripts" / "rest.yaml", GOOD.replace("chapter: Body", "chapter: Respiración, 2.ª vez"))
+    result = run("check", "--for", "spotify")
+    assert result.exit_code == 0, result.output

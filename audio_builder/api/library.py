@@ -30,7 +30,7 @@ from audio_builder.own_voice.pieces import (
 )
 from audio_builder.publishing import feedcheck, site
 from audio_builder.publishing.lock import read_lock
-from audio_builder.publishing.platforms import lint, platform_named
+from audio_builder.publishing.platforms import Platform, lint, platform_named, write_description
 from audio_builder.publishing.site import PublishReport
 from audio_builder.publishing.tracks import shared_names
 from audio_builder.script.parser import load_script
@@ -185,6 +185,7 @@ class BuildReport:
     seconds: float
     fallbacks: dict[tuple[str, str], int]   # {(recorded voice, its fallback): lines it spoke}
     flagged: tuple[str, ...] = ()  # takes listening back flagged when they were imported
+    descriptions: tuple[Path, ...] = ()  # the descriptions to paste the platform asked for
 
     @property
     def cache_hits(self) -> int:
@@ -232,8 +233,17 @@ def build(project: Project | PathLike | None = None, paths: Paths = None, *,
         report = build_scripts(project, scripts, options, progress)
     in_voice = [script_in_voice(script, voice) for script in scripts]
     voices = Builder(project).voices
+    descriptions = [_description(target, built) for built in report.tracks]
     return BuildReport(report.tracks, report.pieces, report.synthesized, report.seconds,
-                       fallback_count(in_voice, voices), tuple(flagged_takes(in_voice, voices)))
+                       fallback_count(in_voice, voices), tuple(flagged_takes(in_voice, voices)),
+                       tuple(path for path in descriptions if path is not None))
+
+
+def _description(target: Platform, built: BuiltTrack) -> Path | None:
+    """The description file `target` reads, written beside `built` (if it reads one)."""
+    timeline = built.plan.timeline
+    return write_description(target, built.plan.track, built.audio.parent,
+                             [(c.start_ms, c.title) for c in timeline.chapters], timeline.length_ms)
 
 
 def output_settings(format: str = "mp3", channels: int = 2, bitrate: str | None = None,

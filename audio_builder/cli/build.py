@@ -61,5 +61,7 @@ def build(paths, output, lengths, voice, fmt, mono, bitrate, loudness, jobs, clu
     for (recorded, fallback), count in report.fallbacks.items():
         click.echo(f"draft: {count} line{'s' * (count != 1)} with no take of voice {recorded!r} "
                    f"spoken by {fallback!r} (its fallback)")
+    for path in report.descriptions:
+        click.echo(f"{shown(path)}  the description to paste, with its chapter list")
     for warning in report.flagged:
         click.echo(f"warning: {warning}", err=True)

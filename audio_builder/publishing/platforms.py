@@ -1,15 +1,19 @@
 """The places a teacher publishes, one record each: the file each asks for (`build --for`),
-and what each rejects or advises against in a practice (`check --for`). docs/publishing.md
+with the description to paste where it reads one, and what each rejects or advises against in
+a practice (`check --for`). docs/publishing.md
 gives every rule's source.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from audio_builder.errors import InputError
+from audio_builder.files import write_file_atomically
 from audio_builder.model import Bell, Breathe, Chapter, Say, Script, Sit, SoundStep, steps_at
 from audio_builder.publishing.chapters import (
     LISTED_MIN_COUNT,
@@ -17,6 +21,8 @@ from audio_builder.publishing.chapters import (
     LISTED_TITLE_MAX,
     listed_chapters,
 )
+from audio_builder.publishing.tracks import Track
+from audio_builder.publishing.video import video_description
 from audio_builder.timeline import Timeline
 
 
@@ -32,6 +38,8 @@ class Platform:
     no_promotion: bool = False         # rejects promotion in the recording
     description_min: int = 0           # characters the description should have
     chapter_list: bool = False         # reads chapters from a description list
+    latin_titles: bool = False         # lists chapters only when their titles are in Latin script
+    description_file: str | None = None  # `build --for` writes NAME + this: the description to paste
 
 
 PLATFORMS: dict[str, Platform] = {p.name: p for p in (
@@ -39,7 +47,7 @@ PLATFORMS: dict[str, Platform] = {p.name: p for p in (
     Platform(name="insight-timer", title="Insight Timer", format="mp3", bitrate="128k",
              sample_rate=48_000, ending_bell=True, no_promotion=True, description_min=500),
     Platform(name="spotify", title="Spotify", format="mp3", bitrate="128k", loudness_lufs=-14,
-             chapter_list=True),
+             chapter_list=True, latin_titles=True, description_file=".spotify.txt"),
     Platform(name="youtube", title="YouTube", format="m4a", bitrate="192k", sample_rate=48_000,
              loudness_lufs=-14, chapter_list=True),
 )}
@@ -79,7 +87,22 @@ def lint(platform: Platform, script: Script, timeline: Timeline,
             script.line_of("description") or 1))
     if platform.chapter_list:
         problems += _chapter_rules(script, timeline, where)
+    if platform.latin_titles:
+        problems += _latin_titles(script, timeline, where)
     return problems
+
+
+def write_description(platform: Platform, track: Track, folder: Path,
+                      chapters: Sequence[tuple[int, str]], length_ms: int) -> Path | None:
+    """The description to paste where `platform` asks for one (`NAME.spotify.txt` in `folder`):
+    the title, the description, and the chapter list it reads (see `chapters.listed_chapters`),
+    headed in the practice's language. None for a platform that reads no such file."""
+    if not platform.description_file:
+        return None
+    path = folder / f"{track.name}{platform.description_file}"
+    text = video_description(track, list(chapters), length_ms, track.script.language)
+    write_file_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    return path
 
 
 def _promotion(script: Script, promoted: Sequence[str], where: str) -> list[InputError]:
@@ -109,6 +132,39 @@ def _last_line(script: Script) -> int:
     places = [getattr(step, "place", None) for step in steps_at(script.steps, None)]
     lines = [place.line for place in places if place is not None]
     return max(lines) if lines else 1
+
+
+def _latin_titles(script: Script, timeline: Timeline, where: str) -> list[InputError]:
+    lines = {step.title: step.place.line for step in steps_at(script.steps, None)
+             if isinstance(step, Chapter)}
+    problems = []
+    for chapter in sorted(timeline.chapters, key=lambda c: c.start_ms):
+        other = other_script(chapter.title)
+        if other:
+            problems.append(InputError(
+                f"{where} lists chapters only when every title is in Latin script, and "
+                f"{chapter.title!r} is in {other} letters: the episode would show no chapters. "
+                "Give the chapter a title in Latin letters (a transliteration), or leave the "
+                "chapter list out of the description you paste", script.path,
+                lines.get(chapter.title, 1)))
+    return problems
+
+
+def other_script(text: str) -> str | None:
+    """The first script other than Latin that letters of `text` are written in ("Cyrillic",
+    "Hiragana", "CJK"), or None when every letter is Latin (accents included).
+
+    >>> other_script("Respiración, 2.ª vez"), other_script("Дыхание"), other_script("呼吸")
+    (None, 'Cyrillic', 'CJK')
+    """
+    for ch in text:
+        if not ch.isalpha() or ord(ch) < 0x250:          # Basic Latin to Latin Extended-B
+            continue
+        name = unicodedata.name(ch, "")
+        if not name.startswith(("LATIN", "MODIFIER LETTER")):
+            word = name.split(" ", 1)[0]
+            return word if word == "CJK" else word.capitalize()
+    return None
 
 
 def _chapter_rules(script: Script, timeline: Timeline, where: str) -> list[InputError]:
