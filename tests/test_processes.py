@@ -169,3 +169,55 @@ def test_disk_full_while_encoding_is_one_line_and_leaves_nothing(project, tmp_pa
     lines = result.stderr.strip().splitlines()
     assert lines == ["full/steady.mp3: the disk is full; free some space and run it again"], lines
     assert result.stdout.strip() == ""                    # `ls -A` of the disk: nothing left on it
+
+
+# --- 11: the terminal `record` borrows ---------------------------------------------------------
+
+RECORDED = """
+title: A
+voice: teacher
+steps:
+  - Breathe in, and breathe out.
+  - Notice the body resting.
+"""
+
+
+@linux_only
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+def test_record_stopped_by_a_signal_gives_the_terminal_back(project, stop):
+    """`record` at a terminal turns off echo and line editing to read single keys; stopped by
+    a signal, it puts them back, as `play` does (they were left off: a shell without echo)."""
+    import pty
+    import termios
+    import threading
+
+    write(project / "voices" / "teacher.yaml", "engine: recorded\n")
+    write(project / "scripts" / "a.yaml", RECORDED)
+    tone_wav(project / "mic.wav", 60)
+    controller, terminal = pty.openpty()
+    before = termios.tcgetattr(terminal)
+    assert before[3] & termios.ECHO and before[3] & termios.ICANON
+    threading.Thread(target=_drain, args=(controller,), daemon=True).start()   # the screen
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm"}
+    recording = subprocess.Popen([sys.executable, "-m", "audio_builder", "record", "scripts/a.yaml",
+                                  "--input-file", "mic.wav"], cwd=project, env=env,
+                                 stdin=terminal, stdout=terminal, stderr=terminal)
+    try:
+        wait_for(lambda: not termios.tcgetattr(terminal)[3] & termios.ECHO)     # keys read raw
+        recording.send_signal(stop)
+        assert recording.wait(timeout=30) == 128 + stop
+        assert termios.tcgetattr(terminal) == before
+        assert not list(project.glob("takes/teacher/*.wav")) and not list(project.glob("takes/*/.*.part"))
+    finally:
+        if recording.poll() is None:
+            recording.kill()
+            recording.wait()
+        os.close(terminal)
+
+
+def _drain(fd: int) -> None:
+    try:
+        while os.read(fd, 4096):
+            pass
+    except OSError:
+        pass
