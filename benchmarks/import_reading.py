@@ -1,6 +1,6 @@
 """Importing one whole reading: time and peak memory against the reading's length.
 
-    python benchmarks/import_reading.py [--minutes 10] [--keep DIR]
+    python benchmarks/import_reading.py [--minutes 10] [--keep DIR] [--language es]
 
 Makes a practice from passages of text (one line per sentence) and a reading of it by the
 system voice (espeak-ng) at three paces with pauses of 1-4 s between lines, as a phone in a
@@ -10,6 +10,10 @@ listened back included) and reports its wall and CPU time, its peak memory (the 
 resident size of the import and the programs it runs), how many lines it found, what listening
 back said, and how many takes hold their line's whole speech. Targets: at most 0.3 of the
 reading's length on 2 cores; under 500 MB.
+
+`--language es` (or `de`) reads Spanish (German) sentences with espeak-ng's voice of that
+language, for the multilingual recognizer (the `multilingual` extra; it loads 145 MB more, so
+its memory target is under 800 MB).
 """
 
 from __future__ import annotations
@@ -26,7 +30,30 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from num2words import num2words  # noqa: E402
+
 from tests.readings import RATE, Reading, Room, save_in_room, speak_quickly  # noqa: E402
+
+# Lines as a teacher writes them, for a reading in another language than English.
+SENTENCES = {
+    "es": ["Busca una postura cómoda y cierra los ojos.", "¿Dónde lo sientes en el cuerpo?",
+           "Este es un momento de sufrimiento.", "Respira despacio, sin prisa.",
+           "Pon una mano sobre el corazón y quédate aquí.", "Nota el peso de tu cuerpo en la silla.",
+           "Deja que el aire entre y salga solo.", "Si la mente se va, vuelve con suavidad.",
+           "No hay nada que hacer ahora mismo.", "Siente la calidez de tu mano.",
+           "Cada respiración es un pequeño descanso.", "Puedes ser amable contigo en este momento.",
+           "Escucha los sonidos a tu alrededor.", "Suelta los hombros y la mandíbula.",
+           "Date lo que necesitas ahora.", "Cuando estés listo, abre los ojos."],
+    "de": ["Finde eine bequeme Haltung und schließe die Augen.", "Wo spürst du es im Körper?",
+           "Das ist ein Moment des Leidens.", "Atme langsam, ohne Eile.",
+           "Lege eine Hand auf dein Herz und bleibe hier.", "Spüre das Gewicht deines Körpers.",
+           "Lass den Atem von selbst kommen und gehen.", "Wenn die Gedanken wandern, kehre sanft zurück.",
+           "Im Moment gibt es nichts zu tun.", "Spüre die Wärme deiner Hand.",
+           "Jeder Atemzug ist eine kleine Pause.", "Du darfst jetzt freundlich mit dir sein.",
+           "Lausche den Geräuschen um dich herum.", "Lass die Schultern und den Kiefer los.",
+           "Gib dir, was du jetzt brauchst.", "Wenn du bereit bist, öffne die Augen."],
+}
+AGAIN = {"es": "Otra vez", "de": "Noch einmal"}
 
 
 def sentences(seeds: Path | None) -> list[str]:
@@ -45,25 +72,29 @@ def sentences(seeds: Path | None) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def make_project(folder: Path, minutes: float, seeds: Path | None, dry: bool = False
-                 ) -> tuple[Path, Path, int, dict[str, list[tuple[int, int]]]]:
+def make_project(folder: Path, minutes: float, seeds: Path | None, dry: bool = False,
+                 language: str = "en") -> tuple[Path, Path, int, dict[str, list[tuple[int, int]]]]:
     (folder / "scripts").mkdir(parents=True)
     (folder / "voices").mkdir()
     (folder / "voices" / "teacher.yaml").write_text("engine: recorded\n")
     reading = Reading()
     reading.pause(1.0)
     lines: list[str] = []
-    pool = sentences(seeds)
+    pool = SENTENCES.get(language) or sentences(seeds)
+    voice = None if language == "en" else language
     while reading.length < minutes * 60 * RATE:
         line = pool[len(lines) % len(pool)]
-        if len(lines) >= len(pool):          # past the seeds: the same sentences, read again
+        if len(lines) >= len(pool) and language == "en":   # past the seeds: read again
             line = f"Once more: {line}"
-        reading.add(speak_quickly(line, (115, 140, 165)[len(lines) % 3]), line)
+        elif len(lines) >= len(pool):        # a short pool: each round named by its number
+            line = f"{AGAIN[language]} {num2words(len(lines) // len(pool) + 1, lang=language)}, {line}"
+        reading.add(speak_quickly(line, (115, 140, 165)[len(lines) % 3], voice), line)
         reading.pause((1.2, 2.6, 1.7, 3.8)[len(lines) % 4])
         lines.append(line)
     steps = "\n".join(f"  - {line!r}" for line in lines)
     script = folder / "scripts" / "long.yaml"
-    script.write_text(f"title: Long\nvoice: teacher\nsteps:\n{steps}\n", encoding="utf-8")
+    script.write_text(f"title: Long\nlanguage: {language}\nvoice: teacher\nsteps:\n{steps}\n",
+                      encoding="utf-8")
     path = folder / "reading.wav"
     saved = reading.save(path) if dry else save_in_room(reading, path, Room())
     return script, saved, reading.length * 1000 // RATE, reading.truth
@@ -106,11 +137,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=Path, help="a folder of .txt passages to read (default: "
                                                    "numbered lines)")
     parser.add_argument("--dry", action="store_true", help="no room: low noise only")
+    parser.add_argument("--language", default="en", choices=["en", *SENTENCES],
+                        help="read sentences in this language, with espeak-ng's voice of it")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.keep or Path(scratch)
         started = time.monotonic()
-        script, reading, length_ms, truth = make_project(folder, args.minutes, args.seeds, args.dry)
+        script, reading, length_ms, truth = make_project(folder, args.minutes, args.seeds, args.dry,
+                                                         args.language)
         print(f"reading of {length_ms / 60000:.1f} min made in {time.monotonic() - started:.0f} s")
         exe = Path(sys.executable).with_name("audio-builder")
         started = time.monotonic()

