@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,10 +116,28 @@ def spoken_wav(profiles, text: str, voice: str, cache_dir: PathLike | None = Non
     if is_recorded(profiles.get(voice)):
         raise InputError(f"{voice!r} is a recorded voice; give a synthetic one to speak a line")
     cache = SpeechCache(Path(cache_dir) if cache_dir else None)
-    with cache.in_use():
-        samples = Synthesizer(_voice_book(tuple(sorted(profiles.items()))), cache).samples(
-            Utterance(text, voice))
+    book = _voice_book(tuple(sorted(profiles.items())))
+    # One line at a time per loaded voice: an engine is not safe to share between threads (a
+    # piper voice seeds its noise for the words it is given, then speaks them).
+    with _speaking(book), cache.in_use():
+        samples = Synthesizer(book, cache).samples(Utterance(text, voice))
     return mono_wav(samples, SAMPLE_RATE)
+
+
+def warm_voice(profiles, voice: str) -> None:
+    """Load the synthetic `voice` and have it speak once, so the first line heard does not
+    wait for it (a neural voice takes about 1 s of CPU to load: the first line heard in the
+    studio took 10 s on a loaded machine, the next ones 2.5; benchmarks/studio.py)."""
+    if is_recorded(profiles.get(voice)):
+        return
+    book = _voice_book(tuple(sorted(profiles.items())))
+    with _speaking(book):
+        book.engine(voice).synthesize("Ready.", 1.0)
+
+
+@functools.lru_cache(maxsize=4)
+def _speaking(book: VoiceBook) -> threading.Lock:
+    return threading.Lock()
 
 
 @functools.lru_cache(maxsize=4)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import mimetypes
 import shutil
 import tempfile
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -35,7 +36,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route
 
 from audio_builder import api
-from audio_builder.api.lines import line_numbered, spoken_wav
+from audio_builder.api.lines import line_numbered, spoken_wav, warm_voice
 from audio_builder.durations import DurationError, format_ms, parse_duration
 from audio_builder.errors import AudioBuilderError, InputError
 from audio_builder.model import Script, VoiceProfile
@@ -110,6 +111,7 @@ def studio_app(root: Path, key: str, cache_dir: Path | None = None) -> Starlette
     """The studio of the project at `root`, answering only requests that carry `key`; lines
     are spoken through the speech cache in `cache_dir` (default: the user's, as builds)."""
     studio = Studio(root, cache_dir)
+    threading.Thread(target=_warm, args=(studio,), name="studio-warm", daemon=True).start()
 
     def route(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[Handler], Route]:
         return lambda handler: Route(path, _answering(handler, studio), methods=list(methods))
@@ -127,6 +129,19 @@ def studio_app(root: Path, key: str, cache_dir: Path | None = None) -> Starlette
         route("/output/{path:path}")(_output),
     ]
     return keyed_app(routes, key=key, max_body=READING_LIMIT)
+
+
+def _warm(studio: Studio) -> None:
+    """Before the first page asks: read the practices, and load the synthetic voices that
+    speak their lines with no take."""
+    try:
+        project = studio.project()
+        voices = {synthetic_voice(project, found.script, chosen_voice(project, found.script, None))
+                  for found in practices(project) if found.script is not None}
+        for voice in sorted(voices):
+            warm_voice(project.profiles, voice)
+    except (AudioBuilderError, OSError):
+        pass                          # the pages say what is wrong, when they are asked for
 
 
 def _answering(handler, studio: Studio):

@@ -210,6 +210,12 @@ class SeededSession:
         # No memory arena: it keeps the largest blocks any call needed, and with inputs of
         # varying length it grew with the text (400 words: 1.2 GB instead of 0.4).
         options.enable_cpu_mem_arena = False
+        # One thread, and no spinning while it waits: onnxruntime's default (a thread a core,
+        # each spinning between operators) took 0.68 s of CPU and 3.0 s to speak a studio line
+        # on a loaded 2-core machine; this takes 0.28 s and 1.05 s (ten lines, load 16; builds
+        # already speak one piece a process per core; benchmarks/studio.py).
+        options.intra_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
 
         def session(path: Path):
             # From the file, not its bytes: onnxruntime keeps the bytes it is given as long as
