@@ -13,27 +13,42 @@ from collections.abc import Sequence
 from pathlib import Path
 
 # Terminal escape sequences, whole (CSI `ESC [ ... letter`, OSC `ESC ] ... BEL|ST`, DCS and
-# its kin up to ST, then any other `ESC x`), so no payload is left behind as text.
+# its kin up to ST, then any other `ESC x`; and their 8-bit C1 forms, CSI U+009B, OSC U+009D,
+# DCS U+0090 and kin up to ST U+009C), so no payload is left behind as text.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
-                      r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b.?|\x9b[0-?]*[ -/]*[@-~]?", re.S)
+                      r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b.?|\x9b[0-?]*[ -/]*[@-~]?"
+                      r"|\x9d[^\x07\x1b\x9c]*[\x07\x9c]?|[\x90\x98\x9e\x9f][^\x1b\x9c]*\x9c?", re.S)
 _SPACES = re.compile(r"[\t\n\r\v\f\u2028\u2029]+")
 
 
-def printable(text: str, limit: int | None = 500) -> str:
-    """Text read from a file (a chapter title, a caption, a tag) as it may be shown on a
+def printable(text: str, limit: int | None = 500, *, lines: bool = False) -> str:
+    r"""Text read from a file (a chapter title, a caption, a tag) as it may be shown on a
     terminal or a page: escape sequences and control characters removed (an OSC sequence in
-    a title would retitle the terminal), line breaks and tabs as one space, and the Unicode
-    format characters that reorder or hide text (bidi overrides, zero-width) dropped; at most
-    `limit` characters.
+    a title would retitle the terminal; OSC 52 could write the clipboard), line breaks and tabs
+    as one space, and the Unicode format characters that reorder or hide text (bidi overrides,
+    zero-width) dropped; at most `limit` characters.
+
+    With `lines`, a whole message as the command line prints it: the escape sequences and
+    control characters removed, but its line breaks and its layout (indents, the spaces of a
+    table) and the format characters kept (a message names a file as it is called), never cut.
+    Every line the command line prints goes through it, so a title quoted in a message or a
+    table cannot reach the terminal as an escape sequence.
 
     >>> printable("Body scan\x1b]0;owned\x07\x1b[31m, part 2\x00\u202e")
     'Body scan, part 2'
+    >>> printable("  one\x1b[2J\n  two\x9b1m", lines=True)
+    '  one\n  two'
     """
-    text = _SPACES.sub(" ", _ESCAPES.sub("", text))
-    kept = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
-                   or ch == "\u200d")                  # the joiner inside emoji stays
-    kept = kept.strip()
+    if lines:       # format characters kept: a message names a file as it is really called
+        return "\n".join(_visible(_SPACES.sub(" ", line), ("Cc", "Cs"))
+                         for line in _ESCAPES.sub("", text).split("\n"))
+    kept = _visible(_SPACES.sub(" ", _ESCAPES.sub("", text)), ("Cc", "Cf", "Cs", "Co")).strip()
     return kept if limit is None or len(kept) <= limit else kept[:limit - 1] + "…"
+
+
+def _visible(text: str, dropped: tuple[str, ...]) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch) not in dropped
+                   or ch == "\u200d")                   # the joiner inside emoji stays
 
 
 def excerpt(value: object, limit: int = 40) -> str:

@@ -4,12 +4,13 @@ import doctest
 
 import pytest
 
-from audio_builder import durations, text
+from audio_builder import durations, errors, text
 from audio_builder.publishing import captions, platforms
 from audio_builder.speech import takes
 
 
-@pytest.mark.parametrize("module", [durations, text, captions, platforms, takes], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [durations, errors, text, captions, platforms, takes],
+                         ids=lambda m: m.__name__)
 def test_docstring_examples_hold(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)
     assert result.attempted > 0

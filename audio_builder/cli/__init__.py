@@ -28,7 +28,7 @@ from audio_builder.cli import (
     video,
     voices,
 )
-from audio_builder.cli.options import shown
+from audio_builder.cli.options import echo, shown
 from audio_builder.errors import AudioBuilderError, ErrorGroup
 from audio_builder.files import os_error, signals_unwind
 
@@ -37,7 +37,7 @@ def _report(error: AudioBuilderError) -> None:
     errors = error.errors if isinstance(error, ErrorGroup) else [error]
     for item in errors:
         item.file = shown(item.file)
-        click.echo(item.located(), err=True)
+        echo(item.located(), err=True)
 
 
 class Group(click.Group):
@@ -59,8 +59,8 @@ class Group(click.Group):
             ctx.exit(1)
         except KeyboardInterrupt:
             written = WRITES_TO.get(ctx.invoked_subcommand or "", "output/")
-            click.echo(f"stopped; nothing half-written was left in {written}" if written
-                       else "stopped", err=True)
+            echo(f"stopped; nothing half-written was left in {written}" if written
+                 else "stopped", err=True)
             ctx.exit(130)
 
 

@@ -11,6 +11,7 @@ import click
 from audio_builder import api
 from audio_builder.cli.options import (
     cache_option,
+    echo,
     force_option,
     length_option,
     output_options,
@@ -51,17 +52,17 @@ def build(paths, output, lengths, voice, fmt, mono, bitrate, loudness, jobs, clu
                            output_dir=output, jobs=jobs, cluster=cluster, cache_dir=cache_dir,
                            force=force, progress=progress, platform=platform)
     for track in report:
-        click.echo(f"{shown(track.audio)}  {format_ms(track.length_ms)}  "
-                   f"({len(track.plan.timeline.chapters)} chapters, "
-                   f"{len(track.plan.timeline.speech)} spoken pieces)")
-    click.echo(f"built {len(report)} track{'s' * (len(report) != 1)}, "
-               f"{format_ms(report.length_ms, precise=False)} of audio, in {report.seconds:.1f} s; "
-               f"speech: {report.cache_hits} of {report.pieces} pieces from the cache, "
-               f"{report.synthesized} spoken")
+        echo(f"{shown(track.audio)}  {format_ms(track.length_ms)}  "
+             f"({len(track.plan.timeline.chapters)} chapters, "
+             f"{len(track.plan.timeline.speech)} spoken pieces)")
+    echo(f"built {len(report)} track{'s' * (len(report) != 1)}, "
+         f"{format_ms(report.length_ms, precise=False)} of audio, in {report.seconds:.1f} s; "
+         f"speech: {report.cache_hits} of {report.pieces} pieces from the cache, "
+         f"{report.synthesized} spoken")
     for (recorded, fallback), count in report.fallbacks.items():
-        click.echo(f"draft: {count} line{'s' * (count != 1)} with no take of voice {recorded!r} "
-                   f"spoken by {fallback!r} (its fallback)")
+        echo(f"draft: {count} line{'s' * (count != 1)} with no take of voice {recorded!r} "
+             f"spoken by {fallback!r} (its fallback)")
     for path in report.descriptions:
-        click.echo(f"{shown(path)}  the description to paste, with its chapter list")
+        echo(f"{shown(path)}  the description to paste, with its chapter list")
     for warning in report.flagged:
-        click.echo(f"warning: {warning}", err=True)
+        echo(f"warning: {warning}", err=True)

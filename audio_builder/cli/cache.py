@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from audio_builder.cli.options import cache_option
+from audio_builder.cli.options import cache_option, echo
 from audio_builder.sound import sounds
 from audio_builder.speech.cache import SpeechCache
 
@@ -21,8 +21,8 @@ def cache_info(cache_dir):
     store = SpeechCache(cache_dir)
     stored = sounds.stored_sounds(store.directory)
     size = store.size_bytes() + sum(path.stat().st_size for path in stored)
-    click.echo(f"{store.directory}: {len(store.entries())} pieces, {len(stored)} built-in sounds, "
-               f"{size / 1e6:.1f} MB")
+    echo(f"{store.directory}: {len(store.entries())} pieces, {len(stored)} built-in sounds, "
+         f"{size / 1e6:.1f} MB")
 
 
 @cache.command("clear")
@@ -32,5 +32,5 @@ def cache_clear(cache_dir):
     again, and generates the sounds it uses)."""
     store = SpeechCache(cache_dir)
     pieces = store.clear()
-    click.echo(f"removed {pieces} pieces and {sounds.clear_stored_sounds(store.directory)} "
-               f"built-in sounds from {store.directory}")
+    echo(f"removed {pieces} pieces and {sounds.clear_stored_sounds(store.directory)} "
+         f"built-in sounds from {store.directory}")

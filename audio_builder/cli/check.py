@@ -6,6 +6,7 @@ import click
 
 from audio_builder import api
 from audio_builder.cli.options import (
+    echo,
     echo_advice,
     length_option,
     paths_argument,
@@ -32,12 +33,12 @@ def check(paths, lengths, voice, listen, platform):
                        lengths=split_lengths(lengths), voice=voice, listen=listen)
     for script in report.scripts:
         for warning in script.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            echo(f"warning: {warning}", err=True)
         for plan in script.plans:
             exact = "" if plan.length_ms else "about "
-            click.echo(f"ok  {shown(script.path)}  {plan.name}: {exact}"
-                       f"{format_ms(plan.timeline.length_ms, precise=False)}")
-        click.echo(f"    lengths it can reach: {describe_ranges(list(script.ranges))} (speech estimated)")
-        click.echo(f"    {script.spoken_by}")
+            echo(f"ok  {shown(script.path)}  {plan.name}: {exact}"
+                 f"{format_ms(plan.timeline.length_ms, precise=False)}")
+        echo(f"    lengths it can reach: {describe_ranges(list(script.ranges))} (speech estimated)")
+        echo(f"    {script.spoken_by}")
     report.raise_errors()
     echo_advice(report.advice, platform)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from audio_builder import api
-from audio_builder.cli.options import shown
+from audio_builder.cli.options import echo, shown
 from audio_builder.publishing.tracks import site_files
 
 
@@ -24,27 +24,27 @@ def feed(output, check_only, scheduled):
     project = api.open_project()
     if not check_only:
         report = api.publish(project, output, scheduled=scheduled)
-        click.echo(f"wrote {shown(report.feed)} and {shown(report.page)}: "
-                   f"{len(report.items)} episode{'s' * (len(report.items) != 1)}")
+        echo(f"wrote {shown(report.feed)} and {shown(report.page)}: "
+             f"{len(report.items)} episode{'s' * (len(report.items) != 1)}")
         for name in report.newly_published:
-            click.echo(f"  published for the first time (recorded in podcast.lock): {name}")
+            echo(f"  published for the first time (recorded in podcast.lock): {name}")
         for name, date in report.scheduled:
             verb = "included in the preview" if report.preview else "held back until then"
-            click.echo(f"  scheduled for {date.isoformat()} ({verb}): {name}")
+            echo(f"  scheduled for {date.isoformat()} ({verb}): {name}")
         for slug in report.drafts:
-            click.echo(f"  draft (no date, left out): {slug}")
+            echo(f"  draft (no date, left out): {slug}")
         for name in report.unbuilt:
-            click.echo(f"  not built yet (left out): {name}; run `audio-builder build`")
+            echo(f"  not built yet (left out): {name}; run `audio-builder build`")
         for name in report.unmastered:
-            click.echo(f"  built with --loudness off (left out: for editing, not for listeners): {name}")
+            echo(f"  built with --loudness off (left out: for editing, not for listeners): {name}")
         for name in report.one_off:
-            click.echo(f"  built with a one-off --length (left out): {name}; to publish it, "
-                       f"add its length to the script's `length:`")
+            echo(f"  built with a one-off --length (left out): {name}; to publish it, "
+                 f"add its length to the script's `length:`")
         if report.preview:
             return
     problems = api.check_feed(project, output)
     for problem in problems:
-        click.echo(f"{shown(site_files(output or project.output_dir)[0])}: {problem}", err=True)
+        echo(f"{shown(site_files(output or project.output_dir)[0])}: {problem}", err=True)
     if problems:
         raise click.exceptions.Exit(1)
-    click.echo("the feed passes the directory checks")
+    echo("the feed passes the directory checks")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from audio_builder.errors import printable
 from audio_builder.files import CACHE_VARIABLE
 from audio_builder.publishing.formats import FORMATS
 from audio_builder.publishing.platforms import PLATFORMS
@@ -21,6 +22,13 @@ def shown(file: str | Path | None) -> str | None:
         return os.path.relpath(file)
     except ValueError:
         return str(file)
+
+
+def echo(message: object = "", *, err: bool = False, nl: bool = True) -> None:
+    """`click.echo` for every line a command prints: through `printable(lines=True)`, so text
+    read from a file (a title, a tag, a caption, a take's verdict, a voice's name) reaches the
+    terminal without its escape sequences or control characters, wherever a message quotes it."""
+    click.echo(printable(str(message), lines=True), err=err, nl=nl)
 
 
 def split_lengths(values: tuple[str, ...]) -> list[str] | None:
@@ -53,11 +61,11 @@ platform_option = click.option(
 def echo_advice(advice, platform: str | None) -> None:
     """What `check --for` found, each at its line; exit status 1 when there is any."""
     for problem in advice:
-        click.echo(f"{shown(problem.file)}:{problem.line}: {problem.message}", err=True)
+        echo(f"{shown(problem.file)}:{problem.line}: {problem.message}", err=True)
     if advice:
         raise click.exceptions.Exit(1)
     if platform:
-        click.echo(f"nothing {platform} rejects or advises against")
+        echo(f"nothing {platform} rejects or advises against")
 
 
 def output_options(command):

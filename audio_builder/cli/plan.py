@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from audio_builder import api
-from audio_builder.cli.options import cache_option, force_option, length_option, split_lengths, voice_option
+from audio_builder.cli.options import (
+    cache_option,
+    echo,
+    force_option,
+    length_option,
+    split_lengths,
+    voice_option,
+)
 from audio_builder.durations import format_ms
 from audio_builder.timeline import describe_ranges
 
@@ -27,13 +34,13 @@ def plan(script, lengths, voice, cache_dir, force):
                       force=force)
     for track, speakers in zip(report.plans, report.speakers, strict=True):
         timeline = track.timeline
-        click.echo(f"{track.name}: {track.script.title} ({format_ms(timeline.length_ms)})")
-        click.echo(f"{'start':>11}  {'length':>9}  {'step':<8} text")
+        echo(f"{track.name}: {track.script.title} ({format_ms(timeline.length_ms)})")
+        echo(f"{'start':>11}  {'length':>9}  {'step':<8} text")
         for row in timeline.rows:
             length = format_ms(row.ms) if row.ms else ""
             mark = speakers.get((row.start_ms, row.text), "") if row.step == "say" else ""
-            click.echo(f"{format_ms(row.start_ms):>11}  {length:>9}  {row.step:<8} {mark}{row.text}")
-        click.echo(f"{format_ms(timeline.length_ms):>11}  {'':>9}  {'end':<8}")
-        click.echo()
-    click.echo(report.spoken_by)
-    click.echo(f"lengths it can reach: {describe_ranges(list(report.ranges))}")
+            echo(f"{format_ms(row.start_ms):>11}  {length:>9}  {row.step:<8} {mark}{row.text}")
+        echo(f"{format_ms(timeline.length_ms):>11}  {'':>9}  {'end':<8}")
+        echo()
+    echo(report.spoken_by)
+    echo(f"lengths it can reach: {describe_ranges(list(report.ranges))}")

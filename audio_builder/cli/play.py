@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from audio_builder import api
-from audio_builder.cli.options import shown
+from audio_builder.cli.options import echo, shown
 from audio_builder.durations import format_ms
 from audio_builder.live.keys import ScriptedKeys, TerminalKeys
 from audio_builder.live.remote import DEFAULT_PORT, QR_STYLE, Remote, qr_lines
@@ -77,7 +77,7 @@ def play(track, no_bells, hold, start, to_file, length, delay, end_at, remote, r
     source = key_source(keys, keys_file)
     phone = Remote(port=remote_port).start() if remote else None
     if phone is not None and not sys.stdout.isatty():
-        click.echo(f"phone remote: {phone.url}\non this computer: {phone.local_url}")
+        echo(f"phone remote: {phone.url}\non this computer: {phone.local_url}")
     view = functools.partial(terminal_view, remote=phone) if sys.stdout.isatty() else None
     try:
         session = api.play(track, keys=source, no_bells=no_bells, hold=hold, start=start,
@@ -104,23 +104,23 @@ def key_source(keys: str | None, keys_file: Path | None) -> ScriptedKeys | Termi
 def report(session: api.SessionReport) -> None:
     """How the session ended: on time or late, at a bound or idle, and what was recorded."""
     if session.late_ms:
-        click.echo(f"ended at {session.ended_at:%H:%M:%S}, {format_ms(session.late_ms, precise=False)} "
-                   f"after {session.end_at:%H:%M}: the holds and pauses were longer than the "
-                   f"flexible pauses left could take back", err=True)
+        echo(f"ended at {session.ended_at:%H:%M:%S}, {format_ms(session.late_ms, precise=False)} "
+             f"after {session.end_at:%H:%M}: the holds and pauses were longer than the "
+             f"flexible pauses left could take back", err=True)
     elif session.end_at is not None:
-        click.echo(f"ended at {session.ended_at:%H:%M:%S}, on time for {session.end_at:%H:%M}")
+        echo(f"ended at {session.ended_at:%H:%M:%S}, on time for {session.end_at:%H:%M}")
     if session.bounded:
-        click.echo(f"stopped: the recording reached its bound, the track's length and "
-                   f"{format_ms(RECORDING_SLACK_MS, precise=False)} of pauses and holds; "
-                   f"{shown(session.to_file)} holds the session up to then", err=True)
+        echo(f"stopped: the recording reached its bound, the track's length and "
+             f"{format_ms(RECORDING_SLACK_MS, precise=False)} of pauses and holds; "
+             f"{shown(session.to_file)} holds the session up to then", err=True)
     if session.idled:
-        click.echo(f"stopped after {format_ms(IDLE_LIMIT_MS, precise=False)} of silence: the "
-                   f"session was {'paused' if session.paused else 'holding at a chapter'} and no "
-                   f"key was left to press", err=True)
+        echo(f"stopped after {format_ms(IDLE_LIMIT_MS, precise=False)} of silence: the "
+             f"session was {'paused' if session.paused else 'holding at a chapter'} and no "
+             f"key was left to press", err=True)
     if session.to_file:
         def clock(ms: int) -> str:
             return format_ms((ms + 500) // 1000 * 1000, precise=False)
 
-        click.echo(f"played {clock(session.played_ms)} of {session.title!r} into {shown(session.to_file)}; "
-                   f"it stopped at {clock(session.stopped_at_ms)} of the track's "
-                   f"{clock(session.length_ms)}")
+        echo(f"played {clock(session.played_ms)} of {session.title!r} into {shown(session.to_file)}; "
+             f"it stopped at {clock(session.stopped_at_ms)} of the track's "
+             f"{clock(session.length_ms)}")

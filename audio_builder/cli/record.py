@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from audio_builder import api
-from audio_builder.cli.options import shown
+from audio_builder.cli.options import echo, shown
 from audio_builder.cli.takes import length_option, voice_option, warn_index
 from audio_builder.live.keys import ScriptedKeys, TerminalKeys
 from audio_builder.own_voice.record import KEYS
@@ -57,5 +57,5 @@ def record(script: Path, voice: str | None, length: str | None, input_file: Path
         speed=speed if speed is not None else (None if scripted else 1.0), start=start,
         only=only, view=prompter_view if sys.stdout.isatty() else None)
     warn_index(found)
-    click.echo(f"kept {len(recorder.saved)} take{'s' * (len(recorder.saved) != 1)} in "
-               f"{shown(found.folder)}/; `audio-builder takes {shown(script)}` lists what is left")
+    echo(f"kept {len(recorder.saved)} take{'s' * (len(recorder.saved) != 1)} in "
+         f"{shown(found.folder)}/; `audio-builder takes {shown(script)}` lists what is left")

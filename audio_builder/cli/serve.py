@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from audio_builder.cli.options import shown
+from audio_builder.cli.options import echo, shown
 from audio_builder.errors import InputError
 from audio_builder.publishing.server import SitePreview
 from audio_builder.publishing.tracks import FEED, site_files
@@ -32,9 +32,9 @@ def serve(output: Path | None, port: int) -> None:
     if not site_files(folder)[1].is_file():
         raise InputError("nothing to serve yet; run `audio-builder feed` first", folder)
     with SitePreview(folder, port=port) as site:
-        click.echo(f"serving {shown(folder)} at {site.url}  (Ctrl+C to stop)")
-        click.echo(f"a podcast app on this machine can subscribe to {site.url}{FEED}")
+        echo(f"serving {shown(folder)} at {site.url}  (Ctrl+C to stop)")
+        echo(f"a podcast app on this machine can subscribe to {site.url}{FEED}")
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
-            click.echo("stopped")
+            echo("stopped")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from audio_builder.cli.options import shown
+from audio_builder.cli.options import echo, shown
 from audio_builder.preview import write_previews
 from audio_builder.script.project import open_project
 from audio_builder.sound import sounds
@@ -19,10 +19,10 @@ from audio_builder.sound import sounds
 def list_sounds(preview, output):
     """List the built-in bells and backgrounds."""
     for registry in (sounds.BELLS, sounds.BACKGROUNDS):
-        click.echo(f"{registry.kind}s:")
+        echo(f"{registry.kind}s:")
         for sound in registry.values():
-            click.echo(f"  {sound.name:<12} {sound.description}")
+            echo(f"  {sound.name:<12} {sound.description}")
     if preview:
         folder = output or open_project().output_dir / "sounds"
         for path in write_previews(folder):
-            click.echo(f"wrote {shown(str(path))}")
+            echo(f"wrote {shown(str(path))}")

@@ -7,7 +7,7 @@ import webbrowser
 
 import click
 
-from audio_builder.cli.options import shown
+from audio_builder.cli.options import echo, shown
 from audio_builder.script.project import open_project
 
 
@@ -28,10 +28,10 @@ def studio(port: int, no_browser: bool) -> None:
     key = new_key()
     with WebServer(studio_app(project.root, key), port=port) as server:
         address = server.url("/", key)
-        click.echo(f"the studio of {shown(project.root)} is open at {address}  (Ctrl+C to stop)")
+        echo(f"the studio of {shown(project.root)} is open at {address}  (Ctrl+C to stop)")
         if not no_browser:
             webbrowser.open(address)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
-            click.echo("studio stopped")
+            echo("studio stopped")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from audio_builder import api
-from audio_builder.cli.options import shown
+from audio_builder.cli.options import echo, shown
 from audio_builder.durations import format_ms
 
 
@@ -24,7 +24,7 @@ def warn_index(found: api.VoiceLines) -> None:
     """Say what was wrong with the takes folder's index (it has been written again)."""
     if found.index_problem is not None:
         found.index_problem.file = shown(found.index_problem.file)
-        click.echo(f"warning: {found.index_problem.located()}", err=True)
+        echo(f"warning: {found.index_problem.located()}", err=True)
 
 
 voice_option = click.option("--voice", metavar="NAME",
@@ -52,18 +52,18 @@ def list_takes(script: Path, voice: str | None, length: str | None, sheet: Path 
     `missing`."""
     report = api.takes_report(script, voice=voice, length=length, sheet=sheet)
     warn_index(report.voice)
-    click.echo(f"voice {report.voice.profile.name!r}, takes in {shown(report.voice.folder)}/ "
-               f"(the index: takes.yaml)")
-    click.echo(f"{'#':>3}  {'line':>4}  {'take id':<46} {'length':>9}  words")
+    echo(f"voice {report.voice.profile.name!r}, takes in {shown(report.voice.folder)}/ "
+         f"(the index: takes.yaml)")
+    echo(f"{'#':>3}  {'line':>4}  {'take id':<46} {'length':>9}  words")
     for row in report.rows:
         line = row.line
         status = format_ms(row.ms) if row.ms is not None else row.status
-        click.echo(f"{line.number:>3}  {line.place.line:>4}  {line.id:<46} {status:>9}  {line.text}")
+        echo(f"{line.number:>3}  {line.place.line:>4}  {line.id:<46} {status:>9}  {line.text}")
         if row.problem and line.take is not None:
-            click.echo(f"{'':>11}{shown(line.take)}: {row.problem}")
-    click.echo(f"{report.ready} of {len(report.rows)} takes ready")
+            echo(f"{'':>11}{shown(line.take)}: {row.problem}")
+    echo(f"{report.ready} of {len(report.rows)} takes ready")
     if report.sheet:
-        click.echo(f"wrote the recording sheet {shown(report.sheet)}")
+        echo(f"wrote the recording sheet {shown(report.sheet)}")
 
 
 @takes.command("import")
@@ -83,18 +83,18 @@ def import_takes(script: Path, reading: Path, voice: str | None, length: str | N
     reading. Every take is listened back: the table says `ok` or what is wrong, worst first.
     Exit status 1 if a line was not found or a take needs listening to."""
     if reading.is_file():
-        click.echo(f"listening to {shown(reading)} ...", err=True)
+        echo(f"listening to {shown(reading)} ...", err=True)
     found, report = api.import_takes(script, reading, voice=voice, length=length, replace=replace)
     warn_index(found)
     from audio_builder.own_voice.importer import report_table
 
     table, advice = report_table(report)
     for row in table:
-        click.echo(row)
+        echo(row)
     written = sum(row.written for row in report.rows)
-    click.echo(f"wrote {written} take{'s' * (written != 1)} to {shown(found.folder)}/")
+    echo(f"wrote {written} take{'s' * (written != 1)} to {shown(found.folder)}/")
     for row in advice:
-        click.echo(row, err=True)
+        echo(row, err=True)
     if advice:
         raise click.exceptions.Exit(1)
 
@@ -128,11 +128,11 @@ def recut(script: Path, line: int, voice: str | None, length: str | None, start:
     with --start/--end, the take made again from the moved edges, judged and listened back as
     an import's takes are (a take made worse, cut into a word, is refused: nothing changes)."""
     cut = api.take_cut(script, line, voice=voice, length=length)
-    click.echo(f"line {line}: cut from {format_ms(cut.start_ms)} to {format_ms(cut.end_ms)} of "
-               f"{shown(cut.reading)}")
+    echo(f"line {line}: cut from {format_ms(cut.start_ms)} to {format_ms(cut.end_ms)} of "
+         f"{shown(cut.reading)}")
     if start is not None or end is not None:
         state = api.recut_take(script, line, cut.start_ms + _move(start, "--start"),
                                cut.end_ms + _move(end, "--end"), voice=voice, length=length,
                                keep_flagged=keep_flagged)
-        click.echo(f"made again: {format_ms(state.take_ms or 0)} long, {state.status}"
-                   + (f" ({state.why})" if state.why else ""))
+        echo(f"made again: {format_ms(state.take_ms or 0)} long, {state.status}"
+             + (f" ({state.why})" if state.why else ""))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from audio_builder.cli.options import echo
 from audio_builder.publishing.tracks import tracks_of
 from audio_builder.publishing.video import write_video
 from audio_builder.script.parser import load_script
@@ -28,4 +29,4 @@ def video(paths: tuple[Path, ...], image: Path | None, output: Path | None) -> N
     for path in find_scripts(list(paths), project):
         for track in tracks_of(load_script(path)):
             made = write_video(track, folder, project.podcast, image)
-            click.echo(f"wrote {made.video} and {made.description.name}")
+            echo(f"wrote {made.video} and {made.description.name}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from audio_builder.cli.options import cache_option, shown
+from audio_builder.cli.options import cache_option, echo, shown
 from audio_builder.errors import Cancelled
 from audio_builder.languages import language
 from audio_builder.preview import profile_problem, write_voice_samples
@@ -36,27 +36,27 @@ def voices(ctx, sample, language_code, cache_dir):
     if language_code:
         echo_voices_of_language(project, language_code)
         return
-    click.echo("engines:")
+    echo("engines:")
     for name, engine in ENGINES.items():
         problem = engine.problem()
         found = ", ".join(engine.voices(project.root / "voices")[:8]) if not problem else ""
-        click.echo(f"  {name:<9} {'works' if not problem else 'not here: ' + problem}"
-                   + (f"; voices: {found}" if found else ""))
-    click.echo("profiles:")
+        echo(f"  {name:<9} {'works' if not problem else 'not here: ' + problem}"
+             + (f"; voices: {found}" if found else ""))
+    echo("profiles:")
     working = []
     for name, profile in sorted(project.profiles.items()):
         problem = profile_problem(project, name)         # it must really speak a word
         working += [] if problem else [name]
         where = "built-in" if profile.source == "built-in" else shown(profile.source)
-        click.echo(f"  {name:<12} {profile.engine:<8} voice={profile.voice or 'system default'} "
-                   f"rate={profile.rate:g} ({where}) {'works' if not problem else 'not here: ' + problem}")
+        echo(f"  {name:<12} {profile.engine:<8} voice={profile.voice or 'system default'} "
+             f"rate={profile.rate:g} ({where}) {'works' if not problem else 'not here: ' + problem}")
     echo_fetched_voices()
     if sample:
         for path in write_voice_samples(project, sample, project.output_dir / "voices", working,
                                         SpeechCache(cache_dir)):
-            click.echo(f"wrote {shown(str(path))}")
+            echo(f"wrote {shown(str(path))}")
         for name in sorted(set(project.profiles) - set(working)):
-            click.echo(f"no sample for {name}: it cannot speak here (see above)")
+            echo(f"no sample for {name}: it cannot speak here (see above)")
 
 
 @voices.command("get")
@@ -67,42 +67,42 @@ def get(name: str) -> None:
     The model and its config are checked against the catalogue's sizes and MD5s and only
     then put in the voice folder; a profile then speaks with it as `voice: NAME`."""
     try:
-        voice = get_voice(name, report=lambda line: click.echo(line, err=True))
+        voice = get_voice(name, report=lambda line: echo(line, err=True))
     except KeyboardInterrupt:
         raise Cancelled(f"stopped; the voices in {shown(str(voice_folder()))} are as they were: "
                         "nothing half-written was left in the voice folder") from None
-    click.echo(f"fetched {voice.name} ({voice.language}, {voice.quality}): {voice.description}")
-    click.echo(f"  into {voice.model.parent}; use it in a profile: `engine: piper`, "
-               f"`voice: {voice.name}`")
+    echo(f"fetched {voice.name} ({voice.language}, {voice.quality}): {voice.description}")
+    echo(f"  into {voice.model.parent}; use it in a profile: `engine: piper`, "
+         f"`voice: {voice.name}`")
 
 
 def echo_voices_of_language(project: Project, code: str) -> None:
     """Every voice here of language `code`: the project's profiles, then each engine's."""
     rules = language(code)
-    click.echo(f"voices that speak {rules.name} ({rules.code}):")
+    echo(f"voices that speak {rules.name} ({rules.code}):")
     found = 0
     for name, profile in sorted(project.profiles.items()):
         if not is_recorded(profile) and profile_language(profile) == rules.code:
-            click.echo(f"  {name:<28} profile ({profile.engine})")
+            echo(f"  {name:<28} profile ({profile.engine})")
             found += 1
     for engine in ENGINES.values():
         for voice, about in engine.voices_of_language(rules.code, project.root / "voices"):
-            click.echo(f"  {voice:<28} {about}")
+            echo(f"  {voice:<28} {about}")
             found += 1
     if rules.espeak_note:
-        click.echo(f"  (not listed: {rules.espeak_note})")
+        echo(f"  (not listed: {rules.espeak_note})")
     if not found:
-        click.echo("  none here")
+        echo("  none here")
     if rules.calm_voices:
-        click.echo("suggested for calm speech (fetch with `audio-builder voices get NAME`): "
-                   + ", ".join(rules.calm_voices))
+        echo("suggested for calm speech (fetch with `audio-builder voices get NAME`): "
+             + ", ".join(rules.calm_voices))
 
 
 def echo_fetched_voices() -> None:
     voices = installed_voices()
     folder = voice_folder()
-    click.echo(f"fetched piper voices (in {folder}; ${FOLDER_VAR} moves it):"
-               if voices else f"fetched piper voices: none yet; `audio-builder voices get NAME` "
+    echo(f"fetched piper voices (in {folder}; ${FOLDER_VAR} moves it):"
+         if voices else f"fetched piper voices: none yet; `audio-builder voices get NAME` "
                               f"fetches one from the piper catalogue (${URL_VAR} sets a mirror)")
     for voice in voices:
-        click.echo(f"  {voice.name:<36} {voice.language:<6} {voice.quality:<7} {voice.description}")
+        echo(f"  {voice.name:<36} {voice.language:<6} {voice.quality:<7} {voice.description}")

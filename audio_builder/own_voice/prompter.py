@@ -6,6 +6,7 @@ from rich.console import Group
 from rich.panel import Panel
 from rich.text import Text
 
+from audio_builder.errors import printable
 from audio_builder.own_voice.record import Recorder
 
 METER_WIDTH = 60
@@ -30,12 +31,12 @@ def render_prompter(recorder: Recorder) -> Panel:
     body = Group(
         head,
         Text(""),
-        Text(line.text, style="bold reverse" if recorder.recording else "bold"),
+        Text(printable(line.text), style="bold reverse" if recorder.recording else "bold"),
         Text(""),
-        Text(("next: " + following.text) if following else "(the last line)", style="dim"),
+        Text(("next: " + printable(following.text)) if following else "(the last line)", style="dim"),
         Text(""),
         meter(recorder.level_db),
-        Text(recorder.message, style="yellow"),
+        Text(printable(recorder.message), style="yellow"),
         Text(HELP, style="dim"),
     )
     return Panel(body, title="recording", width=80)
