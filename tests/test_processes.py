@@ -221,3 +221,81 @@ def _drain(fd: int) -> None:
             pass
     except OSError:
         pass
+
+
+# --- 13: a reading's bounds, and the import's progress ------------------------------------------
+
+@pytest.fixture
+def teacher(project) -> Path:
+    write(project / "voices" / "teacher.yaml", "engine: recorded\n")
+    write(project / "scripts" / "a.yaml", RECORDED)
+    return project
+
+
+def nothing_written(project: Path) -> bool:
+    takes = project / "takes"
+    return not takes.exists() or not [p for p in takes.rglob("*") if p.is_file() and p.name != "takes.yaml"]
+
+
+def test_a_reading_whose_header_says_1_hz_is_refused_at_once(teacher):
+    """A 200 kB WAV declaring 1 Hz is a reading of 28 hours: it kept `takes import` busy for
+    hours. Refused by its header, before anything is decoded or heard."""
+    from conftest import run
+
+    tone_wav(teacher / "reading.wav", 100_000, rate=1)
+    started = time.monotonic()
+    result = run("takes", "import", "scripts/a.yaml", "reading.wav")
+    assert time.monotonic() - started < 10
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if not line.startswith("listening to")]
+    assert len(lines) == 1 and "Traceback" not in result.output, result.output
+    assert lines[0].startswith("reading.wav: ")
+    assert "1 Hz" in lines[0] and "8 kHz to 384 kHz" in lines[0]
+    assert nothing_written(teacher)
+
+
+def test_a_reading_longer_than_the_bound_is_refused_by_header_or_while_decoded(teacher, monkeypatch):
+    """The bound (3 hours) made small: by the header of a WAV, and, where no header says
+    (Matroska, which the header reader does not know), by counting what is decoded."""
+    import subprocess as sp
+
+    from conftest import run
+
+    from audio_builder.own_voice import reading
+    from audio_builder.sound.media import ffmpeg_exe
+
+    monkeypatch.setattr(reading, "LONGEST_READING_MS", 3_000)
+    tone_wav(teacher / "reading.wav", 8)
+    sp.run([ffmpeg_exe(), "-v", "error", "-i", str(teacher / "reading.wav"), "-c:a", "pcm_s16le",
+            str(teacher / "reading.mka")], check=True)
+    for name, said in (("reading.wav", "(0.0 hours)"), ("reading.mka", "the most a reading")):
+        result = run("takes", "import", "scripts/a.yaml", name)
+        assert result.exit_code == 2, result.output
+        lines = [line for line in result.output.splitlines() if not line.startswith("listening to")]
+        assert len(lines) == 1 and lines[0].startswith(f"{name}: this reading is longer than 0 hours")
+        assert said in lines[0]
+        assert nothing_written(teacher)
+
+
+def test_an_import_reports_how_far_it_has_heard(teacher):
+    """Progress by the reading's seconds, of its length from the header (the command line
+    draws it on the standard error, at a terminal only)."""
+    import numpy as np
+
+    from audio_builder import api
+    from audio_builder.errors import InputError
+    from audio_builder.own_voice.reading import WINDOW_S
+
+    path = teacher / "quiet.wav"
+    with wave.open(str(path), "wb") as file:           # 75 s of silence: no speech, no model loaded
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(16_000)
+        file.writeframes(np.zeros(75 * 16_000, "<i2").tobytes())
+    seen: list[tuple[str, int, int | None]] = []
+    with pytest.raises(InputError, match="no speech found"):
+        api.import_takes(teacher / "scripts" / "a.yaml", path,
+                         progress=lambda *step: seen.append(step))
+    assert seen[-1] == ("reading", 75, 75)
+    assert [done for _, done, _ in seen] == sorted(done for _, done, _ in seen)
+    assert len(seen) >= 75 // WINDOW_S

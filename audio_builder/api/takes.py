@@ -27,6 +27,7 @@ from audio_builder.own_voice.pieces import (
     script_in_voice,
     takes_folder,
 )
+from audio_builder.own_voice.reading import reading_length_ms
 from audio_builder.own_voice.recognizer import require
 from audio_builder.own_voice.record import Recorder, file_input, microphone_input, run_recorder
 from audio_builder.script.parser import load_script
@@ -132,16 +133,21 @@ def recording_sheet(found: VoiceLines, *, markdown: bool) -> str:
 
 @api_boundary
 def import_takes(script: PathLike, reading: PathLike, *, voice: str | None = None,
-                 length: str | int | None = None, replace: str | bool | None = None
+                 length: str | int | None = None, replace: str | bool | None = None,
+                 progress: Callable[[str, int, int | None], None] | None = None
                  ) -> tuple[VoiceLines, ImportReport]:
     """Cut the takes of `script`'s lines (with `length`, of that length only) from one whole
     `reading` (any audio file), found by an offline speech recognizer. Only lines with no take
     are filled, unless `replace` names the lines to do again: `"all"` (or True), or their
     numbers (`"3"`, `"3,7"`, `"3-5"`) or first words, as `pieces.chosen_lines` reads them.
-    The report has a row for each line asked for, and no other."""
+    The report has a row for each line asked for, and no other. `progress(stage, done, total)`,
+    if given, hears how far the recognizer is: stage "reading", seconds of the reading heard,
+    of its length (None when its header does not say). A reading is at most
+    `reading.LONGEST_READING_MS` long, at a sample rate in `reading.RATES_HZ`."""
     path = Path(reading)
     if not path.is_file():
         raise InputError("no such file; give the recording of the whole reading", path)
+    length_ms = reading_length_ms(path)
     found = voice_lines(script, voice, length)
     require(found.script.language, found.script.path, found.script.line_of("language"))
     found = indexed(found)
@@ -152,8 +158,10 @@ def import_takes(script: PathLike, reading: PathLike, *, voice: str | None = Non
         raise InputError("every line already has a take, so there is nothing to fill; to "
                          "redo some, give --replace with their numbers from `audio-builder "
                          "takes` (like --replace 3), or --replace all", path)
+    total = -(-length_ms // 1000) if length_ms else None
+    heard = (lambda ms: progress("reading", min(ms // 1000, total or ms), total)) if progress else None
     return found, import_reading(path, found.profile, found.lines, fill=[line.id for line in asked],
-                                 language=found.script.language)
+                                 language=found.script.language, progress=heard)
 
 
 RecorderView = Callable[[Recorder], AbstractContextManager[Callable[[Recorder], None]]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -9,6 +10,7 @@ import click
 from audio_builder import api
 from audio_builder.cli.options import echo, shown
 from audio_builder.durations import format_ms
+from audio_builder.progress import progress_bars
 
 
 class DefaultList(click.Group):
@@ -84,7 +86,9 @@ def import_takes(script: Path, reading: Path, voice: str | None, length: str | N
     Exit status 1 if a line was not found or a take needs listening to."""
     if reading.is_file():
         echo(f"listening to {shown(reading)} ...", err=True)
-    found, report = api.import_takes(script, reading, voice=voice, length=length, replace=replace)
+    with progress_bars(sys.stderr.isatty(), stderr=True) as progress:
+        found, report = api.import_takes(script, reading, voice=voice, length=length,
+                                         replace=replace, progress=progress)
     warn_index(found)
     from audio_builder.own_voice.importer import report_table
 

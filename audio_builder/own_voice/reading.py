@@ -17,27 +17,74 @@ FRAME_MS = 10
 WINDOW_S = 30            # the recognizer hears 30 s at a time
 SHORTEST_WINDOW_S = 18   # a window is cut at the quietest moment after this
 BLOCK_S = 5
+# A reading is a practice read through once, with its restarts and pauses: 3 hours leaves room
+# for the longest. Its sample rate is one a recorder or phone records at: below 8 kHz no voice
+# is understood; above 384 kHz no recorder records (the header of a damaged or hostile file
+# may say anything: one saying 1 Hz made 1.8 MB a reading of 250 hours).
+LONGEST_READING_MS = 3 * 3_600_000
+RATES_HZ = (8_000, 384_000)
+
+
+def reading_length_ms(path: Path) -> int | None:
+    """A reading's length from its header (None when no header says), once its sample rate
+    and length are checked against `RATES_HZ` and `LONGEST_READING_MS`: an InputError naming
+    the limit otherwise. Nothing is decoded."""
+    import mutagen
+
+    try:
+        info = getattr(mutagen.File(path), "info", None)
+    except Exception:        # noqa: BLE001 - a header mutagen cannot read: the decoder judges it
+        return None
+    rate = getattr(info, "sample_rate", None)
+    if isinstance(rate, int) and rate > 0 and not RATES_HZ[0] <= rate <= RATES_HZ[1]:
+        raise InputError(f"this reading's header says it was recorded at {rate:,} Hz; a reading "
+                         f"is {RATES_HZ[0] // 1000} kHz to {RATES_HZ[1] // 1000} kHz (is the file "
+                         "damaged?); export it again as WAV, FLAC, MP3 or M4A at 44.1 or 48 kHz",
+                         path)
+    length = getattr(info, "length", None)
+    if not isinstance(length, (int, float)) or length <= 0:
+        return None
+    if length * 1000 > LONGEST_READING_MS:
+        raise InputError(_too_long(round(length * 1000)), path)
+    return round(length * 1000)
+
+
+def _too_long(length_ms: int | None) -> str:
+    said = f" ({length_ms / 3_600_000:.1f} hours)" if length_ms else ""
+    return (f"this reading is longer than {LONGEST_READING_MS // 3_600_000} hours{said}, the most "
+            "a reading of one practice can be; cut it into parts and import each")
 
 
 def decode_stream(path: Path, rate: int, block_s: float = BLOCK_S,
                   span_ms: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
     """Mono float32 blocks of `path` at `rate`, decoded by ffmpeg as they are needed (only
-    the stretch `span_ms`, (start, end), if given)."""
+    the stretch `span_ms`, (start, end), if given). A whole reading is checked by its header
+    first (`reading_length_ms`) and stopped past `LONGEST_READING_MS` whatever the header
+    says."""
+    if span_ms is None:
+        reading_length_ms(path)
+    most = (rate * LONGEST_READING_MS // 1000 if span_ms is None
+            else rate * (span_ms[1] - span_ms[0]) // 1000 + rate)
     span = ["-ss", f"{span_ms[0] / 1000:.3f}", "-t", f"{(span_ms[1] - span_ms[0]) / 1000:.3f}"] \
         if span_ms else []
     process = ffmpeg(*span, "-i", ffmpeg_file(path), "-f", "f32le", "-ac", "1", "-ar", str(rate), "pipe:1",
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None and process.stderr is not None
     size = int(rate * block_s) * 4
-    produced = False
+    produced, ended = 0, False
     try:
         while True:
             data = process.stdout.read(size)
             if not data:
+                ended = True
                 break
-            produced = True
+            produced += len(data) // 4
+            if produced > most:
+                raise InputError(_too_long(None), path)
             yield np.frombuffer(data[: len(data) // 4 * 4], dtype="<f4")
     finally:
+        if not ended:
+            process.kill()              # stopped early: no more to decode
         process.stdout.close()
         error = process.stderr.read().decode(errors="replace").strip().splitlines()
         process.stderr.close()
