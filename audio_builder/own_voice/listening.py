@@ -24,7 +24,7 @@ import numpy as np
 from audio_builder.errors import InputError
 from audio_builder.model import Place
 from audio_builder.own_voice.align import RATE, alike, transcribe
-from audio_builder.own_voice.recognizer import require
+from audio_builder.own_voice.recognizer import can_hear, require
 from audio_builder.speech.takes import usual_reading_ms, words_of
 
 if TYPE_CHECKING:
@@ -171,6 +171,10 @@ def listen_to_take(path: Path, said: str, language: str | None = None) -> Verdic
 
     span = find_speech(frame_levels_db(samples, RATE))
     speech_ms = (span.end - span.start) * 10 if span else 0
+    if not can_hear(language):
+        # listening back is a check on top: a take in a language no installed recognizer
+        # hears is kept unheard (`takes import` names what to install)
+        return Verdict(said, "")
     return compare_take(said, listen(samples, language), speech_ms, sounding_edges(samples, RATE))
 
 

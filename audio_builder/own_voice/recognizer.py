@@ -142,6 +142,14 @@ def require(code: str | None, file: str | Path | None = None, line: int | None =
     return recognizer
 
 
+def can_hear(code: str | None) -> bool:
+    """Whether a recognizer for `code` is installed and its words can be matched with a line's."""
+    try:
+        return not recognizer_for(code).missing()
+    except InputError:
+        return False
+
+
 def model_for(code: str | None):
     """The loaded model that hears `code` (faster-whisper's WhisperModel)."""
     recognizer = recognizer_for(code)
