@@ -1,8 +1,9 @@
 """audio-builder: written meditation practices in, finished timed audio out.
 
 The front door is the API (`api`), exported here: `open_project`, `check`, `plan`, `build`,
-`publish`, `check_feed`, the takes of a recorded voice and a live session (`play`). The
-command line (`cli`) is a thin layer over it.
+`publish`, `check_feed`, the takes of a recorded voice, a live session (`play`) and piper
+voices from the catalogue (`fetch_voice`, `fetched_voices`). The command line (`cli`) is a
+thin layer over it.
 
 The pipeline, from bottom to top:
 - the core (`errors`, `model`, `durations`, `files`, `text`, `languages`) imports nothing
@@ -32,6 +33,8 @@ from audio_builder.api import (
     build,
     check,
     check_feed,
+    fetch_voice,
+    fetched_voices,
     hear_line,
     import_takes,
     keep_line_take,
@@ -58,6 +61,6 @@ __version__ = "0.1.0"
 __all__ = ["AudioBuilderError", "BuildError", "BuildReport", "Builder", "BuiltTrack", "Cancelled",
            "CheckReport", "DurationError", "EngineUnavailable", "ErrorGroup", "InputError",
            "MissingTake", "OutputSettings", "PlanReport", "Project", "SessionReport", "TakesReport",
-           "TrackPlan", "build", "check", "check_feed", "hear_line", "import_takes", "keep_line_take",
-           "line_states", "load_script", "open_project", "plan", "play", "publish", "record_takes",
-           "recut_take", "take_cut", "takes_report"]
+           "TrackPlan", "build", "check", "check_feed", "fetch_voice", "fetched_voices", "hear_line",
+           "import_takes", "keep_line_take", "line_states", "load_script", "open_project", "plan",
+           "play", "publish", "record_takes", "recut_take", "take_cut", "takes_report"]

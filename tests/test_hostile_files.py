@@ -282,23 +282,18 @@ def test_right_to_left_text_itself_is_welcome(tones):
 # --- Ctrl-C names the folder the command writes ----------------------------------------------
 
 @pytest.mark.parametrize("command, api_name, said", [
-    (("voices", "get", "some-voice"), None, "the voice folder"),
+    (("voices", "get", "some-voice"), "fetch_voice", "the voice folder"),
     (("takes", "import", "scripts/a.yaml", "reading.wav"), "import_takes", "the takes folder"),
     (("record", "scripts/a.yaml"), "record_takes", "the takes folder"),
     (("build", "scripts/a.yaml"), "build", "output/"),
 ])
 def test_ctrl_c_names_the_folder_the_command_writes(tones, monkeypatch, command, api_name, said):
-
     from audio_builder import api
-    from audio_builder.cli import voices
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    if api_name:
-        monkeypatch.setattr(api, api_name, interrupted)
-    else:
-        monkeypatch.setattr(voices, "get_voice", interrupted)
+    monkeypatch.setattr(api, api_name, interrupted)
     (tones / "reading.wav").write_bytes(b"RIFF")
     result = run(*command)
     assert result.exit_code == 130, result.output

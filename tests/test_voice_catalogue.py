@@ -478,3 +478,30 @@ def test_a_config_left_without_its_model_is_removed_unless_the_model_is_arriving
     (voices / f".en_US-coming-medium.onnx.{HOST}-{os.getppid()}-abcdefgh.part").write_bytes(b"\0")
     assert run("voices").exit_code == 0
     assert not orphan.exists() and arriving.exists()
+
+
+# --- the Python API: the command's twin ---------------------------------------------------------
+
+def test_the_api_fetches_and_lists_and_raises_only_its_own_errors(project, catalogue, tmp_path):
+    import audio_builder as ab
+    from audio_builder.speech.catalogue import CatalogueError
+
+    root, entry, voices = catalogue
+    lines: list[str] = []
+    voice = ab.fetch_voice("test-voice", report=lines.append)
+    assert (voice.name, voice.language, voice.damaged) == (NAME, "en_US", False)
+    assert len(lines) == 2 and [v.name for v in ab.fetched_voices()] == [NAME]
+    for bad in (5, "", "a/b", "x\n"):
+        with pytest.raises(ab.InputError, match="name: give a voice name"):
+            ab.fetch_voice(bad)
+    with pytest.raises(ab.InputError, match="url: give"):
+        ab.fetch_voice(NAME, url=5)
+    with pytest.raises(ab.InputError, match="url must be an http"):
+        ab.fetch_voice(NAME, url="file:///etc/")
+    (root / "voices.json").write_text(json.dumps({NAME: {**entry, "aliases": 5}}))
+    with pytest.raises(CatalogueError, match="`aliases` is 5"):
+        ab.fetch_voice(NAME, folder=tmp_path / "elsewhere")
+    (tmp_path / "a-file").write_text("")
+    (root / "voices.json").write_text(json.dumps({NAME: entry}))
+    with pytest.raises(ab.BuildError, match="a file stands where a folder"):
+        ab.fetch_voice(NAME, folder=tmp_path / "a-file" / "voices")

@@ -46,9 +46,11 @@ from audio_builder.api.takes import (
     takes_report,
     voice_lines,
 )
+from audio_builder.api.voices import fetch_voice, fetched_voices
 
 __all__ = ["BuildReport", "CheckReport", "LineAudio", "PlanReport", "ScriptCheck", "SessionReport",
-           "TakeRow", "TakesReport", "VoiceLines", "build", "check", "check_feed", "hear_line",
+           "TakeRow", "TakesReport", "VoiceLines", "build", "check", "check_feed", "fetch_voice",
+           "fetched_voices", "hear_line",
            "import_takes", "keep_line_take", "line_states", "load_scripts", "open_project",
            "output_settings", "plan", "play", "publish", "record_takes", "recording_sheet",
            "recut_take", "take_cut", "takes_report", "voice_lines"]

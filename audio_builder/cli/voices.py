@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from audio_builder import api
 from audio_builder.cli.options import cache_option, echo, shown
 from audio_builder.errors import Cancelled
 from audio_builder.languages import language
@@ -14,8 +15,6 @@ from audio_builder.speech.cache import SpeechCache
 from audio_builder.speech.catalogue import (
     FOLDER_VAR,
     URL_VAR,
-    get_voice,
-    installed_voices,
     voice_folder,
 )
 from audio_builder.speech.engines import ENGINES, is_recorded
@@ -67,7 +66,7 @@ def get(name: str) -> None:
     The model and its config are checked against the catalogue's sizes and MD5s and only
     then put in the voice folder; a profile then speaks with it as `voice: NAME`."""
     try:
-        voice = get_voice(name, report=lambda line: echo(line, err=True))
+        voice = api.fetch_voice(name, report=lambda line: echo(line, err=True))
     except KeyboardInterrupt:
         raise Cancelled(f"stopped; the voices in {shown(str(voice_folder()))} are as they were: "
                         "nothing half-written was left in the voice folder") from None
@@ -99,7 +98,7 @@ def echo_voices_of_language(project: Project, code: str) -> None:
 
 
 def echo_fetched_voices() -> None:
-    voices = installed_voices()
+    voices = api.fetched_voices()
     folder = voice_folder()
     echo(f"fetched piper voices (in {folder}; ${FOLDER_VAR} moves it):"
          if voices else f"fetched piper voices: none yet; `audio-builder voices get NAME` "

@@ -112,9 +112,14 @@ class InstalledVoice:
 
 
 def catalogue_url() -> str:
-    url = os.environ.get(URL_VAR) or DEFAULT_URL
+    """The catalogue's folder: $AUDIO_BUILDER_VOICES_URL, or piper's own."""
+    return checked_url(os.environ.get(URL_VAR) or DEFAULT_URL, f"${URL_VAR}")
+
+
+def checked_url(url: str, what: str) -> str:
+    """`url` (given as `what`) as a folder's address, once it is a printable http(s) one."""
     if not url.startswith(("https://", "http://")) or not url.isprintable() or " " in url:
-        raise InputError(f"${URL_VAR} must be an http(s) address, not {excerpt(url, 80)}")
+        raise InputError(f"{what} must be an http(s) address, not {excerpt(url, 80)}")
     return url if url.endswith("/") else url + "/"
 
 
