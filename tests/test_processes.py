@@ -299,3 +299,57 @@ def test_an_import_reports_how_far_it_has_heard(teacher):
     assert seen[-1] == ("reading", 75, 75)
     assert [done for _, done, _ in seen] == sorted(done for _, done, _ in seen)
     assert len(seen) >= 75 // WINDOW_S
+
+
+# --- 4: a take is judged in blocks, and never read past its bound -------------------------------
+
+def _lying_take(folder: Path, hidden_s: int) -> Path:
+    """An MP3 whose header (its Xing frame) says 5 s, followed by `hidden_s` more seconds of
+    frames that every decoder plays: a take saved badly, or made to look short."""
+    from audio_builder.sound.media import ffmpeg_exe
+    from audio_builder.speech.takes import take_id
+
+    def mp3(seconds: int, *extra: str) -> bytes:
+        part = folder.parent / "part.mp3"             # a file, not a pipe: the Xing frame is written
+        subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
+                        f"sine=f=220:d={seconds}:r=22050", "-af", "volume=0.5", "-ac", "1",
+                        "-b:a", "32k", *extra, str(part)], check=True)
+        data = part.read_bytes()
+        part.unlink()
+        return data
+
+    path = folder / f"{take_id('Breathe in, and breathe out.')}.mp3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(mp3(5) + mp3(hidden_s, "-write_xing", "0", "-id3v2_version", "0"))
+    return path
+
+
+def test_a_take_longer_than_its_header_says_is_refused_without_reading_it_whole(teacher):
+    """Listing and checking judge a take in blocks and stop past what its line can take to say
+    (12 s here): a 5-second header over 3 minutes of audio was decoded whole (an hour of it
+    took 1.2 GB and 24 s to list) and passed as a 3-minute take."""
+    from conftest import run
+
+    from audio_builder.speech import takes
+
+    take = _lying_take(teacher / "takes" / "teacher", 180)
+    decoded: list[int] = []
+    levels = takes.frame_levels_db
+
+    def counted(samples, rate):
+        decoded.append(samples.shape[0])
+        return levels(samples, rate)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(takes, "frame_levels_db", counted)
+        listing = run("takes", "scripts/a.yaml")
+    assert listing.exit_code == 0, listing.output
+    assert f"{take.name}: this take is over 12 s long, longer than its line can take to say" \
+        in listing.output
+    assert "0 of 2 takes ready" in listing.output
+    assert max(decoded) <= 22_050 and sum(decoded) < 22_050 * 16      # a second at a time, to 14 s
+
+    checked = run("check", "scripts/a.yaml")
+    assert checked.exit_code == 2
+    assert "this take is over 12 s long" in checked.output and "Traceback" not in checked.output
+    assert take.is_file()                                              # judged, not removed

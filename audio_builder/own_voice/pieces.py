@@ -13,12 +13,12 @@ from audio_builder.own_voice.takes_index import Listened, read_verdicts, update_
 from audio_builder.speech.engines import is_recorded
 from audio_builder.speech.synthesizer import VoiceBook
 from audio_builder.speech.takes import (
-    RawTake,
     TakeError,
+    TakeLevels,
     find_take,
     judge_take,
     longest_take_ms,
-    read_take,
+    scan_take,
     take_id,
     words_of,
 )
@@ -115,12 +115,13 @@ def index_lines(profile: VoiceProfile, lines: list[Line]) -> InputError | None:
     return update_index(takes_folder(profile), [line.text for line in lines])
 
 
-def judged(line: Line, keep_breaths: bool) -> tuple[RawTake | None, str | None]:
-    """The take of `line` read and judged: (take, None), or (None, what is wrong)."""
+def judged(line: Line, keep_breaths: bool) -> tuple[TakeLevels | None, str | None]:
+    """The take of `line` read in blocks and judged: (its levels, None), or (None, what is
+    wrong). Memory stays flat however long the file is."""
     if line.take is None:
         return None, None
     try:
-        take = read_take(line.take, longest_take_ms(line.text))
+        take = scan_take(line.take, longest_take_ms(line.text))
         judge_take(take, line.take, keep_breaths)
     except TakeError as error:
         return None, error.message

@@ -198,12 +198,13 @@ def decode(path: Path, sample_format: str = "f32le", into: Path | None = None) -
     return result.stdout
 
 
-def decode_wav(path: Path) -> bytes:
+def decode_wav(path: Path, most_ms: int | None = None) -> bytes:
     """Any file ffmpeg reads, as a 16-bit WAV at its own rate and channels (read whole: for
-    a short recording, such as a take). Raises ValueError with ffmpeg's reason when it
-    cannot read the file."""
-    result = run_ffmpeg("-i", ffmpeg_file(path), "-map", "0:a:0", "-c:a", "pcm_s16le", "-f", "wav",
-                        "pipe:1")
+    a short recording, such as a take; at most its first `most_ms`, whatever its header
+    says). Raises ValueError with ffmpeg's reason when it cannot read the file."""
+    most = ("-t", f"{most_ms / 1000:.3f}") if most_ms is not None else ()
+    result = run_ffmpeg("-i", ffmpeg_file(path), "-map", "0:a:0", *most, "-c:a", "pcm_s16le",
+                        "-f", "wav", "pipe:1")
     if result.returncode != 0 or not result.stdout:
         raise ValueError(_reason(path, result.stderr))
     return result.stdout

@@ -91,6 +91,7 @@ LONGEST_SLACK_MS = 2000
 TAKE_ROOM_MS = 5000       # a take's quiet before and after the words, when recorded by hand
 LONGEST_TAKE_MS = 5 * 60_000            # whatever its line: no piece takes this long
 LARGEST_BYTES_PER_MS = 192 * 2 * 4      # 192 kHz stereo 32-bit: the most a ms of take can be
+TAKE_GRACE_MS = 2000      # decoding a take stops this far past its longest (encoders pad the end)
 USUAL_WORD_MS = 400
 USUAL_PAUSE_MS = 400
 PAUSE_MARKS = re.compile(r"[,;:.!?\u2014\u2013]+\s|\s[-\u2013\u2014]+\s|\.\.\.")
@@ -159,6 +160,30 @@ def take_length_ms(path: Path) -> int | None:
     return round(length * 1000) if isinstance(length, (int, float)) and length > 0 else None
 
 
+def _refuse_long(path: Path, longest_ms: int) -> None:
+    """A TakeError if the take is longer than `longest_ms` by its header, or bigger than that
+    much audio can be: it is not decoded then."""
+    length = take_length_ms(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    if (length or 0) > longest_ms or size > longest_ms * LARGEST_BYTES_PER_MS:
+        shown = f"{length / 1000:.0f} s long" if length else f"{size / 1e6:.0f} MB"
+        raise TakeError(_too_long_message(shown, longest_ms), path)
+
+
+def _too_long_message(shown: str, longest_ms: int) -> str:
+    return (f"this take is {shown}, longer than its line can take to say "
+            f"({longest_ms / 1000:.0f} s): it holds more than one reading of one "
+            "line; record or import it again")
+
+
+def _unreadable_take(path: Path, reason: str) -> TakeError:
+    return TakeError("cannot read this take as audio" + (f" ({reason[:120]})" if reason else "")
+                     + "; save it as WAV, FLAC, MP3 or M4A", path)
+
+
 def read_take(path: Path, longest_ms: int = LONGEST_TAKE_MS) -> RawTake:
     """Any audio file, at its own rate; stereo is mixed down. Raises TakeError if unreadable,
     or longer than `longest_ms` (by its header, or its size: it is not decoded then)."""
@@ -167,26 +192,20 @@ def read_take(path: Path, longest_ms: int = LONGEST_TAKE_MS) -> RawTake:
 
     from audio_builder.sound.media import decode_wav
 
-    length = take_length_ms(path)
-    try:
-        size = path.stat().st_size
-    except OSError:
-        size = 0
-    if (length or 0) > longest_ms or size > longest_ms * LARGEST_BYTES_PER_MS:
-        shown = f"{length / 1000:.0f} s long" if length else f"{size / 1e6:.0f} MB"
-        raise TakeError(f"this take is {shown}, longer than its line can take to say "
-                        f"({longest_ms / 1000:.0f} s): it holds more than one reading of one "
-                        "line; record or import it again", path)
+    _refuse_long(path, longest_ms)
 
     # Every format through the packaged ffmpeg, as 16-bit WAV: given anything but a plain
     # PCM WAV, pydub would ask a system ffprobe (which no package brings) for its format.
     try:
-        segment = AudioSegment.from_file(io.BytesIO(decode_wav(path)), format="wav")
+        segment = AudioSegment.from_file(io.BytesIO(decode_wav(path, longest_ms + TAKE_GRACE_MS)),
+                                         format="wav")
     except (CouldntDecodeError, OSError, IndexError, ValueError) as error:
         reason = str(error).strip().splitlines()
         raise TakeError("cannot read this take as audio"
                         + (f" ({reason[-1][:120]})" if reason and len(reason) == 1 else "")
                         + "; save it as WAV, FLAC, MP3 or M4A", path) from None
+    if len(segment) > longest_ms + TAKE_GRACE_MS // 2:      # the header said less than it holds
+        raise TakeError(_too_long_message(f"over {longest_ms / 1000:.0f} s long", longest_ms), path)
     frames = np.array(segment.get_array_of_samples(), dtype=np.float32)
     full_scale = float(1 << 15)
     frames = frames.reshape(-1, segment.channels) / full_scale
@@ -243,13 +262,98 @@ def _grow(sound: np.ndarray, edge: int, step: int, reach: int) -> int:
     return position
 
 
-def judge_take(take: RawTake, path: Path, keep_breaths: bool = False) -> SpeechSpan:
+@dataclass(frozen=True)
+class TakeLevels:
+    """All that judging a take needs, a few KB however long it is: the level of each 10 ms,
+    its loudest sample, the share of its samples clipped, and its length."""
+
+    levels_db: np.ndarray
+    peak: float
+    clipped_share: float
+    ms: int
+
+    @classmethod
+    def of(cls, take: RawTake) -> TakeLevels:
+        peak = float(np.max(np.abs(take.samples))) if take.samples.size else 0.0
+        return cls(frame_levels_db(take.samples, take.sample_rate), peak, take.clipped_share, take.ms)
+
+
+def scan_take(path: Path, longest_ms: int = LONGEST_TAKE_MS) -> TakeLevels:
+    """A take's levels, read in blocks (never the whole take in memory): checked as `read_take`
+    checks it (its header and size against `longest_ms`), then decoded by ffmpeg at its own
+    rate and channels (as `read_take` reads it: the same clipped samples, the same levels),
+    stopped past `longest_ms` whatever the header said."""
+    import subprocess
+
+    from audio_builder.sound.media import ffmpeg, ffmpeg_file
+
+    _refuse_long(path, longest_ms)
+    rate, channels = _header_format(path)
+    process = ffmpeg("-i", ffmpeg_file(path), "-map", "0:a:0", "-f", "s16le", "-ar", str(rate),
+                     "-ac", str(channels), "pipe:1", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    window = rate * FRAME_MS // 1000
+    levels: list[np.ndarray] = []
+    carry = np.zeros(0, np.float32)
+    frames = clipped = 0
+    peak = 0.0
+    most = (longest_ms + TAKE_GRACE_MS // 2) * rate // 1000
+    ended = False
+    try:
+        while True:
+            data = process.stdout.read(window * channels * 2 * 100)        # a second at a time
+            if not data:
+                ended = True
+                break
+            block = np.frombuffer(data[: len(data) // (2 * channels) * 2 * channels], "<i2")
+            block = block.reshape(-1, channels).astype(np.float32) / float(1 << 15)
+            frames += block.shape[0]
+            if frames > most:
+                raise TakeError(_too_long_message(f"over {longest_ms / 1000:.0f} s long", longest_ms), path)
+            clipped += int(np.count_nonzero(np.abs(block) >= 1.0 - 2.0 / (1 << 15)))
+            mono = np.concatenate([carry, block.mean(axis=1)])
+            peak = max(peak, float(np.max(np.abs(mono))) if mono.size else 0.0)
+            whole = mono.size // window * window
+            levels.append(frame_levels_db(mono[:whole], rate))
+            carry = mono[whole:]
+    finally:
+        if not ended:
+            process.kill()
+        process.stdout.close()
+        error = process.stderr.read(4096).decode(errors="replace").strip().splitlines()
+        process.stderr.close()
+        status = process.wait()
+    if frames == 0 or status != 0:
+        raise _unreadable_take(path, error[-1] if error else "")
+    samples = frames * channels
+    return TakeLevels(np.concatenate(levels), peak, clipped / samples if samples else 0.0,
+                      frames * 1000 // rate)
+
+
+def _header_format(path: Path) -> tuple[int, int]:
+    """The take's sample rate and channels from its header (44.1 kHz mono when it says none:
+    ffmpeg then converts to that)."""
+    import mutagen
+
+    try:
+        info = getattr(mutagen.File(path), "info", None)
+    except Exception:        # noqa: BLE001 - a header mutagen cannot read: ffmpeg judges the file
+        info = None
+    rate, channels = getattr(info, "sample_rate", None), getattr(info, "channels", None)
+    ok_rate = isinstance(rate, int) and 8_000 <= rate <= 384_000
+    ok_channels = isinstance(channels, int) and 1 <= channels <= 8
+    return (rate if ok_rate else 44_100), (channels if ok_channels else 1)   # type: ignore[return-value]
+
+
+def judge_take(take: RawTake | TakeLevels, path: Path, keep_breaths: bool = False) -> SpeechSpan:
     """The speech in a take, or a TakeError saying what is wrong with it and what to do."""
+    if isinstance(take, RawTake):
+        take = TakeLevels.of(take)
     if take.ms < MIN_SPEECH_MS:
         raise TakeError(f"this take is {take.ms} ms long, shorter than 0.2 s; record the "
                         "whole line", path)
-    span = find_speech(frame_levels_db(take.samples, take.sample_rate), keep_breaths=keep_breaths)
-    if span is None or float(np.max(np.abs(take.samples))) < 1e-4:
+    span = find_speech(take.levels_db, keep_breaths=keep_breaths)
+    if span is None or take.peak < 1e-4:
         raise TakeError("this take is silent; check the microphone is on and record it again",
                         path)
     if take.clipped_share > CLIPPED_SHARE:
