@@ -176,3 +176,13 @@ def test_a_reading_no_take_names_any_more_is_removed(tmp_path):
     record_verdicts(folder, {take_id("B."): ("d4", "ok")})           # recorded: no reading now
     assert [p.name for p in (folder / "readings").iterdir()] == [Path(second).name]
     assert read_verdicts(folder)[take_id("B.")].place is None
+
+
+def test_a_new_take_is_worse_only_for_a_problem_the_old_one_did_not_have():
+    from audio_builder.own_voice.one_take import _new_problems
+
+    before = ("cut inside a sound at the end", "long: 6.1 s for words that take about 2.0 s")
+    assert _new_problems(("long: 5.9 s for words that take about 2.0 s",), before) == []
+    assert _new_problems(("cut inside a sound at the start", "cut inside a sound at the end"),
+                         before) == ["cut inside a sound at the start"]
+    assert _new_problems(('starts late: "rest" not heard',), ()) == ['starts late: "rest" not heard']

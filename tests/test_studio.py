@@ -405,6 +405,11 @@ def test_an_imported_take_s_cut_is_seen_moved_and_made_again(served, microphone_
                            timeout=30_000)
     assert "listening back" in page.locator("#cut-status").inner_text()
     assert take.read_bytes() == unchanged
+    page.get_by_role("button", name="Keep it anyway, flagged").click()     # the teacher's choice
+    page.wait_for_function("document.getElementById('cut-status').textContent.startsWith('made again')",
+                           timeout=30_000)
+    assert take.read_bytes() != unchanged and line.get_attribute("data-status") == "flagged"
+    canvas.focus()
     page.keyboard.press("Escape")
     assert page.locator("#cut-panel").is_hidden()
     assert page.problems == []

@@ -72,6 +72,17 @@ def line_state(line: Line, keep_breaths: bool) -> LineState:
     return LineState(line, RECORDED, take_ms=ms, cut=cut)
 
 
+def _new_problems(after: tuple[str, ...], before: tuple[str, ...]) -> list[str]:
+    """What listening back found in a new take that it did not find in the one before: the
+    same words missing or added count as the same problem; `long` counts as one whatever the
+    figures in it (they move with every edge)."""
+    def kind(problem: str) -> str:
+        return "long" if problem.startswith("long:") else problem
+
+    was = {kind(problem) for problem in before}
+    return [problem for problem in after if kind(problem) not in was]
+
+
 def _cut_of(folder: Path, listened: Listened | None) -> tuple[Path, int, int] | None:
     place = listened.place if listened is not None else None
     reading = kept_reading(folder, place[0]) if place else None
@@ -108,7 +119,7 @@ def keep_take(recording: Path, line: Line, profile: VoiceProfile, lines: list[Li
     except TakeError as error:
         raise TakeError(error.message, target) from None
     if refuse_worse_than is not None:
-        worse = [problem for problem in verdict.problems if problem not in refuse_worse_than.problems]
+        worse = _new_problems(verdict.problems, refuse_worse_than.problems)
         if worse:
             raise TakeError(f"not made: listening back to it found {'; '.join(worse)}; the take "
                             "is unchanged (move that edge back, or the other way)", target)

@@ -9,7 +9,8 @@ and the studio's own style sheet and script.
     POST /api/take/NAME/N?voice=         a recording of line N (the body: audio, 50 MB at most)
     GET  /api/cut/NAME/N?columns=        where line N's imported take was cut, and its reading
                                          around the cut as a waveform envelope (JSON)
-    POST /api/cut/NAME/N?start=&end=     line N's take made again from new edges (ms of the reading)
+    POST /api/cut/NAME/N?start=&end=     line N's take made again from new edges (ms of the reading;
+                                         &keep_flagged=1: kept even if listening back finds it worse)
     POST /api/build/NAME?length=&voice=  build the practice, as `audio-builder build` does
     POST /api/import/NAME?voice=         a whole reading (the body), cut as `takes import` does
     GET  /api/build/NAME, /api/import/NAME   how that work stands (JSON)
@@ -230,8 +231,9 @@ async def _cut(request: Request, studio: Studio) -> Response:
         if request.method == "POST":
             start, end = (_whole_number(request, name) for name in ("start", "end"))
             try:
-                return _state_json(api.recut_take(asked.practice.path, number, start, end,
-                                                  voice=asked.voice, length=asked.length))
+                return _state_json(api.recut_take(
+                    asked.practice.path, number, start, end, voice=asked.voice, length=asked.length,
+                    keep_flagged=request.query_params.get("keep_flagged") == "1"))
             except TakeError as error:      # an answer to show, not a failed request
                 return {"refused": error.message}
         view = api.take_cut(asked.practice.path, number, voice=asked.voice, length=asked.length,

@@ -161,6 +161,7 @@ edge 20 ms (200 ms with Shift); S and E choose the start or the end; Enter makes
 <button type="button" id="cut-reset">Back to the cut as it is</button>
 <button type="button" id="cut-close">Close</button></p>
 <p id="cut-status" role="status"></p>
+<p><button type="button" id="cut-keep" hidden>Keep it anyway, flagged</button></p>
 </section>"""
 
 

@@ -179,6 +179,7 @@
     let row = null;
     let edges = {start: 0, end: 0};
     let chosen = "start";
+    const keep = document.getElementById("cut-keep");       // after a refusal by listening back
 
     const seconds = (ms) => `${Math.floor(ms / 60000)}:${((ms % 60000) / 1000).toFixed(2).padStart(5, "0")}`;
     const signed = (ms) => `${ms < 0 ? "\u2212" : "+"}${(Math.abs(ms) / 1000).toFixed(2)} s`;
@@ -226,6 +227,7 @@
       next.end = Math.min(view.view_end, next.end);
       if (next.end - next.start >= SHORTEST) edges = next;
       status.textContent = "";
+      keep.hidden = true;
       draw();
     }
 
@@ -238,6 +240,7 @@
       view = answer;
       edges = {start: view.start, end: view.end};
       status.textContent = "";
+      keep.hidden = true;
       draw();
       return true;
     }
@@ -261,17 +264,23 @@
       row = null;
     }
 
-    async function remake() {
+    async function remake(anyway = false) {
       if (!view || !row) return;
       const button = document.getElementById("cut-remake");
       button.disabled = true;
+      keep.hidden = true;
       status.textContent = "making the take again and listening back…";
       const response = await fetch(address(`/api/cut/${name}/${row.dataset.number}`,
-        {start: String(edges.start), end: String(edges.end)}), {method: "POST"});
+        {start: String(edges.start), end: String(edges.end), keep_flagged: anyway ? "1" : ""}),
+        {method: "POST"});
       const answer = await answerOf(response);
       button.disabled = false;
       const refused = response.ok ? answer.refused : answer.error;
-      if (refused) { status.textContent = `not made: ${refused.replace(/^not made: /, "")}`; return; }
+      if (refused) {
+        status.textContent = `not made: ${refused.replace(/^not made: /, "")}`;
+        keep.hidden = !(response.ok && refused.includes("listening back"));   // the take is good, but flagged
+        return;
+      }
       showState(answer);
       await load(row.dataset.number);
       status.textContent = `made again: ${answer.length}, ${answer.status}${answer.why ? ` (${answer.why})` : ""}`;
@@ -280,7 +289,8 @@
     for (const button of panel.querySelectorAll("button[data-edge]")) {
       button.addEventListener("click", () => move(button.dataset.edge, Number(button.dataset.step)));
     }
-    document.getElementById("cut-remake").addEventListener("click", remake);
+    document.getElementById("cut-remake").addEventListener("click", () => remake());
+    keep.addEventListener("click", () => remake(true));
     document.getElementById("cut-reset").addEventListener("click", () => {
       if (view) { edges = {start: view.start, end: view.end}; draw(); }
     });
@@ -289,7 +299,7 @@
       if (!view) return;
       const step = event.shiftKey ? 200 : 20;
       const keys = {ArrowLeft: () => move(chosen, -step), ArrowRight: () => move(chosen, step),
-        s: () => move("start", 0), e: () => move("end", 0), Enter: remake, Escape: close};
+        s: () => move("start", 0), e: () => move("end", 0), Enter: () => remake(), Escape: close};
       const act = keys[event.key.length === 1 ? event.key.toLowerCase() : event.key];
       if (act) { event.preventDefault(); act(); }
     });
