@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import subprocess
+import urllib.request
 
 import pytest
 import yaml
@@ -158,14 +159,57 @@ def test_an_episode_dated_later_waits_for_its_date(podcast, monkeypatch):
 
     preview = run("feed", "--scheduled")
     assert preview.exit_code == 0 and "included in the preview" in preview.stdout
-    assert "Later On" in (podcast / "output" / "preview-feed.xml").read_text()
-    assert "Later On" in (podcast / "output" / "preview.html").read_text()
+    held = podcast / "output-scheduled"                    # the preview is not uploaded either
+    assert "Later On" in (held / "preview-feed.xml").read_text()
+    assert "Later On" in (held / "preview.html").read_text()
     assert set(published(podcast)[1]) == {"First Light"}                  # the real feed as it was
 
     monkeypatch.setenv("AUDIO_BUILDER_TODAY", "2026-12-01")
     result = run("feed")
     assert result.exit_code == 0 and "scheduled" not in result.stdout
     assert set(published(podcast)[1]) == {"First Light", "Later On"}
+
+
+def uploaded(podcast) -> set[str]:
+    """What docs/publishing.md says to upload: everything in output/."""
+    return {path.relative_to(podcast / "output").as_posix()
+            for path in (podcast / "output").rglob("*") if path.is_file()}
+
+
+def test_nothing_of_a_scheduled_episode_is_in_the_folder_to_upload(podcast, monkeypatch):
+    write(podcast / "scripts" / "later.yaml", LATER)
+    build_and_publish()
+    assert run("video", "scripts/later.yaml").exit_code == 0
+    early = run("serve", "--scheduled", "--port", "0")
+    assert early.exit_code == 2 and "feed --scheduled` first" in early.stderr
+    assert run("feed", "--scheduled").exit_code == 0
+    assert not any("later" in name.lower() or "preview" in name for name in uploaded(podcast))
+    assert "Later On" not in "".join((podcast / "output" / name).read_text()
+                                     for name in ("feed.xml", "index.html"))
+    held = podcast / "output-scheduled"
+    assert {"later.mp3", "later.vtt", "later.srt", "later.chapters.json", "later.mp4",
+            "later.video.txt"} <= {path.name for path in held.iterdir()}
+    with SitePreview(held, behind=podcast / "output") as site:          # `serve --scheduled`
+        for name in ("preview.html", "later.mp3", "first.mp3", "cover.png"):
+            with urllib.request.urlopen(site.url + name, timeout=10) as answer:
+                assert answer.status == 200, name
+
+    monkeypatch.setenv("AUDIO_BUILDER_TODAY", "2026-12-01")           # its day: feed publishes it
+    assert run("feed").exit_code == 0
+    assert {"later.mp3", "later.vtt", "later.chapters.json", "later.mp4"} <= uploaded(podcast)
+    assert not any(path.name.startswith("later") for path in held.iterdir())
+    assert "later.mp3" in (podcast / "output" / "feed.xml").read_text()
+
+
+def test_an_episode_whose_date_moves_later_leaves_the_folder_to_upload(podcast):
+    """Built (and in output/) while due, not yet published; its date then moves ahead."""
+    write(podcast / "scripts" / "later.yaml", LATER.replace("2026-12-01", "2026-11-19"))
+    assert run("build", "--quiet").exit_code == 0
+    assert "later.mp3" in uploaded(podcast)
+    write(podcast / "scripts" / "later.yaml", LATER)
+    assert run("feed").exit_code == 0                       # never published: it only waits
+    assert not any("later" in name for name in uploaded(podcast))
+    assert (podcast / "output-scheduled" / "later.mp3").is_file()
 
 
 def episode_guids(listing: str) -> list[str]:

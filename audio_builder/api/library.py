@@ -210,7 +210,9 @@ def build(project: Project | PathLike | None = None, paths: Paths = None, *,
           cache_dir: PathLike | None = None, force: bool = False,
           progress: Progress | None = None, platform: str | None = None) -> BuildReport:
     """Build the scripts of `paths` (default: the project's scripts/) into `output_dir`
-    (default: the project's output/). Every file appears whole or not at all.
+    (default: the project's output/); a track dated after today into the scheduled folder
+    beside it (`output-scheduled/`), which is never uploaded. Every file appears whole or
+    not at all.
 
     `lengths`: durations as a script writes them ("10m", "1:30", 90 for seconds), instead of
     the scripts' own. `voice`: a profile that speaks every line. `format`: mp3, m4a, opus, flac
@@ -274,8 +276,11 @@ def _folder(path: PathLike | None) -> Path | None:
 def publish(project: Project | PathLike | None = None, output_dir: PathLike | None = None, *,
             scheduled: bool = False) -> PublishReport:
     """Write the feed (output/feed.xml) and the page (output/index.html) of every built track
-    that is due, and record in podcast.lock what is published. With `scheduled`, write a
-    preview that also has the episodes dated after today, and record nothing."""
+    that is due, and record in podcast.lock what is published; a due episode's files move
+    into output/ from the scheduled folder, and nothing dated after today stays in output/.
+    With `scheduled`, write a preview that also has the episodes dated after today into the
+    scheduled folder (`output-scheduled/preview-feed.xml`, `preview.html`), and record and
+    move nothing."""
     return site.publish(as_project(project), _folder(output_dir), include_scheduled=scheduled)
 
 

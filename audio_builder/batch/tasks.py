@@ -17,7 +17,7 @@ from pathlib import Path
 from audio_builder.builder import Builder, BuiltTrack, IsCancelled, OutputSettings, project_voices, stop_if
 from audio_builder.errors import AudioBuilderError
 from audio_builder.model import Place, Script, Utterance
-from audio_builder.publishing.tracks import tracks_of
+from audio_builder.publishing.tracks import scheduled_folder, tracks_of
 from audio_builder.script.project import Project
 from audio_builder.speech.cache import SpeechCache
 from audio_builder.speech.synthesizer import Synthesizer
@@ -158,5 +158,6 @@ def builder_for(project: Project, options: BatchOptions, scratch: str = "",
 
 def leftovers(work: Work) -> list[Path]:
     """Temporary files of this build that a worker which died left behind."""
-    folder = Path(work.options.output_dir or work.project.output_dir)
-    return sorted(folder.glob(f".*.{work.scratch}*.part")) if folder.is_dir() else []
+    output = Path(work.options.output_dir or work.project.output_dir)
+    return sorted(path for folder in (output, scheduled_folder(output)) if folder.is_dir()
+                  for path in folder.glob(f".*.{work.scratch}*.part"))

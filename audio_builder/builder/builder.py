@@ -16,7 +16,15 @@ from audio_builder.model import Place, Script, Utterance
 from audio_builder.publishing.captions import to_chapters_json, to_srt, to_vtt
 from audio_builder.publishing.lock import read_lock
 from audio_builder.publishing.tags import TrackTags
-from audio_builder.publishing.tracks import Track, cover_bytes, spoken_in, track_guid, tracks_of
+from audio_builder.publishing.tracks import (
+    Track,
+    cover_bytes,
+    scheduled_folder,
+    spoken_in,
+    today,
+    track_guid,
+    tracks_of,
+)
 from audio_builder.script.project import Project
 from audio_builder.script.speakers import Speaker, chosen_profile, practice_language, speaker_for
 from audio_builder.sound.master import (
@@ -180,24 +188,32 @@ class Builder:
     # --- building ---------------------------------------------------------------------
 
     def build(self, script: Script, output_dir: Path | None = None,
-              lengths: tuple[int, ...] | None = None, *, only: str | None = None) -> list[BuiltTrack]:
+              lengths: tuple[int, ...] | None = None, *, only: str | None = None,
+              hold_scheduled: bool = True) -> list[BuiltTrack]:
         """Plan and write every track of `script` (or only the one named `only`); each file
-        appears whole or not at all."""
+        appears whole or not at all. A track dated after today goes into the scheduled folder
+        beside `output_dir` (`output-scheduled/`), never into the folder that is published,
+        unless `hold_scheduled` is false (a build for this session only)."""
         output_dir = Path(output_dir or self.project.output_dir)
         with self._cache_in_use():
             try:
                 plans = [plan for plan in self.plan(script, lengths) if only in (None, plan.name)]
                 output_dir.mkdir(parents=True, exist_ok=True)
                 remove_stale_temporaries(output_dir)
-                return [self._write_track(plan, output_dir) for plan in plans]
+                return [self._write_track(plan, output_dir, hold_scheduled) for plan in plans]
             finally:
                 self.synthesizer.forget()
 
-    def _write_track(self, plan: TrackPlan, output_dir: Path) -> BuiltTrack:
+    def _write_track(self, plan: TrackPlan, output_dir: Path, hold_scheduled: bool) -> BuiltTrack:
         stop_if(self.cancelled)
         track = plan.track
-        targets = {"audio": track.audio(output_dir, self.output.codec),
-                   **{kind: track.sidecar(output_dir, kind) for kind in ("vtt", "srt", "chapters")}}
+        held = scheduled_folder(output_dir)
+        folder = track.folder_for(output_dir, today()) if hold_scheduled else output_dir
+        if folder != output_dir:
+            folder.mkdir(parents=True, exist_ok=True)
+            remove_stale_temporaries(folder)
+        targets = {"audio": track.audio(folder, self.output.codec),
+                   **{kind: track.sidecar(folder, kind) for kind in ("vtt", "srt", "chapters")}}
         texts = {"vtt": to_vtt(plan.timeline), "srt": to_srt(plan.timeline),
                  "chapters": to_chapters_json(plan.timeline)}
         reports: list[MasterReport | None] = []
@@ -213,6 +229,9 @@ class Builder:
         write_files_together({targets["audio"]: write_audio_file,
                               **{targets[key]: text_file(text) for key, text in texts.items()}},
                              tag=self.scratch)
+        if hold_scheduled:            # a track lives in one of the two folders, never both
+            for stale in track.files(output_dir if folder == held else held):
+                stale.unlink()
         report = reports[0]
         return BuiltTrack(plan, targets["audio"], tuple(targets.values()),
                           report.measured_lufs if report else None,

@@ -17,8 +17,9 @@ from audio_builder.publishing.tracks import site_files
 @click.option("--check", "check_only", is_flag=True,
               help="Only check the built feed: what would a podcast directory reject?")
 @click.option("--scheduled", is_flag=True,
-              help="Preview: also the episodes dated after today, in output/preview-feed.xml and "
-                   "output/preview.html (the real feed and podcast.lock stay as they are).")
+              help="Preview: also the episodes dated after today, in "
+                   "output-scheduled/preview-feed.xml and preview.html (the real feed, "
+                   "podcast.lock and output/ stay as they are; see it with `serve --scheduled`).")
 def feed(output, check_only, scheduled):
     """Write output/feed.xml and output/index.html from the built tracks."""
     project = api.open_project()

@@ -16,7 +16,7 @@ from audio_builder.live.track import PlayableTrack, decode_to_memmap, open_recor
 from audio_builder.model import Script, SoundRef
 from audio_builder.publishing.captions import Cue, caption_cues
 from audio_builder.publishing.tags import TrackTags
-from audio_builder.publishing.tracks import tracks_of
+from audio_builder.publishing.tracks import scheduled_folder, tracks_of
 from audio_builder.render import leveled_bell
 from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project, find_scripts
@@ -37,7 +37,9 @@ def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool 
                              "into the recording and cannot be taken out. Play the script "
                              "instead, like `audio-builder play scripts/NAME.yaml --no-bells`",
                              path)
-        return open_recording(path, folder, built=_in_folder(path, project.output_dir))
+        places = (project.output_dir, scheduled_folder(project.output_dir))
+        in_output = any(_in_folder(path, place) for place in places)
+        return open_recording(path, folder, built=in_output)
     script = load_script(path)
     builder = Builder(project, cache=SpeechCache())
     if length_ms is None and len(script.lengths) > 1:
@@ -58,13 +60,14 @@ def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool 
             sorted(timeline.chapters, key=lambda c: c.start_ms),
             [Cue(start, end, text.replace("\n", " ")) for start, end, text in caption_cues(timeline)])
     if one_off:                        # not a track of the library: built here, for this session
-        return open_recording(builder.build(script, folder, lengths)[0].audio, folder,
+        return open_recording(builder.build(script, folder, lengths, hold_scheduled=False)[0].audio, folder,
                               title=script.title, built=True)
     track = next(t for t in tracks_of(script) if length_ms in (None, t.length_ms))
-    fresh = [fmt for fmt in track.built_formats(project.output_dir)
-             if track.audio(project.output_dir, fmt).stat().st_mtime >= path.stat().st_mtime]
+    home = track.home(project.output_dir)
+    fresh = [fmt for fmt in track.built_formats(home)
+             if track.audio(home, fmt).stat().st_mtime >= path.stat().st_mtime]
     if fresh:
-        audio = track.audio(project.output_dir, fresh[0])
+        audio = track.audio(home, fresh[0])
     else:                              # this length only: the group is waiting
         [built] = builder.build(script, only=track.name)
         audio = built.audio

@@ -131,8 +131,16 @@ async def _read(fd: int, start: int, length: int) -> AsyncIterator[bytes]:
         os.close(fd)
 
 
-async def _answer(root: Path, request: Request) -> Response:
-    opened = await run_in_threadpool(open_site_file, root, request.path_params["path"])
+def _first_found(roots: tuple[Path, ...], name: str) -> _Opened | None:
+    for root in roots:
+        opened = open_site_file(root, name)
+        if opened is not None:
+            return opened
+    return None
+
+
+async def _answer(roots: tuple[Path, ...], request: Request) -> Response:
+    opened = await run_in_threadpool(_first_found, roots, request.path_params["path"])
     if opened is None:
         return PlainTextResponse("not found\n", 404)
     headers = {"accept-ranges": "bytes", "content-type": _type_of(opened.name)}
@@ -154,10 +162,12 @@ async def _answer(root: Path, request: Request) -> Response:
     return StreamingResponse(_read(opened.fd, start, end - start + 1), status, headers=headers)
 
 
-def site_app(folder: Path, key: str):
-    """The Starlette app serving `folder` at `/KEY/...` (see the module's docstring)."""
-    root = folder.resolve()
-    return keyed_app([Route("/{path:path}", partial(_answer, root), methods=["GET", "HEAD"])],
+def site_app(folder: Path, key: str, *, behind: Path | None = None):
+    """The Starlette app serving `folder` at `/KEY/...` (see the module's docstring); a name
+    not in `folder` is looked for in `behind` (the preview: the scheduled folder in front of
+    the published one)."""
+    roots = tuple(place.resolve() for place in (folder, behind) if place is not None)
+    return keyed_app([Route("/{path:path}", partial(_answer, roots), methods=["GET", "HEAD"])],
                      key=key, key_in_path=True, max_body=0)
 
 
@@ -169,10 +179,10 @@ class SitePreview:
 
     `port=0` picks a free port. Leaving the `with` block stops it."""
 
-    def __init__(self, folder: Path, *, port: int = 0):
+    def __init__(self, folder: Path, *, port: int = 0, behind: Path | None = None):
         self.folder = folder
         self.key = new_key()
-        self.server = WebServer(site_app(folder, self.key), port=port)
+        self.server = WebServer(site_app(folder, self.key, behind=behind), port=port)
 
     @property
     def url(self) -> str:

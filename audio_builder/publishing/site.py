@@ -37,13 +37,16 @@ from audio_builder.publishing.tracks import (
     DEFAULT_COVER,
     FEED,
     SIDECARS,
+    TODAY_VARIABLE,
     Track,
     audio_seconds,
     channel_guid,
     one_off_tracks,
     read_captions,
     read_chapters,
+    scheduled_folder,
     site_files,
+    today,
     track_guid,
     tracks_of,
 )
@@ -51,8 +54,6 @@ from audio_builder.script.parser import load_script
 from audio_builder.script.project import Project, find_scripts
 from audio_builder.script.speakers import podcast_language, practice_language
 from audio_builder.text import fold_paragraphs
-
-TODAY_VARIABLE = "AUDIO_BUILDER_TODAY"       # a fixed "today" (YYYY-MM-DD), for tests and previews
 
 
 @dataclass(frozen=True)
@@ -67,17 +68,6 @@ class PublishReport:
     newly_published: tuple[str, ...] = ()                # recorded in podcast.lock this time
     one_off: tuple[str, ...] = ()                        # built at a length the script does not list
     unmastered: tuple[str, ...] = ()                     # files built with --loudness off: left out
-
-
-def today() -> datetime.date:
-    """Today's date (UTC), or the date in AUDIO_BUILDER_TODAY."""
-    fixed = os.environ.get(TODAY_VARIABLE)
-    if fixed:
-        try:
-            return datetime.date.fromisoformat(fixed)
-        except ValueError:
-            raise InputError(f"{TODAY_VARIABLE}={fixed!r} is not a date like 2026-11-20") from None
-    return datetime.datetime.now(datetime.UTC).date()
 
 
 def _channel(podcast: Podcast, image_url: str, guid: str, language: str) -> Channel:
@@ -95,8 +85,11 @@ def _channel(podcast: Podcast, image_url: str, guid: str, language: str) -> Chan
 def publish(project: Project, output_dir: Path | None = None, *,
             include_scheduled: bool = False) -> PublishReport:
     """Write the feed and the page of everything built and due, and record what is published
-    in podcast.lock. With `include_scheduled`, write a preview (`preview-feed.xml`,
-    `preview.html`) that includes the episodes dated after today, and record nothing."""
+    in podcast.lock. A due episode built while it was scheduled moves into `output_dir` now,
+    and one dated after today is kept out of it (in the scheduled folder beside it): the
+    published folder holds nothing that is not published. With `include_scheduled`, write a
+    preview (`preview-feed.xml`, `preview.html`) that includes the episodes dated after
+    today into the scheduled folder, and record and move nothing."""
     podcast = project.podcast
     if podcast.source is None or not podcast.base_url:
         where = podcast.source or project.root / "podcast.yaml"
@@ -118,6 +111,8 @@ def publish(project: Project, output_dir: Path | None = None, *,
     now = today()
 
     items, pages, drafts, unbuilt, scheduled, tracks = [], [], [], [], [], {}
+    arriving: list[Track] = []                       # due, its files still in the scheduled folder
+    held_back: list[Track] = []                      # dated after today
     one_off: list[str] = []
     unmastered: list[str] = []
     refused: list[tuple[Track, Format]] = []
@@ -131,10 +126,12 @@ def publish(project: Project, output_dir: Path | None = None, *,
             if script.date > now:
                 scheduled.append((track.name, script.date))
                 if not include_scheduled:
+                    held_back.append(track)
                     continue
-            formats = track.built_formats(output)
-            left_off = [f for f in formats if loudness_left_off(track.audio(output, f))]
-            unmastered += [track.audio(output, f).name for f in left_off]
+            home = track.home(output)
+            formats = track.built_formats(home)
+            left_off = [f for f in formats if loudness_left_off(track.audio(home, f))]
+            unmastered += [track.audio(home, f).name for f in left_off]
             formats = [f for f in formats if f not in left_off]
             if not formats:
                 unbuilt.append(track.name)
@@ -144,24 +141,29 @@ def publish(project: Project, output_dir: Path | None = None, *,
                 continue
             image_name = (_publish_image(script.image, output, f"images/{script.slug}", None, images)
                           if script.image else cover_name)
-            item = _item(track, formats, output, base, image_name, podcast, lock,
+            item = _item(track, formats, home, base, image_name, podcast, lock,
                          practice_language(script, podcast, project.profiles))
             items.append(item)
             tracks[item.guid] = track
-            pages.append((item, _page_episode(track, item, output, track.audio(output, formats[0]),
+            pages.append((item, _page_episode(track, item, home, track.audio(home, formats[0]),
                                                 language)))
+            if home != output and not track.scheduled(now):
+                arriving.append(track)
     _refuse_formats(refused, output)
     if not include_scheduled:
         _refuse_to_lose(lock, items, unbuilt, project.root)
         _refuse_to_change(site_files(output)[0], items)
     episodes = [page for item, page in sorted(pages, key=lambda pair: newest_first(pair[0]))]
-    feed_path, page_path = site_files(output, preview=include_scheduled)
+    held = scheduled_folder(output)
+    feed_path, page_path = site_files(held if include_scheduled else output, preview=include_scheduled)
     text = _feed_text(feed_path, channel, items)
     html = page_html(podcast.title, podcast.description, podcast.author, language,
                      file_link(cover_name), FEED, episodes)
     _refuse_invalid_xml(text, feed_path)
-    for image in images:
-        image.parent.mkdir(parents=True, exist_ok=True)
+    for folder in (*[image.parent for image in images], feed_path.parent):
+        folder.mkdir(parents=True, exist_ok=True)
+    if not include_scheduled:
+        _keep_unpublished_apart(arriving, held_back, output)
     write_files_together({**images, feed_path: lambda tmp: tmp.write_text(text, encoding="utf-8"),
                           page_path: lambda tmp: tmp.write_text(html, encoding="utf-8")})
     newly: list[str] = []
@@ -172,6 +174,18 @@ def publish(project: Project, output_dir: Path | None = None, *,
     return PublishReport(feed_path, page_path, tuple(items), tuple(drafts), tuple(unbuilt),
                          tuple(scheduled), include_scheduled, tuple(newly), tuple(one_off),
                          tuple(unmastered))
+
+
+def _keep_unpublished_apart(arriving: list[Track], held_back: list[Track], output: Path) -> None:
+    """Due tracks' files into `output`; those of tracks dated after today (built before their
+    date was moved, or by an older version) out of it. None of the held back is published:
+    the lock would have refused to lose it."""
+    held = scheduled_folder(output)
+    for track in arriving:
+        track.move(held, output)
+    for track in held_back:
+        if track.files(output):
+            track.move(output, held)
 
 
 MAX_FEED_BYTES = 64 * 2**20       # far past any podcast's feed; a larger one is not compared

@@ -6,9 +6,12 @@ tests ask this module.
 
 from __future__ import annotations
 
+import datetime
 import glob
 import json
 import math
+import os
+import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,6 +37,30 @@ PAGE = "index.html"
 PREVIEW_FEED = "preview-feed.xml"
 PREVIEW_PAGE = "preview.html"
 DEFAULT_COVER = "cover.png"
+
+
+TODAY_VARIABLE = "AUDIO_BUILDER_TODAY"       # a fixed "today" (YYYY-MM-DD), for tests and previews
+SCHEDULED_SUFFIX = "-scheduled"
+
+
+def today() -> datetime.date:
+    """Today's date (UTC), or the date in AUDIO_BUILDER_TODAY."""
+    fixed = os.environ.get(TODAY_VARIABLE)
+    if fixed:
+        try:
+            return datetime.date.fromisoformat(fixed)
+        except ValueError:
+            raise InputError(f"{TODAY_VARIABLE}={fixed!r} is not a date like 2026-11-20") from None
+    return datetime.datetime.now(datetime.UTC).date()
+
+
+def scheduled_folder(output: Path) -> Path:
+    """Beside the published folder, the folder of what is not published yet: the files of
+    tracks dated after today, and the preview of the feed and page with them
+    (`output-scheduled/` for `output/`). Everything in `output` is public once uploaded, at an
+    address anyone can guess; this folder is never uploaded."""
+    folder = Path(os.path.abspath(output))
+    return folder.with_name(folder.name + SCHEDULED_SUFFIX)
 
 
 def site_files(folder: Path, *, preview: bool = False) -> tuple[Path, Path]:
@@ -100,6 +127,42 @@ class Track:
     def video_file(self, folder: Path, kind: str) -> Path:
         """`video` or `description`: the video of the track and the text posted with it."""
         return folder / f"{self.name}{VIDEO_FILES[kind]}"
+
+    def scheduled(self, day: datetime.date) -> bool:
+        """Dated after `day`: not published yet."""
+        return self.script.date is not None and self.script.date > day
+
+    def folder_for(self, output: Path, day: datetime.date) -> Path:
+        """Where a build writes this track on `day`: `output`, or the scheduled folder beside
+        it while the track's date is still ahead."""
+        return scheduled_folder(output) if self.scheduled(day) else output
+
+    def home(self, output: Path) -> Path:
+        """The folder this track's files are in: the scheduled folder beside `output` when it
+        was built there (and not published since), else `output`."""
+        held = scheduled_folder(output)
+        return held if self.built_formats(held) else output
+
+    def files(self, folder: Path) -> list[Path]:
+        """This track's files in `folder`: its audio in every format, the captions and chapters
+        beside it, its video, and the descriptions written beside it (`NAME.video.txt`, a
+        platform's `NAME.spotify.txt`)."""
+        paths = ([self.audio(folder, fmt) for fmt in FORMATS.values()]
+                 + [self.sidecar(folder, kind) for kind in SIDECARS]
+                 + [self.video_file(folder, kind) for kind in VIDEO_FILES]
+                 + sorted(folder.glob(f"{glob.escape(self.name)}.*.txt")))
+        return list(dict.fromkeys(path for path in paths if path.is_file()))
+
+    def move(self, source: Path, target: Path) -> list[Path]:
+        """Move this track's files from `source` to `target` (those of it already in `target`
+        replaced, none left behind); the paths moved to."""
+        for stale in self.files(target):
+            stale.unlink()
+        moved = []
+        for path in self.files(source):
+            target.mkdir(parents=True, exist_ok=True)
+            moved.append(Path(shutil.move(path, target / path.name)))
+        return moved
 
     def built_formats(self, folder: Path) -> list[Format]:
         """The formats this track is built in, the one to publish first: the first in the

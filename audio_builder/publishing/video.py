@@ -42,9 +42,11 @@ class Video:
 
 
 def write_video(track: Track, folder: Path, podcast: Podcast, image: Path | None = None) -> Video:
-    """`NAME.mp4` and `NAME.video.txt` beside the built track in `folder`. The video is
-    written to a temporary beside it, renamed into place when whole: what a video killed
-    outright left there is removed first."""
+    """`NAME.mp4` and `NAME.video.txt` beside the built track in `folder` (or in the scheduled
+    folder beside it, where a track dated after today is built). The video is written to a
+    temporary beside it, renamed into place when whole: what a video killed outright left
+    there is removed first."""
+    folder = track.home(folder)
     remove_stale_temporaries(folder)
     formats = track.built_formats(folder)
     if not formats:

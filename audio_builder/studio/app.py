@@ -46,6 +46,7 @@ from audio_builder.own_voice.importer import ImportRow
 from audio_builder.own_voice.one_take import LineState
 from audio_builder.publishing.formats import FORMATS
 from audio_builder.publishing.server import content_type
+from audio_builder.publishing.tracks import scheduled_folder
 from audio_builder.script.project import Project
 from audio_builder.speech.takes import TakeError
 from audio_builder.studio import pages
@@ -324,12 +325,10 @@ def _build_work(asked: Asked, cache_dir: Path | None, report: Report) -> dict[st
                       lengths=[asked.length] if asked.length else None, cache_dir=cache_dir,
                       progress=report)
     track = built.tracks[0]
-    output = asked.project.output_dir.resolve()
+    def link(path: Path) -> str:          # a track dated after today is in the scheduled folder
+        return "/output/" + path.name
 
-    def link(path: Path) -> str:
-        return "/output/" + path.resolve().relative_to(output).as_posix()
-
-    captions = track.plan.track.sidecar(asked.project.output_dir, "vtt")
+    captions = track.plan.track.sidecar(track.audio.parent, "vtt")
     return {"audio": link(track.audio), "captions": link(captions) if captions.is_file() else None,
             "chapters": [{"title": chapter.title, "start": chapter.start_ms / 1000}
                          for chapter in track.plan.timeline.chapters],
@@ -383,11 +382,13 @@ def _import_result(row: ImportRow) -> str:
 # --- output ----------------------------------------------------------------------------------
 
 async def _output(request: Request, studio: Studio) -> Response:
-    output = studio.project().output_dir.resolve()
-    wanted = (output / request.path_params["path"]).resolve()
-    if not wanted.is_relative_to(output) or not wanted.is_file():
-        raise HTTPException(404)
-    return FileResponse(wanted, media_type=_served_type(wanted))
+    """A built file, from output/ or (a track dated after today) the scheduled folder."""
+    output = studio.project().output_dir
+    for folder in (output.resolve(), scheduled_folder(output).resolve()):
+        wanted = (folder / request.path_params["path"]).resolve()
+        if wanted.is_relative_to(folder) and wanted.is_file():
+            return FileResponse(wanted, media_type=_served_type(wanted))
+    raise HTTPException(404)
 
 
 # --- small readers ------------------------------------------------------------------------
