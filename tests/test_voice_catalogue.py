@@ -505,3 +505,15 @@ def test_the_api_fetches_and_lists_and_raises_only_its_own_errors(project, catal
     (root / "voices.json").write_text(json.dumps({NAME: entry}))
     with pytest.raises(ab.BuildError, match="a file stands where a folder"):
         ab.fetch_voice(NAME, folder=tmp_path / "a-file" / "voices")
+
+
+def test_the_largest_catalogue_read_stays_in_bounded_memory(project, catalogue):
+    """Just under the size bound, as many tiny objects as fit: the most memory JSON can take."""
+    from test_hostile import peak_run
+
+    from audio_builder.speech.catalogue import MAX_CATALOGUE_BYTES
+
+    root, entry, voices = catalogue
+    (root / "voices.json").write_text("[" + ",".join(["[]"] * (MAX_CATALOGUE_BYTES // 3 - 1)) + "]")
+    code, peak_mb = peak_run(project, "voices", "get", NAME, limit_mb=1500)
+    assert code == 2 and peak_mb < 400, (code, peak_mb)
