@@ -307,3 +307,63 @@ def test_measuring_k_weighted_sources_equals_metering_the_weighted_mix(project, 
     for _, weighted_block in render_with_weighting(timeline, builder.synthesizer):
         weighted.add_weighted(weighted_block)
     assert weighted.integrated() == pytest.approx(plain.integrated(), abs=0.01)
+
+
+SPARSE = """
+title: A Short Break
+length: 90s
+background: {bed}
+steps:
+  - bell: 1
+  - {first}
+  - pause: 10s..
+  - {second}
+  - pause: 5s..
+{last}
+"""
+
+
+LONGER = ("Let yourself stop for a moment, and feel the breath. Let the shoulders drop, and the jaw soften.",
+          "Gently come back, and carry this calm with you into the rest of the day.")
+SHORTER = ("Let yourself stop for a moment.", "Gently come back, and carry this calm with you.")
+
+
+@pytest.mark.parametrize("bed, lines, last, lowered", [
+    # two lines and a bell in 90 s of rain: its bed, counted by the meter, held it 6 LU short
+    # of -16; a few dB lower it is not counted and the voice and bell reach -16
+    ("rain", LONGER, "", True),
+    # shorter lines, and a chime at the end: -16 would squash the voice
+    ("pink-noise", SHORTER, "  - bell: {sound: chime}", False),
+])
+def test_a_sparse_practice_reaches_its_loudness_or_says_what_it_reached(project, bed, lines, last, lowered):
+    """A 90-second practice with a bed, two lines and bells: -16 LUFS within 1 LU and a true
+    peak under -1 dBTP, or the summary (and the API's result) says the loudness it reached,
+    as independent meters read it, and why."""
+    first, second = lines
+    write(project / "scripts" / "brief.yaml", SPARSE.format(bed=bed, first=first, second=second, last=last))
+    result = run("build", "scripts/brief.yaml")
+    assert result.exit_code == 0, result.output
+    track = project / "output" / "brief.mp3"
+    loudness, true_peak = ebur128(track)
+    measured = pyloudnorm.Meter(44_100).integrated_loudness(decode(track, 2).astype(np.float64))
+    assert true_peak <= -1.0 and abs(measured - loudness) <= 0.2
+    said = re.search(r"loudness (-\d+\.\d) LUFS(, not -16: .+| with the bed (\d) dB under its volume)",
+                     result.stdout)
+    assert said, result.stdout
+    assert abs(float(said[1]) - measured) <= 0.3
+    if lowered:
+        assert abs(measured + 16) <= 1.0 and 2 <= int(said[3]) <= 4
+    else:
+        assert measured < -17 and "squash the voice" in said[2]
+
+
+def test_the_api_reports_the_loudness_a_sparse_track_reached(project):
+    from audio_builder import api
+
+    write(project / "scripts" / "brief.yaml", SPARSE.format(
+        bed="pink-noise", first=SHORTER[0], second=SHORTER[1], last="  - bell: {sound: chime}"))
+    built = api.build(project, [project / "scripts" / "brief.yaml"], jobs=1).tracks[0]
+    assert built.reached_lufs is not None and built.reached_lufs < -17
+    assert built.loudness_note.startswith(f"loudness {built.reached_lufs:.1f} LUFS, not -16: ")
+    measured = pyloudnorm.Meter(44_100).integrated_loudness(decode(built.audio, 2).astype(np.float64))
+    assert abs(measured - built.reached_lufs) <= 0.3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -51,13 +52,25 @@ def mastered_audio(timeline: Timeline, synthesizer: Synthesizer, settings: Outpu
     codec = settings.codec
     total = codec.pcm_frames(ms_to_samples(timeline.length_ms))
 
-    mastering = Mastering(settings.loudness, settings.channels, codec.encoder.loudness_shift)
+    mastering = Mastering(settings.loudness, settings.channels, codec.encoder.loudness_shift,
+                          has_bed=timeline.background is not None)
 
-    def render_pass(with_weighting: bool) -> Iterator[np.ndarray]:
+    def render_pass(with_weighting: bool, bed_db: float) -> Iterator[np.ndarray]:
         mix = render_with_weighting if with_weighting else render
-        with closing(mix(timeline, synthesizer, total=total, mastering=mastering)) as blocks:
+        with closing(mix(with_bed_moved(timeline, bed_db), synthesizer, total=total,
+                         mastering=mastering)) as blocks:
             for block in blocks:        # closed at once if stopped: no decoder left reading
                 stop_if(cancelled)
                 yield block
 
-    return master(render_pass, mastering)
+    voice = [(ms_to_samples(s.start_ms), ms_to_samples(s.end_ms)) for s in timeline.speech]
+    return master(render_pass, mastering, voice)
+
+
+def with_bed_moved(timeline: Timeline, bed_db: float) -> Timeline:
+    """`timeline` with its bed `bed_db` from its volume (mastering lowers a bed that would
+    count in a quiet practice's loudness)."""
+    bed = timeline.background
+    if not bed_db or bed is None:
+        return timeline
+    return replace(timeline, background=replace(bed, volume_db=bed.volume_db + bed_db))

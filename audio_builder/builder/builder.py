@@ -72,6 +72,8 @@ class BuiltTrack:
     files: tuple[Path, ...]
     measured_lufs: float | None = None
     gain_db: float = 0.0
+    reached_lufs: float | None = None       # the loudness written (None: left as mixed)
+    loudness_note: str | None = None        # why it is not the target, or what reached it
 
     @property
     def length_ms(self) -> int:
@@ -233,9 +235,10 @@ class Builder:
             for stale in track.files(output_dir if folder == held else held):
                 stale.unlink()
         report = reports[0]
-        return BuiltTrack(plan, targets["audio"], tuple(targets.values()),
-                          report.measured_lufs if report else None,
-                          report.gain_db if report else 0.0)
+        if report is None:
+            return BuiltTrack(plan, targets["audio"], tuple(targets.values()))
+        return BuiltTrack(plan, targets["audio"], tuple(targets.values()), report.measured_lufs,
+                          report.gain_db, report.reached_lufs, report.note)
 
     def _tags(self, track: Track) -> TrackTags:
         podcast, script = self.project.podcast, track.script
@@ -261,5 +264,3 @@ def project_voices(project: Project) -> VoiceBook:
     """The project's voices, and those chosen by a practice's language as they are named."""
     profiles = dict(project.profiles)
     return VoiceBook(profiles, lambda name: chosen_profile(name, profiles))
-
-

@@ -55,6 +55,8 @@ def build(paths, output, lengths, voice, fmt, mono, bitrate, loudness, jobs, clu
         echo(f"{shown(track.audio)}  {format_ms(track.length_ms)}  "
              f"({len(track.plan.timeline.chapters)} chapters, "
              f"{len(track.plan.timeline.speech)} spoken pieces)")
+        if track.loudness_note:
+            echo(f"  {track.loudness_note}")
     echo(f"built {len(report)} track{'s' * (len(report) != 1)}, "
          f"{format_ms(report.length_ms, precise=False)} of audio, in {report.seconds:.1f} s; "
          f"speech: {report.cache_hits} of {report.pieces} pieces from the cache, "
