@@ -202,10 +202,11 @@ class LoudnessMeter:
         return gated_loudness(np.concatenate(self.quarters) if self.quarters else np.zeros(0))
 
 
-def gated_loudness(quarters: np.ndarray) -> float:
+def gated_loudness(quarters: np.ndarray, relative_gate_lu: float = 10.0) -> float:
     """Integrated loudness (LUFS) from the mean square (channels summed) of each 100 ms of
-    K-weighted audio: 400 ms blocks gated as BS.1770 gates them; -inf for silence or less
-    than 400 ms."""
+    K-weighted audio: 400 ms blocks gated as BS.1770 gates them (the relative gate
+    `relative_gate_lu` under the blocks' mean; the standard's is 10); -inf for silence or
+    less than 400 ms."""
     if quarters.size < 4:
         return -math.inf
     power = (quarters[:-3] + quarters[1:-2] + quarters[2:-1] + quarters[3:]) / 4
@@ -214,7 +215,7 @@ def gated_loudness(quarters: np.ndarray) -> float:
     above_absolute = power[level > -70]
     if not above_absolute.size:
         return -math.inf
-    relative_gate = -0.691 + 10 * np.log10(above_absolute.mean()) - 10
+    relative_gate = -0.691 + 10 * np.log10(above_absolute.mean()) - relative_gate_lu
     gated = power[(level > -70) & (level > relative_gate)]
     return float(-0.691 + 10 * np.log10(gated.mean()))
 
