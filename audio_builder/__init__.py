@@ -5,23 +5,26 @@ The front door is the API (`api`), exported here: `open_project`, `check`, `plan
 voices from the catalogue (`fetch_voice`, `fetched_voices`). The command line (`cli`) is a
 thin layer over it.
 
-The pipeline, from bottom to top:
+The pipeline, from bottom to top (each imports only what is listed before it):
 - the core (`errors`, `model`, `durations`, `files`, `text`, `languages`) imports nothing
   else of the package;
-- `script` reads what people write (scripts, podcast.yaml, voice profiles) into the model;
-- `speech` speaks an utterance into a clean clip (engines, cache, takes); `sound` holds the
-  samples' helpers (bells, backgrounds, decoding, loudness, encoding);
+- `sound` holds the samples' helpers (bells, backgrounds, decoding, loudness, encoding);
+  `speech` speaks an utterance into a clean clip (engines, cache, takes);
+- `script` reads what people write (scripts, podcast.yaml, voice profiles) into the model,
+  checking names against the registries of sounds and engines;
 - `timeline` plans a script into a timeline (steps to items, then fitting the length);
   `render` mixes it (clips, levels, the background bed, the mixer);
+- `web` serves pages behind a key (the preview server, the remote and the studio use it);
 - `publishing` names a track's files and writes the feed, page, tags and video;
 - `builder` writes a track: planned, rendered, mastered, encoded, tagged and captioned;
 - `batch` builds many scripts (tasks, a local pool, a Dask cluster);
 - `own_voice` records and imports a teacher's takes; `live` plays a track for a group;
-  `web` serves pages behind a key, and `studio` is the teacher's page for lines and takes;
-- `api` is the front door over all of them, and `cli` the command line over the API.
+- `api` is the front door over all of them; `studio` is the teacher's page for lines and
+  takes, over the API; `cli` is the command line over the API.
 
 Each wing says in its docstring what it may import; tests/test_layering.py holds them to it,
-and finds no loop between two wings, counting imports inside functions.
+finds no loop between two wings, counting imports inside functions, and no import that goes
+up the list above.
 """
 
 from audio_builder.api import (

@@ -9,7 +9,8 @@
   pure: nothing they import, directly or not, is an I/O module, and none of them opens a file.
 - No two wings import each other, directly or round a longer loop, counting imports inside
   functions: the wings and the top-level modules form layers.
-- The package's docstring names every wing.
+- The package's docstring names every wing, in a list of layers from bottom to top, and no
+  import goes up that list.
 - A wing whose docstring says "The pipeline, in order:" (the planner `timeline`, the renderer
   `render`) names every one of its modules there, and each imports only those named before it:
   a reader follows the wing from top to bottom.
@@ -312,3 +313,24 @@ def test_each_module_of_a_pipeline_imports_only_what_comes_before_it(wing):
 def test_the_pipeline_reader_reads_the_planner_in_order():
     assert wing_pipeline("timeline") == [
         "timeline.events", "timeline.items", "timeline.fitting", "timeline.planner"]
+
+
+def package_layers() -> dict[str, int]:
+    """Each unit the package docstring's "from bottom to top" list names, and its place in it
+    (the core's modules all at the core's place)."""
+    docstring = ast.get_docstring(ast.parse(modules()["__init__"].read_text(encoding="utf-8"))) or ""
+    listed = docstring.split("from bottom to top", 1)[1].split("\n\n", 1)[0]
+    order: dict[str, int] = {}
+    for name in re.findall(r"`([\w.]+)`", listed):
+        if _unit(name) == name and name in modules():
+            order.setdefault(name, 0 if name in CORE else len(order))
+    return order
+
+
+def test_no_import_goes_up_the_layers_the_package_docstring_lists():
+    layers = package_layers()
+    assert set(WINGS) <= set(layers), sorted(set(WINGS) - set(layers))
+    upward = [f"{importer} ({layers[importer]}) imports {target} ({layers[target]})"
+              for importer, targets in sorted(_wing_edges().items()) for target in sorted(targets)
+              if importer in layers and target in layers and layers[target] > layers[importer]]
+    assert not upward, "\n".join(upward)
