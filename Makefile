@@ -21,11 +21,17 @@ $(STAMP): pyproject.toml
 example: $(STAMP)
 	$(BIN)/audio-builder build scripts/self-compassion-break.yaml
 
+# Tests keep their compiled bytecode (__pycache__, ignored by git) even where the environment
+# sets PYTHONDONTWRITEBYTECODE: otherwise every test worker rewrites every test module's
+# asserts and every `python -m audio_builder` a test starts compiles the package again
+# (measured on the fast subset: 108 CPU-seconds with it set, 98 without).
+TESTS := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(TESTS)
 
 fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not (voice or slow or browser or cluster)"
+	$(TESTS) -m "not (voice or slow or browser or cluster)"
 
 check: $(STAMP)
 	$(BIN)/ruff check

@@ -352,10 +352,10 @@ def test_two_hundred_thousand_cues_are_read_in_one_pass():
     from audio_builder.publishing.captions import read_vtt
 
     cue = "00:00:01.000 --> 00:00:02.000\nBreathe.\n\n"
-    started = time.monotonic()
+    started = time.process_time()          # the work done, not the time a loaded machine took
     cues = read_vtt("WEBVTT\n\n" + cue * 200_000)
     assert len(cues) == 200_000 and cues[-1].text == "Breathe."
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
 
 
 def test_a_track_with_captions_that_are_not_utf8_plays_without_them(tones):

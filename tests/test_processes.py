@@ -31,6 +31,10 @@ steps:
   - Notice the body resting.
 """
 
+# Each test runs the program as a whole process and has ffmpeg encode a video until it is
+# stopped: slow by nature (seconds each, on a quiet machine), so out of `make fast`.
+pytestmark = pytest.mark.slow
+
 linux_only = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(),
                                 reason="looks for processes in /proc (Linux)")
 
