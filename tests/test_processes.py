@@ -357,3 +357,20 @@ def test_a_take_longer_than_its_header_says_is_refused_without_reading_it_whole(
     assert checked.exit_code == 2
     assert "this take is over 12 s long" in checked.output and "Traceback" not in checked.output
     assert take.is_file()                                              # judged, not removed
+
+
+def test_a_take_left_running_in_record_is_an_error_and_nothing_is_left(teacher):
+    """A take never stopped: written to disk as it runs (not held), stopped at what its line can
+    take to say, removed, and the session ends in one located line and exit status 2 (it said
+    nothing, with status 0; before the bound, an hour of it was held: 2.6 GB)."""
+    from conftest import run
+
+    tone_wav(teacher / "mic.wav", 40)
+    result = run("record", "scripts/a.yaml", "--input-file", "mic.wav", "--keys", "0.5:space")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    [error] = [line for line in result.output.splitlines() if not line.startswith("kept ")]
+    assert error.startswith("scripts/a.yaml:4: line 1: not kept: over 12 s, longer than this line "
+                            "can take to say"), error
+    assert nothing_written(teacher)
+    assert not list((teacher / "takes").rglob(".*.part"))

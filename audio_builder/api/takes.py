@@ -14,7 +14,7 @@ import numpy as np
 
 from audio_builder.api.boundary import api_boundary, as_lengths, as_paths, as_project
 from audio_builder.errors import InputError
-from audio_builder.files import write_file_atomically
+from audio_builder.files import remove_stale_temporaries, write_file_atomically
 from audio_builder.model import Place, Script, VoiceProfile
 from audio_builder.own_voice.importer import ImportReport, import_reading
 from audio_builder.own_voice.pieces import (
@@ -186,10 +186,14 @@ def record_takes(script: PathLike, keys, *, voice: str | None = None,
                         finish_after_last=only is not None)
     blocks: Iterator[np.ndarray] = (file_input(Path(input_file), speed) if input_file
                                     else microphone_input())
+    remove_stale_temporaries(found.folder)       # what a record killed outright left
     with keys as key_source:
-        if view is None:
-            run_recorder(recorder, blocks, key_source)
-        else:
-            with view(recorder) as update:
-                run_recorder(recorder, blocks, key_source, update)
+        try:
+            if view is None:
+                run_recorder(recorder, blocks, key_source)
+            else:
+                with view(recorder) as update:
+                    run_recorder(recorder, blocks, key_source, update)
+        finally:
+            recorder.close()
     return found, recorder

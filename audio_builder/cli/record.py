@@ -59,3 +59,9 @@ def record(script: Path, voice: str | None, length: str | None, input_file: Path
     warn_index(found)
     echo(f"kept {len(recorder.saved)} take{'s' * (len(recorder.saved) != 1)} in "
          f"{shown(found.folder)}/; `audio-builder takes {shown(script)}` lists what is left")
+    for line in recorder.lines:
+        if line.id in recorder.refused:
+            echo(f"{shown(line.place.file)}:{line.place.line}: line {line.number}: "
+                 f"{recorder.refused[line.id]}", err=True)
+    if recorder.overran:               # a take left running: an error, as a take too long is
+        raise click.exceptions.Exit(2)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import wave
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -23,10 +24,18 @@ from audio_builder.errors import BuildError, InputError
 from audio_builder.files import temporary_beside
 from audio_builder.own_voice.pieces import Line
 from audio_builder.own_voice.reading import decode_stream
-from audio_builder.speech.takes import RawTake, TakeError, judge_take, longest_take_ms
+from audio_builder.speech.takes import (
+    FRAME_MS,
+    TakeError,
+    TakeLevels,
+    frame_levels_db,
+    judge_take,
+    longest_take_ms,
+)
 
 RATE = 44_100
 BLOCK = RATE // 10                 # 100 ms: keys act within a tenth of a second
+FRAME = RATE * FRAME_MS // 1000    # a take's levels are kept per 10 ms
 CLIP_LEVEL = 0.999
 
 
@@ -42,7 +51,9 @@ class Recorder:
     level_db: float = -100.0
     message: str = ""
     saved: set[str] = field(default_factory=set)
-    _buffer: list[np.ndarray] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)    # line id: why its last take was not kept
+    overran: set[str] = field(default_factory=set)           # ... because it ran past its bound
+    _take: TakeWriter | None = None
 
     # --- keys ---------------------------------------------------------------------------
 
@@ -57,14 +68,13 @@ class Recorder:
         if self.recording:
             self._stop()
         else:
-            self._buffer = []
-            self.recording = True
+            self._start()
             self.message = ""
 
     def redo(self) -> None:
         """Record the last line again (the current one while recording)."""
         if self.recording:
-            self._buffer = []
+            self._start()
             return
         if self.index > 0 and (self.index >= len(self.lines) or self.current.id not in self.saved):
             self.index -= 1
@@ -77,7 +87,7 @@ class Recorder:
         self.message = ""
 
     def skip(self) -> None:
-        self._buffer, self.recording = [], False
+        self._discard()
         self.message = f"skipped line {self.current.number}"
         self._advance()
 
@@ -86,20 +96,26 @@ class Recorder:
             self._stop()
         self.finished = True
 
+    def close(self) -> None:
+        """Leave nothing half-written: a take still being recorded is removed."""
+        self._discard()
+
     # --- audio --------------------------------------------------------------------------
 
     def feed(self, block: np.ndarray) -> None:
         rms = float(np.sqrt(np.mean(block.astype(np.float64) ** 2))) if block.size else 0.0
         self.level_db = 20 * np.log10(max(rms, 1e-7))
-        if self.recording:
-            self._buffer.append(block)
+        if self.recording and self._take is not None:
+            self._take.write(block)
             if np.any(np.abs(block) >= CLIP_LEVEL):
                 self.message = "too loud: it clips; speak a little further from the microphone"
             longest = longest_take_ms(self.current.text)
-            if sum(b.size for b in self._buffer) * 1000 // RATE > longest:
-                self._buffer, self.recording = [], False       # never more than a take can need
+            if self._take.ms > longest:
+                self._discard()                # never more than a take can need
                 self.message = (f"not kept: over {longest / 1000:.0f} s, longer than this line can "
-                                "take to say; press space again when you finish the line")
+                                "take to say; record it again, and press space when you finish it")
+                self.refused[self.current.id] = self.message
+                self.overran.add(self.current.id)
 
     @property
     def current(self) -> Line:
@@ -109,20 +125,31 @@ class Recorder:
     def following(self) -> Line | None:
         return self.lines[self.index + 1] if self.index + 1 < len(self.lines) else None
 
+    def _start(self) -> None:
+        self._discard()
+        self._take = TakeWriter(self.folder / f"{self.current.id}.wav")
+        self.recording = True
+
+    def _discard(self) -> None:
+        if self._take is not None:
+            self._take.discard()
+        self._take, self.recording = None, False
+
     def _stop(self) -> None:
-        self.recording = False
-        samples = np.concatenate(self._buffer) if self._buffer else np.zeros(0, np.float32)
-        self._buffer = []
+        take, self._take, self.recording = self._take, None, False
+        if take is None:
+            return
         line = self.current
-        path = self.folder / f"{line.id}.wav"
-        take = RawTake(samples, RATE, float(np.mean(np.abs(samples) >= CLIP_LEVEL)) if samples.size else 0.0)
         try:
-            judge_take(take, path, self.keep_breaths)
+            take.keep(lambda levels, path: judge_take(levels, path, self.keep_breaths))
         except TakeError as error:
             self.message = f"not kept: {error.message}"
+            self.refused[line.id] = self.message
+            self.overran.discard(line.id)
             return
-        save_take(path, samples)
         self.saved.add(line.id)
+        self.refused.pop(line.id, None)
+        self.overran.discard(line.id)
         self.message = f"kept line {line.number}"
         self._advance()
 
@@ -145,18 +172,54 @@ KEYS: dict[str, Callable[[Recorder], None]] = {
 }
 
 
-def save_take(path: Path, samples: np.ndarray) -> None:
-    import wave
+class TakeWriter:
+    """A take written as it is recorded, to a hidden temporary beside its file (a 16-bit mono
+    WAV), with what judging it needs gathered on the way (`TakeLevels`): nothing of it is held
+    in memory, however long it runs. `keep` judges it and puts it in place; `discard` removes it."""
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with ExitStack() as cleanup:
-        temporary = temporary_beside(path, cleanup)
-        with wave.open(str(temporary), "wb") as file:
-            file.setnchannels(1)
-            file.setsampwidth(2)
-            file.setframerate(RATE)
-            file.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
-        temporary.replace(path)
+    def __init__(self, path: Path):
+        self.path = path
+        self._cleanup = ExitStack()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._temporary = temporary_beside(path, self._cleanup)
+        self._file = wave.open(str(self._temporary), "wb")
+        self._file.setnchannels(1)
+        self._file.setsampwidth(2)
+        self._file.setframerate(RATE)
+        self._levels: list[np.ndarray] = []
+        self._carry = np.zeros(0, np.float32)
+        self.frames = self._clipped = 0
+        self._peak = 0.0
+
+    @property
+    def ms(self) -> int:
+        return self.frames * 1000 // RATE
+
+    def write(self, block: np.ndarray) -> None:
+        self._file.writeframes((np.clip(block, -1, 1) * 32767).astype("<i2").tobytes())
+        self.frames += block.size
+        self._clipped += int(np.count_nonzero(np.abs(block) >= CLIP_LEVEL))
+        self._peak = max(self._peak, float(np.max(np.abs(block))) if block.size else 0.0)
+        joined = np.concatenate([self._carry, block])
+        whole = joined.size // FRAME * FRAME
+        self._levels.append(frame_levels_db(joined[:whole], RATE))
+        self._carry = joined[whole:]
+
+    def keep(self, judge: Callable[[TakeLevels, Path], object]) -> None:
+        """Judge the take (`judge` raises TakeError for a bad one, and it is removed); a good
+        one replaces the line's take."""
+        self._file.close()
+        try:
+            levels = np.concatenate([np.zeros(0, np.float32), *self._levels])
+            judge(TakeLevels(levels, self._peak, self._clipped / self.frames if self.frames else 0.0,
+                             self.ms), self.path)
+            self._temporary.replace(self.path)
+        finally:
+            self._cleanup.close()
+
+    def discard(self) -> None:
+        self._file.close()
+        self._cleanup.close()
 
 
 # --- inputs -------------------------------------------------------------------------------
