@@ -280,6 +280,20 @@ def graph_damaged_inside(model: Path, config: Path) -> None:
     model.write_bytes(b"\x08\x08" + b"\x3a" + bytes([0x88, 0x27]) + inside)
 
 
+def model_a_device(model: Path, config: Path) -> None:
+    model.unlink()
+    model.symlink_to("/dev/zero")
+
+
+def config_a_pipe(model: Path, config: Path) -> None:
+    config.unlink()
+    os.mkfifo(config)
+
+
+def config_missing(model: Path, config: Path) -> None:
+    config.unlink()
+
+
 def not_runnable(model: Path, config: Path) -> None:
     """A well-formed model no runtime runs (an operator no one has): found when it loads."""
     from onnx import TensorProto, helper
@@ -296,6 +310,9 @@ def not_runnable(model: Path, config: Path) -> None:
     (config_not_json, "is not JSON"),
     (wrong_protobuf, "is not an ONNX model"),
     (graph_damaged_inside, "is not an ONNX model"),
+    (model_a_device, "is not a plain file"),
+    (config_a_pipe, "is not a plain file"),
+    (config_missing, "is missing"),
     (not_runnable, "its model does not load"),
 ])
 def test_a_fetched_voice_that_is_not_a_voice_is_said_not_a_traceback(project, bundled, tmp_path,

@@ -354,7 +354,8 @@ def config_problem(path: Path, name: str | None = None) -> str | None:
     or None."""
     name = name or path.name
     try:
-        config = json.loads(read_plain(path, MAX_CONFIG_BYTES, what="a voice config"))
+        config = json.loads(read_plain(path, MAX_CONFIG_BYTES, what=f"its config {name}",
+                                       advice="it must be the voice's JSON config"))
     except FileNotFoundError:
         return f"its config {name} is missing"
     except InputError as error:

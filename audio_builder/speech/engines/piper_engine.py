@@ -102,7 +102,7 @@ class PiperEngine(SpeechEngine):
         else:
             model = _voice_file(voice, base_dir)
             config = Path(str(model) + ".json")
-            if not model.is_file() or not config.is_file():
+            if not model.exists() and not config.exists():
                 raise EngineUnavailable(
                     f"no piper voice {voice!r}: use `joe` (bundled), fetch one with "
                     f"`audio-builder voices get NAME`, or put `{model.name}` and "
@@ -419,7 +419,7 @@ def _voice_file(voice: str, base_dir: Path | None) -> Path:
     file = voice if voice.endswith(".onnx") else voice + ".onnx"
     beside = (base_dir or Path.cwd()) / file
     fetched = voice_folder() / file
-    return fetched if not beside.is_file() and fetched.is_file() else beside
+    return fetched if not beside.exists() and fetched.exists() else beside
 
 
 def _importable(module: str) -> bool:
