@@ -58,9 +58,9 @@ def take_cut(script: PathLike, number: int, *, voice: str | None = None,
     `context_ms` after it as a waveform envelope of that many columns (10 to 4000): the lowest
     and highest sample of each, for drawing. A take not cut from a kept reading raises
     `InputError` saying so."""
-    found, state = _line_and_state(script, number, voice, length)
     if isinstance(context_ms, bool) or not isinstance(context_ms, int) or not 0 <= context_ms <= 60_000:
         raise InputError(f"context_ms: give whole milliseconds from 0 to 60000, not {context_ms!r}")
+    _, state = _line_and_state(script, number, voice, length)
     return cut_view(state, columns, context_ms)
 
 
