@@ -534,3 +534,18 @@ def test_the_largest_catalogue_read_stays_in_bounded_memory(project, catalogue):
     (root / "voices.json").write_text("[" + ",".join(["[]"] * (MAX_CATALOGUE_BYTES // 3 - 1)) + "]")
     code, peak_mb = peak_run(project, "voices", "get", NAME, limit_mb=1500)
     assert code == 2 and peak_mb < 400, (code, peak_mb)
+
+
+@pytest.mark.parametrize("address, said", [
+    ("http://someone:s3cret@127.0.0.1:9/", "carries a user name or password"),
+    ("ftp://127.0.0.1/", "must be an http(s) address"),
+    ("http://[::1", "must be an http(s) address"),
+    ("http://a\nb/", "must be an http(s) address"),
+])
+def test_a_catalogue_address_that_cannot_be_used_is_one_line(project, monkeypatch, tmp_path,
+                                                             address, said):
+    monkeypatch.setenv("AUDIO_BUILDER_VOICES_URL", address)
+    monkeypatch.setenv("AUDIO_BUILDER_VOICE_DIR", str(tmp_path / "v"))
+    line = one_line(run("voices", "get", NAME), "$AUDIO_BUILDER_VOICES_URL", said)
+    assert "s3cret" not in line
+    assert not (tmp_path / "v").exists()

@@ -119,8 +119,17 @@ def catalogue_url() -> str:
 
 
 def checked_url(url: str, what: str) -> str:
-    """`url` (given as `what`) as a folder's address, once it is a printable http(s) one."""
-    if not url.startswith(("https://", "http://")) or not url.isprintable() or " " in url:
+    """`url` (given as `what`) as a folder's address, once it is a printable http(s) one
+    without a user name or password (which would be shown in messages, and sent in the clear)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        usable = parts.scheme in ("http", "https") and parts.hostname is not None
+    except ValueError:
+        parts, usable = None, False
+    if "@" in (parts.netloc if parts else url):
+        raise InputError(f"{what} carries a user name or password; give the catalogue's "
+                         "address without them (a mirror that needs none)")
+    if not usable or not url.isprintable() or " " in url:
         raise InputError(f"{what} must be an http(s) address, not {excerpt(url, 80)}")
     return url if url.endswith("/") else url + "/"
 
@@ -132,14 +141,21 @@ def voice_folder() -> Path:
     return user_folder("data") / "voices"
 
 
+def shown_url(url: str) -> str:
+    """`url` as a message shows it: at most 160 characters."""
+    return url if len(url) <= 160 else url[:159] + "…"
+
+
 def _open(url: str):
     try:
         return urllib.request.urlopen(url, timeout=60)  # noqa: S310 (the scheme is checked)
     except urllib.error.HTTPError as error:
-        raise DownloadError(f"the voice catalogue answered {error.code} for {url}") from None
+        raise DownloadError(f"the voice catalogue answered {error.code} for {shown_url(url)}"
+                            ) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as error:
         reason = getattr(error, "reason", error)
-        raise DownloadError(f"cannot reach the voice catalogue at {url.rsplit('/', 1)[0]}/ "
+        raise DownloadError(f"cannot reach the voice catalogue at "
+                            f"{shown_url(url.rsplit('/', 1)[0] + '/')} "
                             f"({reason}); check the connection, or set ${URL_VAR} to a mirror"
                             ) from None
 
@@ -149,7 +165,8 @@ def _read(response, size: int, url: str) -> bytes:
     try:
         return response.read(size)
     except (OSError, http.client.HTTPException) as error:
-        raise DownloadError(f"the download of {url} broke off ({type(error).__name__}); "
+        raise DownloadError(f"the download of {shown_url(url)} broke off "
+                            f"({type(error).__name__}); "
                             "nothing was installed (try again)") from None
 
 
@@ -158,7 +175,7 @@ def read_catalogue(url: str | None = None) -> dict[str, CatalogueVoice]:
     url = url or catalogue_url()
     with _open(url + "voices.json") as response:
         data = _read(response, MAX_CATALOGUE_BYTES + 1, url + "voices.json")
-    return parse_catalogue(data, url + "voices.json")
+    return parse_catalogue(data, shown_url(url + "voices.json"))
 
 
 def parse_catalogue(data: bytes, where: str) -> dict[str, CatalogueVoice]:
@@ -270,7 +287,7 @@ def get_voice(name: str, folder: Path | None = None, url: str | None = None,
     url = url or catalogue_url()
     folder = folder or voice_folder()
     voice = find_entry(read_catalogue(url), name)
-    files = _voice_files(voice, url + "voices.json")
+    files = _voice_files(voice, shown_url(url + "voices.json"))
     folder.mkdir(parents=True, exist_ok=True)
     remove_what_killed_fetches_left(folder)
     with signals_unwind(), ExitStack() as cleanup:
@@ -284,7 +301,8 @@ def get_voice(name: str, folder: Path | None = None, url: str | None = None,
         (config, _), (model, target) = ready
         problem = config_problem(config, target.name + ".json") or onnx_problem(model, target.name)
         if problem:
-            raise _refused(url + "voices.json", f"the voice {voice.key} is not a piper voice: "
+            raise _refused(shown_url(url + "voices.json"),
+                           f"the voice {voice.key} is not a piper voice: "
                            f"{problem.removeprefix('its ')}", "nothing was installed")
         replace_together(ready)
     return describe(folder / f"{voice.key}.onnx")
