@@ -130,6 +130,35 @@ def holding(rows: list[tuple[str, str, str]], truth: dict[str, list[tuple[int, i
     return good
 
 
+def edges(folder: Path, truth: dict[str, list[tuple[int, int]]]) -> None:
+    """Each take's cut (as the takes' index keeps it) against its line's true speech: how many
+    start after their first word or end before their last, and the worst by how much; the
+    lines with no take."""
+    from audio_builder.own_voice.takes_index import read_verdicts
+    from audio_builder.speech.takes import take_id
+
+    kept = read_verdicts(folder / "takes" / "teacher")
+    late = early = worst = 0
+    missing = []
+    for line, spans in truth.items():
+        listened = kept.get(take_id(line))
+        place = listened.place if listened else None
+        if place is None:
+            missing.append(line)
+            continue
+        (_, start, end), (said_from, said_to) = place, spans[-1]
+        late += start > said_from
+        early += end < said_to
+        worst = max(worst, start - said_from, said_to - end)
+        if start > said_from or end < said_to:
+            print(f"  cut into: start {start - said_from:+d} ms, end {end - said_to:+d} ms: {line[:60]}")
+    print(f"takes against the true speech: {len(truth) - len(missing)} of {len(truth)} lines have a "
+          f"take; {late} start after their first word, {early} end before their last; worst edge "
+          f"{worst} ms into the speech")
+    for line in missing:
+        print(f"  no take: {line}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=10)
@@ -163,6 +192,7 @@ def main() -> None:
               f"{status['CHECK']} to check, {status['LONG']} too long to cut")
         print(f"found speech holds the whole line (start and end within 150 ms): "
               f"{holding(rows, truth)} of {len(rows) - status['-']}")
+        edges(folder, truth)
         if result.returncode not in (0, 1):
             print(result.stderr[-2000:])
 

@@ -33,6 +33,9 @@ LINES = [
     "Feel the weight of your body, held by the ground beneath you.",
     "There is nothing to fix, and nowhere to go.",
     "When you are ready, open your eyes.",
+    "You are human.",                  # short lines whose words a longer line says again
+    "Breathe in.",
+    "Remember that you are human, and breathe in, as everyone does.",
 ]
 SKIPPED = 6
 RESTARTS = {2: 5, 9: 3}          # line: how many of its words are said before the whole line

@@ -30,6 +30,7 @@ from audio_builder.speech.takes import longest_reading_ms, words_of
 
 RATE = 16_000
 SECOND_LOOK = 0.6          # the same, for a line looked for only where it must be
+LOOSE_SECOND_LOOK = 0.5    # and there, heard again with the recognizer told what to expect
 COMPLETE = 0.8             # a second reading this alike replaces the first
 WORDS_MATCH = 0.5          # share of a line's words heard exactly, in order, to look closer
 LOOSE_WORDS_MATCH = 0.34   # the same, when looking again where a line must be
@@ -42,6 +43,9 @@ LENGTH_BONUS = 0.3         # ms of distance a ms of quiet is worth, up to:
 BONUS_CAP_MS = 1000
 MIN_SOUND_MS = 200
 WORD_GAP_MS = 700          # words of one line heard further apart than this are not
+JOINED_MS = 120            # words heard this close are said in one breath,
+PAUSE_MS = 250             # unless there is a pause this long in the sound between them
+SPLIT_WORDS = 2            # a line's words not matched at an end may be heard as this many more
 
 
 @dataclass(frozen=True)
@@ -174,51 +178,176 @@ def widened(line: Sequence[str], heard: Sequence[str], match: Match, low: int) -
     return Match(first, last, alike(line, heard[first:last + 1]), head, tail)
 
 
-def find_lines(lines: Sequence[Sequence[str]], heard: Sequence[str], *, loose: bool = False
-               ) -> list[Match | None]:
+def find_lines(lines: Sequence[Sequence[str]], heard: Sequence[str], *, loose: bool = False,
+               times: Sequence[tuple[int, int]] | None = None) -> list[Match | None]:
     """For each line (its words), where it was read, in reading order; None where not.
-    `loose`: matched less strictly (when looking again where the lines must be)."""
+    `loose`: matched less strictly (when looking again where the lines must be). `times`:
+    each heard word's (start, end) in ms, to prefer a reading with quiet on both sides.
+
+    The lines are placed together, in order: each line's candidate readings are gathered
+    around where a first, greedy pass put it and its neighbours, and the one chain of
+    readings, each after the one before, that holds the most of the lines' words is kept (a
+    short line's words said inside a longer line later on are not its reading when that
+    longer line needs them); then once more, gathered around that chain (the greedy pass,
+    misled by one line, can put the lines after it too late). A line read twice keeps its
+    last complete reading."""
     good, least = (LOOSE_MATCH, LOOSE_WORDS_MATCH) if loose else (GOOD_MATCH, WORDS_MATCH)
+    chosen = _greedy(lines, heard, good, least)
+    for _ in range(2):      # the chain, then again around the chain (a truer guide)
+        chosen = _best_chain([_candidates(line, heard, _window(chosen, index, len(heard)), good, least)
+                              for index, line in enumerate(lines)], lines, heard, times)
     found: list[Match | None] = []
-    cursor = 0
-    for line in lines:
-        if not line:
-            found.append(None)
-            continue
-        best = _first_good(line, heard, cursor, cursor + LOOKAHEAD_WORDS + len(line), good, least)
+    for index, (line, best) in enumerate(zip(lines, chosen, strict=True)):
         if best is None:
             found.append(None)
             continue
-        # Read again right after? Keep the last complete reading.
-        low = cursor
+        # Read again right after? Keep the last complete reading (never into the next line's).
+        low = found[-1].last + 1 if found and found[-1] is not None else 0
+        limit = next((m.first for m in chosen[index + 1:] if m is not None), len(heard))
         while True:
-            again = _first_good(line, heard, best.last + 1, best.last + 2 + len(line) // 2,
+            again = _first_good(line, heard, best.last + 1, min(limit, best.last + 2 + len(line) // 2),
                                 max(COMPLETE, good), least)
-            if again is None:
+            if again is None or again.last >= limit:
                 break
             low, best = best.last + 1, again
-        best = widened(line, heard, best, low)
-        found.append(best)
-        cursor = best.last + 1
-    return _second_look(lines, heard, found)
+        found.append(widened(line, heard[:limit], best, low))
+    return _second_look(lines, heard, found, LOOSE_SECOND_LOOK if loose else SECOND_LOOK)
+
+
+WINDOW_REACH = 2           # a line's readings are looked for from the line this many before it
+MOST_STARTS = 600          # at most this many heard words are tried as a line's first
+QUIET_MS = 250             # a reading with this much quiet before (after) it stands alone
+
+
+def _greedy(lines: Sequence[Sequence[str]], heard: Sequence[str], good: float, least: float
+            ) -> list[Match | None]:
+    """The first pass: each line's first good reading after the last line found."""
+    rough: list[Match | None] = []
+    cursor = 0
+    for line in lines:
+        best = _first_good(line, heard, cursor, cursor + LOOKAHEAD_WORDS + len(line), good, least) \
+            if line else None
+        rough.append(best)
+        if best is not None:
+            cursor = best.last + 1
+    return rough
+
+
+def _window(rough: Sequence[Match | None], index: int, size: int) -> range:
+    """Where line `index`'s readings are looked for: from the first pass's place of a line at
+    least `WINDOW_REACH` before it to that of one as far after it (the first pass may have
+    put the line itself, or its neighbours, in the wrong place)."""
+    low = next((m.first for m in reversed(rough[:max(0, index - WINDOW_REACH + 1)]) if m), 0)
+    high = next((m.last + 1 for m in rough[index + WINDOW_REACH:] if m), size)
+    return range(low, min(high, low + MOST_STARTS))
+
+
+def _candidates(line: Sequence[str], heard: Sequence[str], starts: range, good: float,
+                least: float) -> list[Match]:
+    """Every good reading of `line` starting in `starts`."""
+    if not line:
+        return []
+    words = set(line)
+    found: dict[tuple[int, int], Match] = {}
+    for start in starts:
+        if heard[start] not in words:
+            continue
+        match = match_at(line, heard, start, least)
+        if match is not None and match.score >= good and match.first == start:
+            tight = _tightest(line, heard, match, least)
+            found.setdefault((tight.first, tight.last), tight)
+    return list(found.values())
+
+
+def _worth(match: Match, line: Sequence[str], heard: Sequence[str],
+           times: Sequence[tuple[int, int]] | None) -> float:
+    """What a reading is worth in the chain: the line's words it holds, as alike as they are,
+    and a little more for quiet on either side of it (a line read on its own, not words of
+    it inside another line)."""
+    worth = (len(line) - match.head - match.tail) * match.score
+    if times is not None:
+        before = match.first == 0 or times[match.first][0] - times[match.first - 1][1] >= QUIET_MS
+        after = match.last + 1 >= len(heard) or times[match.last + 1][0] - times[match.last][1] >= QUIET_MS
+        worth += 0.5 * (before + after)
+    return worth
+
+
+def _best_chain(candidates: Sequence[Sequence[Match]], lines: Sequence[Sequence[str]],
+                heard: Sequence[str], times: Sequence[tuple[int, int]] | None
+                ) -> list[Match | None]:
+    """One reading or none for each line, each after the one before, worth the most in all
+    (weighted interval scheduling in reading order: a prefix maximum over where the chain
+    so far ends, kept in a Fenwick tree)."""
+    size = len(heard) + 1
+    tree = [(0.0, -1)] * (size + 1)           # (best worth of a chain ending at or before, its id)
+    chain: list[tuple[int, Match, int]] = []  # (line, reading, id of the reading before it)
+
+    def best_before(position: int) -> tuple[float, int]:          # chains ending before `position`
+        best, i = (0.0, -1), position
+        while i > 0:
+            best = max(best, tree[i])
+            i -= i & -i
+        return best
+
+    def record(position: int, value: tuple[float, int]) -> None:  # a chain ending at `position`
+        i = position + 1
+        while i <= size:
+            tree[i] = max(tree[i], value)
+            i += i & -i
+
+    best_end = (0.0, -1)
+    for index, readings in enumerate(candidates):
+        scored = []
+        for match in readings:
+            worth, before = best_before(match.first)
+            scored.append((worth + _worth(match, lines[index], heard, times), match, before))
+        for worth, match, before in scored:
+            chain.append((index, match, before))
+            entry = (worth, len(chain) - 1)
+            record(match.last, entry)
+            best_end = max(best_end, entry)
+    chosen: list[Match | None] = [None] * len(candidates)
+    at = best_end[1]
+    while at >= 0:
+        index, match, at = chain[at]
+        chosen[index] = match
+    return chosen
 
 
 def _second_look(lines: Sequence[Sequence[str]], heard: Sequence[str],
-                 found: list[Match | None]) -> list[Match | None]:
-    """A line not found is looked for again, less strictly, in the words heard between the
-    lines found before and after it (where it must be, if it was read): the recognizer
-    mishears names and numbers ("Jamie Lynn has years" as "Jamie Lind her's year")."""
-    for index, line in enumerate(lines):
-        if found[index] is not None or not line:
+                 found: list[Match | None], least: float = SECOND_LOOK) -> list[Match | None]:
+    """Lines not found are looked for again, less strictly, in the words heard between the
+    lines found before and after them (where they must be, if they were read): the
+    recognizer mishears names, numbers and short lines ("Jamie Lynn has years" as "Jamie
+    Lind her's year", "A small one is enough" as "a small world is in earth"). A run of such
+    lines shares out the words between its neighbours, in order, each line taking the
+    stretch most like it, letter by letter, near where the line before it ended."""
+    index = 0
+    while index < len(lines):
+        if found[index] is not None or not lines[index]:
+            index += 1
             continue
+        end = index
+        while end < len(lines) and found[end] is None:
+            end += 1
         before = next((m.last + 1 for m in reversed(found[:index]) if m is not None), 0)
-        after = next((m.first for m in found[index + 1:] if m is not None), len(heard))
-        if after <= before or after - before > 2 * len(line) + 4:
-            continue
-        alike = SequenceMatcher(None, " ".join(line), " ".join(heard[before:after]),
-                                autojunk=False).ratio()
-        if alike >= SECOND_LOOK:
-            found[index] = Match(before, after - 1, alike)
+        after = next((m.first for m in found[end:] if m is not None), len(heard))
+        if 0 < after - before <= sum(2 * len(line) + 4 for line in lines[index:end]):
+            for at, line in enumerate(lines[index:end], index):
+                if not line:
+                    continue
+                if end - index == 1:                   # alone between its neighbours: all of it
+                    spans = [(before, after)]
+                else:
+                    spans = [(first, first + length) for first in range(before, min(after, before + 4))
+                             for length in range(max(1, len(line) - 2), len(line) + 4)
+                             if first + length <= after]
+                scored = [(alike(line, heard[a:b]), a, b) for a, b in spans]
+                score, a, b = max(scored, default=(0.0, 0, 0))
+                if score >= least:
+                    found[at] = Match(a, b - 1, score)
+                    before = b
+        index = end
     return found
 
 
@@ -268,7 +397,9 @@ def onset(first: Word, before: Word | None, gaps: np.ndarray, floor_ms: int) -> 
     ends = gaps[:, 1]
     usable = (ends <= max(first.end_ms, first.start_ms + EDGE_SLACK_MS)) & (ends > floor_ms)
     if before is not None:
-        usable &= gaps[:, 0] >= before.start_ms
+        # After the word heard before: the quiet starts after that word starts, or ends after
+        # it ends (the recognizer runs a word on into the pause after it: "week" for 1.2 s).
+        usable &= (gaps[:, 0] >= before.start_ms) | (ends >= before.end_ms)
     if not usable.any():
         at = max(first.start_ms, floor_ms)
         return at, 0
@@ -302,16 +433,25 @@ def cut(match: Match, heard: Heard, gaps: np.ndarray, floor_ms: int, ceiling_ms:
     words = heard.words
     first, last = match.first, match.last
     # Words of the line heard as nothing like them: the words heard in their place, just
-    # before (after) the rest, are theirs.
-    for _ in range(match.head):
+    # before (after) the rest, are theirs (the recognizer may hear one word as two: "perhaps
+    # a" as "but have some").
+    for _ in range(match.head and match.head + SPLIT_WORDS):
         if first == 0 or words[first - 1].start_ms < floor_ms or \
                 words[first - 1].end_ms < words[first].start_ms - WORD_GAP_MS:
             break
         first -= 1
-    for _ in range(match.tail):
+    for _ in range(match.tail and match.tail + SPLIT_WORDS):
         if last + 1 >= len(words) or words[last + 1].end_ms > ceiling_ms or \
                 words[last + 1].start_ms > words[last].end_ms + WORD_GAP_MS:
             break
+        last += 1
+    # Words heard right against the line's first or last (no pause between) are its own,
+    # misheard ("today" as "to make"): a line is read in one breath, lines apart.
+    while first > 0 and words[first - 1].start_ms >= floor_ms and \
+            _joined(words[first - 1], words[first], gaps):
+        first -= 1
+    while last + 1 < len(words) and words[last + 1].end_ms <= ceiling_ms and \
+            _joined(words[last], words[last + 1], gaps):
         last += 1
     before = words[first - 1] if first > 0 else None
     after = words[last + 1] if last + 1 < len(words) else None
@@ -322,13 +462,25 @@ def cut(match: Match, heard: Heard, gaps: np.ndarray, floor_ms: int, ceiling_ms:
                  fits=end - start <= longest_ms)
 
 
+def _joined(one: Word, two: Word, gaps: np.ndarray) -> bool:
+    """Whether two words heard one after the other were said in one breath: heard with no
+    time between them, and no pause in the sound between them (the recognizer runs a word on
+    into the pause after it, so its times alone cannot tell)."""
+    if two.start_ms - one.end_ms >= JOINED_MS:
+        return False
+    pauses = gaps[(gaps[:, 1] - gaps[:, 0] >= PAUSE_MS) & (gaps[:, 0] >= one.start_ms)
+                  & (gaps[:, 1] <= two.end_ms)]
+    return not pauses.size
+
+
 def locate(lines: Sequence[str], heard: Heard,
            relisten: Callable[[int, int, str], Sequence[Word]] | None = None) -> list[Found | None]:
     """Where each line (its text) was read in the reading, in reading order; None if not.
     `relisten(start_ms, end_ms, prompt)` hears a stretch again, told what to expect: a line
     not found is looked for once more between the lines found around it."""
     words = [words_of(line) for line in lines]
-    matches = find_lines(words, [w.text for w in heard.words])
+    matches = find_lines(words, [w.text for w in heard.words],
+                         times=[(w.start_ms, w.end_ms) for w in heard.words])
     gaps = gaps_of(heard.levels)
     found = _cuts(lines, matches, heard, gaps)
     if relisten is None or all(f is not None for f, line in zip(found, words, strict=True) if line):
@@ -343,7 +495,8 @@ def locate(lines: Sequence[str], heard: Heard,
         if not again:
             continue
         region = Heard(again, heard.levels, heard.length_ms)
-        retry = find_lines(words[low:high], [w.text for w in again], loose=True)
+        retry = find_lines(words[low:high], [w.text for w in again], loose=True,
+                           times=[(w.start_ms, w.end_ms) for w in again])
         around = _cuts(lines[low:high], retry, region, gaps, floor_ms=start, ceiling_ms=end)
         found[low:high] = [old or new for old, new in zip(found[low:high], around, strict=True)]
     return found
