@@ -8,8 +8,10 @@ room hears it (reverb, hiss at -45 dBFS, hum, a band limit; `--dry` for low room
 as long as asked; then runs `audio-builder takes import` on it in a fresh process (every take
 listened back included) and reports its wall and CPU time, its peak memory (the largest
 resident size of the import and the programs it runs), how many lines it found, what listening
-back said, and how many takes hold their line's whole speech. Targets: at most 0.3 of the
-reading's length on 2 cores; under 500 MB.
+back said, how many takes hold their line's whole speech (each take's cut, as the takes'
+index keeps it, against the line's true speech), and then the time to clean every take as a
+build does (hum, noise reduction, expander, trim). Targets: import and cleaning at most 0.3
+of the reading's length on 2 cores; under 500 MB.
 
 `--language es` (or `de`) reads Spanish (German) sentences with espeak-ng's voice of that
 language, for the multilingual recognizer (the `multilingual` extra; it loads 145 MB more, so
@@ -176,13 +178,13 @@ def main() -> None:
                                                          args.language)
         print(f"reading of {length_ms / 60000:.1f} min made in {time.monotonic() - started:.0f} s")
         exe = Path(sys.executable).with_name("audio-builder")
+        before = children_cpu()                 # making the reading ran espeak-ng
         started = time.monotonic()
         result = subprocess.run([str(exe), "takes", "import", str(script), str(reading)], cwd=folder,
                                 capture_output=True, text=True)
         seconds = time.monotonic() - started
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = usage.ru_utime + usage.ru_stime
-        peak_mb = usage.ru_maxrss / 1024
+        cpu = children_cpu() - before
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         rows = rows_of(result.stdout)
         status = {name: sum(row[1] == name for row in rows) for name in ("ok", "CHECK", "LONG", "-")}
         print(f"import: {seconds:.0f} s wall, {cpu:.0f} s CPU for {length_ms / 1000:.0f} s of reading "
@@ -193,8 +195,30 @@ def main() -> None:
         print(f"found speech holds the whole line (start and end within 150 ms): "
               f"{holding(rows, truth)} of {len(rows) - status['-']}")
         edges(folder, truth)
+        before, started = children_cpu(), time.monotonic()
+        subprocess.run([sys.executable, "-c", CLEAN_EVERY_TAKE, str(folder / "takes" / "teacher")],
+                       check=True)
+        clean_wall, clean_cpu = time.monotonic() - started, children_cpu() - before
+        print(f"cleaning every take as a build does: {clean_wall:.0f} s wall, {clean_cpu:.0f} s CPU; "
+              f"import and cleaning: {(seconds + clean_wall) * 1000 / length_ms:.2f} of the reading's "
+              f"length in wall time, {(cpu + clean_cpu) * 1000 / length_ms:.2f} in CPU time "
+              "(target at most 0.3)")
         if result.returncode not in (0, 1):
             print(result.stderr[-2000:])
+
+
+CLEAN_EVERY_TAKE = """
+import sys
+from pathlib import Path
+from audio_builder.speech.takes import clean_take, read_take
+for path in sorted(Path(sys.argv[1]).glob("*.wav")):
+    clean_take(read_take(path), path)
+"""
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":
