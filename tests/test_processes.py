@@ -31,10 +31,6 @@ steps:
   - Notice the body resting.
 """
 
-# Each test runs the program as a whole process and has ffmpeg encode a video until it is
-# stopped: slow by nature (seconds each, on a quiet machine), so out of `make fast`.
-pytestmark = pytest.mark.slow
-
 linux_only = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(),
                                 reason="looks for processes in /proc (Linux)")
 
@@ -103,6 +99,7 @@ def video_caught_encoding(project: Path, output: Path) -> subprocess.Popen:
 
 # --- 8: a video stopped or killed --------------------------------------------------------------
 
+@pytest.mark.slow    # a whole process, signalled or in a namespace: seconds each, out of `make fast`
 @linux_only
 @pytest.mark.parametrize("stop, status", [(signal.SIGTERM, 128 + signal.SIGTERM),
                                           (signal.SIGINT, 130)])
@@ -118,6 +115,7 @@ def test_a_video_stopped_while_encoding_stops_ffmpeg_and_leaves_nothing(project,
     assert sorted(p.name for p in long_track.iterdir()) == before       # no partial MP4, no .part
 
 
+@pytest.mark.slow    # a whole process, signalled or in a namespace: seconds each, out of `make fast`
 @linux_only
 def test_a_video_killed_outright_takes_its_ffmpeg_with_it_and_the_next_run_tidies_up(project,
                                                                                      long_track):
@@ -153,6 +151,7 @@ def _small_disk_runner() -> list[str] | None:
     return runner if probe.returncode == 0 else None
 
 
+@pytest.mark.slow    # a whole process, signalled or in a namespace: seconds each, out of `make fast`
 def test_disk_full_while_encoding_is_one_line_and_leaves_nothing(project, tmp_path):
     """A real full disk: the output folder is a 96 kB tmpfs, mounted in a namespace of the
     test's own, and the 30-second MP3 does not fit."""
@@ -186,6 +185,7 @@ steps:
 """
 
 
+@pytest.mark.slow    # a whole process, signalled or in a namespace: seconds each, out of `make fast`
 @linux_only
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
 def test_record_stopped_by_a_signal_gives_the_terminal_back(project, stop):
