@@ -13,7 +13,7 @@ from audio_builder import api
 from audio_builder.cli.options import echo, shown
 from audio_builder.cli.takes import length_option, voice_option, warn_index
 from audio_builder.live.keys import ScriptedKeys, TerminalKeys
-from audio_builder.own_voice.record import KEYS
+from audio_builder.own_voice.record import KEYS, Recorder
 
 
 @contextmanager
@@ -57,11 +57,17 @@ def record(script: Path, voice: str | None, length: str | None, input_file: Path
         speed=speed if speed is not None else (None if scripted else 1.0), start=start,
         only=only, view=prompter_view if sys.stdout.isatty() else None)
     warn_index(found)
+    report_session(found, recorder, script)
+
+
+def report_session(found: api.VoiceLines, recorder: Recorder, script: Path) -> None:
+    """What was kept, and each line whose last take was not (exit status 2 when one was left
+    running past what its line can take to say: an error, as a take too long is)."""
     echo(f"kept {len(recorder.saved)} take{'s' * (len(recorder.saved) != 1)} in "
          f"{shown(found.folder)}/; `audio-builder takes {shown(script)}` lists what is left")
     for line in recorder.lines:
         if line.id in recorder.refused:
             echo(f"{shown(line.place.file)}:{line.place.line}: line {line.number}: "
                  f"{recorder.refused[line.id]}", err=True)
-    if recorder.overran:               # a take left running: an error, as a take too long is
+    if recorder.overran:
         raise click.exceptions.Exit(2)
