@@ -236,6 +236,7 @@ class Script:
     step_pause_ms: int | None = None         # None: the voice's own step pause
     key_lines: tuple[tuple[str, int], ...] = ()   # where each top-level key is written
     episodes: tuple[int, ...] = ()           # one number per length, when there are several
+    warnings: tuple[str, ...] = ()           # old forms read as they were: what to write instead
 
     def line_of(self, key: str) -> int | None:
         return dict(self.key_lines).get(key)

@@ -116,3 +116,36 @@ def test_a_colon_inside_spoken_text_asks_for_quotes(tones):
     assert "colon.yaml:4: this line has a colon followed by a space" in result.stderr
     assert '`- "Say to yourself: this is hard."`' in result.stderr
     assert "unknown key" not in result.stderr
+
+
+TIGHT = """
+title: Tight
+length: {length}
+steps:
+  - say: |
+      Let yourself arrive, here and now, with nothing to do and nowhere else to be.
+      Feel the weight of the body resting, supported by the ground beneath you.
+      Notice the breath as it moves, in and out, all on its own, without effort.
+  - pause: 2s..
+"""
+
+
+def test_a_length_the_calmer_pace_no_longer_fits_builds_quicker_with_a_warning(tones):
+    """A practice written for the pace before it became calmer (it reaches 10 s now): 9 s
+    builds, exactly 9 s, its lines spoken quicker, with a warning at `length` saying what to
+    write; a length past the old pace (5 s) is still an error."""
+    import wave
+
+    write(tones / "scripts" / "tight.yaml", TIGHT.format(length="9s"))
+    checked = run("check", "scripts/tight.yaml")
+    built = run("build", "scripts/tight.yaml", "--format", "wav")
+    for result in (checked, built):
+        assert result.exit_code == 0, result.output
+        assert re.search(r"warning: \S*tight\.yaml:2: length 9s is too short for this script at its "
+                         r"voice's pace: built with its lines spoken \d+% quicker", result.stderr)
+        assert "write `length: 10s` or longer" in result.stderr
+    with wave.open(str(tones / "output" / "tight.wav")) as track:
+        assert track.getnframes() == 9 * track.getframerate()
+    write(tones / "scripts" / "tight.yaml", TIGHT.format(length="5s"))
+    result = run("check", "scripts/tight.yaml")
+    assert result.exit_code == 2 and "length 5s is too short" in result.stderr

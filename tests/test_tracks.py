@@ -43,8 +43,22 @@ def test_each_length_is_its_own_episode_with_its_own_title_and_number(tones_proj
     assert format_ms(5 * 60_000, words=True) == "5 min"
 
 
-def test_one_number_for_several_lengths_is_a_located_error(tones_project):
+def test_one_number_for_several_lengths_builds_as_before_and_says_what_to_write(tones_project):
+    """The form before each length was its own episode: every length numbered 3, as it was,
+    with a warning at its line saying what to write."""
     write(tones_project / "scripts" / "two.yaml", SCRIPT.replace("episode: [3, 4]", "episode: 3"))
+    for command in ("check", "build"):
+        result = run(command)
+        assert result.exit_code == 0, result.output
+        assert "warning: " in result.stderr and "two.yaml:4: `episode: 3` with 2 lengths" in result.stderr
+        assert "write one number per length, like `episode: [3, 13]`" in result.stderr
+    mutagen = pytest.importorskip("mutagen.id3")
+    numbers = [str(mutagen.ID3(tones_project / "output" / f"two-{n}.mp3")["TRCK"]) for n in ("6s", "20s")]
+    assert numbers == ["3", "3"]
+
+
+def test_one_number_in_a_list_for_several_lengths_is_a_located_error(tones_project):
+    write(tones_project / "scripts" / "two.yaml", SCRIPT.replace("episode: [3, 4]", "episode: [3]"))
     result = run("check")
     assert result.exit_code == 2
     assert "two.yaml:4: " in result.stderr and "one number per length" in result.stderr

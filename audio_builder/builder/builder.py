@@ -9,10 +9,11 @@ from pathlib import Path
 
 from audio_builder.builder.audio import IsCancelled, stop_if, write_audio
 from audio_builder.builder.settings import OutputSettings
+from audio_builder.durations import format_human
 from audio_builder.errors import InputError
 from audio_builder.files import remove_stale_temporaries, write_files_together
 from audio_builder.languages import language
-from audio_builder.model import Place, Script, Utterance
+from audio_builder.model import Only, Place, Say, Script, Step, Utterance
 from audio_builder.publishing.captions import to_chapters_json, to_srt, to_vtt
 from audio_builder.publishing.lock import read_lock
 from audio_builder.publishing.tags import TrackTags
@@ -47,10 +48,12 @@ from audio_builder.timeline import (
 
 @dataclass(frozen=True)
 class TrackPlan:
-    """One track of a script: its output name, the length asked for, and its timeline."""
+    """One track of a script: its output name, the length asked for, its timeline, and what
+    planning had to do to reach the length (warnings, each at its file and line)."""
 
     track: Track
     timeline: Timeline
+    warnings: tuple[str, ...] = ()
 
     @property
     def script(self) -> Script:
@@ -173,11 +176,50 @@ class Builder:
         plans = []
         for track in tracks_of(script, lengths):
             try:
-                timeline = plan_timeline(script, measures, track.length_ms)
+                plans.append(TrackPlan(track, plan_timeline(script, measures, track.length_ms)))
             except LengthError as error:
-                raise InputError(error.message, script.path, script.line_of("length")) from None
-            plans.append(TrackPlan(track, timeline))
+                quicker = self._at_quicker_pace(script, measures, track.length_ms, error)
+                plans.append(TrackPlan(track, *quicker))
         return plans
+
+    def _at_quicker_pace(self, script: Script, measures: Measures, length_ms: int | None,
+                         error: LengthError) -> tuple[Timeline, tuple[str, ...]]:
+        """A length the script's steps are too long for at its voice's pace, planned with every
+        line spoken quicker, up to `PACE_BACK` (so a practice written for the pace before it
+        became calmer still builds, exactly as long as asked), and the warning that says so.
+        Speech follows 1/rate, so the pace is worked out from the shortest length the script
+        fits and the speech in it, and worked out again from there if that is not yet enough
+        (at most five plans: in a build each speaks the lines at its pace)."""
+        where = (script.path, script.line_of("length"))
+        ranges = length_ranges(script, measures) if error.what == "too short" and length_ms else []
+        if not ranges or ranges[0][0] <= (length_ms or 0):
+            raise InputError(error.message, *where) from None
+        enough = shortest = ranges[0][0]
+        quick, pace = script, 1.0
+        for _ in range(5):
+            spoken = sum(s.ms for s in plan_timeline(quick, measures, shortest).speech)
+            if spoken <= shortest - (length_ms or 0) or pace >= PACE_BACK:
+                break
+            # Speech follows 1/rate, but a pause after a sentence only partly follows it: a
+            # little quicker than the sums say, so that most lengths take one try.
+            pace = min(PACE_BACK, pace * spoken / (spoken - (shortest - (length_ms or 0))) * 1.02)
+            quick = quickened(script, pace)
+            try:
+                timeline = plan_timeline(quick, measures, length_ms)
+            except LengthError:
+                reach = length_ranges(quick, measures)
+                if not reach:
+                    break
+                shortest = reach[0][0]
+                continue
+            asked, own_pace = format_human(length_ms or 0), format_human(-(-enough // 1000) * 1000)
+            written = InputError(
+                f"length {asked} is too short for this script at its voice's pace: built with its lines "
+                f"spoken {(pace - 1) * 100:.0f}% quicker, toward the pace voices had before 2026-11-23, "
+                f"and exactly {asked} long; for the voice's own pace, write `length: {own_pace}` or "
+                f"longer, or shorten the steps", *where)
+            return timeline, (written.located(),)
+        raise InputError(error.message, *where) from None
 
     def length_ranges(self, script: Script, *, estimate: bool = False) -> list[LengthRange]:
         """The lengths `script` can be built at (see `timeline.length_ranges`)."""
@@ -258,6 +300,23 @@ class Builder:
             cover_mime=cover_mime,
             mastered=self.output.normalize,
         )
+
+
+# The quickest a line may be spoken when a length asks for it: the default voice's rate went
+# from 0.72 to 0.54 on 2026-11-23 (a calmer pace), and practices written for the old pace
+# may come back to it, no further.
+PACE_BACK = 0.72 / 0.54
+
+
+def quickened(script: Script, pace: float) -> Script:
+    """`script` with every `say` spoken `pace` times quicker (breathing cues keep theirs)."""
+    def step(each: Step) -> Step:
+        if isinstance(each, Say):
+            return replace(each, rate=(each.rate or 1.0) * pace)
+        if isinstance(each, Only):
+            return replace(each, steps=tuple(step(inner) for inner in each.steps))
+        return each
+    return replace(script, steps=tuple(step(each) for each in script.steps))
 
 
 def project_voices(project: Project) -> VoiceBook:

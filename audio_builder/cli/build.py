@@ -55,8 +55,6 @@ def build(paths, output, lengths, voice, fmt, mono, bitrate, loudness, jobs, clu
         echo(f"{shown(track.audio)}  {format_ms(track.length_ms)}  "
              f"({len(track.plan.timeline.chapters)} chapters, "
              f"{len(track.plan.timeline.speech)} spoken pieces)")
-        if track.loudness_note:
-            echo(f"  {track.loudness_note}")
     echo(f"built {len(report)} track{'s' * (len(report) != 1)}, "
          f"{format_ms(report.length_ms, precise=False)} of audio, in {report.seconds:.1f} s; "
          f"speech: {report.cache_hits} of {report.pieces} pieces from the cache, "
@@ -66,5 +64,8 @@ def build(paths, output, lengths, voice, fmt, mono, bitrate, loudness, jobs, clu
              f"spoken by {fallback!r} (its fallback)")
     for path in report.descriptions:
         echo(f"{shown(path)}  the description to paste, with its chapter list")
-    for warning in report.flagged:
+    for track in report:
+        if track.loudness_note:
+            echo(f"warning: {shown(track.audio)}: {track.loudness_note}", err=True)
+    for warning in report.warnings + report.flagged:
         echo(f"warning: {warning}", err=True)

@@ -96,7 +96,7 @@ def load_script(path: Path, root: Path | None = None) -> Script:
     steps = _read_steps(data.get("steps"), context, fields.line("steps"), top_level=True)
     _check_chapter_count(steps)
     lengths = _lengths(fields)
-    episodes = _episodes(fields, lengths)
+    episodes, warnings = _episodes(fields, lengths)
     _check_only(steps, lengths, path, fields.line("length"))
     return Script(
         slug=path.stem,
@@ -121,6 +121,7 @@ def load_script(path: Path, root: Path | None = None) -> Script:
         step_pause_ms=fields.duration("step_pause"),
         key_lines=tuple(data.key_lines.items()),
         episodes=episodes,
+        warnings=warnings,
     )
 
 
@@ -182,11 +183,12 @@ def read_lengths(values: Sequence[object], *, name: str = "length", file: Path |
     return tuple(lengths)
 
 
-def _episodes(fields: Fields, lengths: tuple[int, ...]) -> tuple[int, ...]:
+def _episodes(fields: Fields, lengths: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """`episode: 3`, or one number per length (`episode: [3, 9]`): each length of a practice
-    is its own episode in the feed."""
+    is its own episode in the feed. And the warnings of an old form read as it was: one
+    number for several lengths (before 2026-11-23) numbers every length with it."""
     if not fields.has("episode"):
-        return ()
+        return (), ()
     value = fields.raw("episode")
     values = list(value) if isinstance(value, list) else [value]
     if not values or any(isinstance(v, bool) or not isinstance(v, int)
@@ -194,7 +196,14 @@ def _episodes(fields: Fields, lengths: tuple[int, ...]) -> tuple[int, ...]:
         raise fields.error("episode", f"`episode` must be a whole number from 1 to {MAX_COUNT} "
                                       f"(or one per length, like `episode: [3, 9]`), "
                                       f"not {excerpt(value)}")
-    if len(lengths) > 1 and len(values) != len(lengths):
+    warnings: tuple[str, ...] = ()
+    if len(lengths) > 1 and len(values) == 1 and not isinstance(value, list):
+        numbers = ", ".join(str(values[0] + 10 * k) for k in range(len(lengths)))
+        warnings = (fields.error(
+            "episode", f"`episode: {values[0]}` with {len(lengths)} lengths numbers every length "
+                       f"{values[0]}, as it did before each length became its own episode; write "
+                       f"one number per length, like `episode: [{numbers}]`").located(),)
+    elif len(lengths) > 1 and len(values) != len(lengths):
         raise fields.error("episode", f"this practice has {len(lengths)} lengths, and each is its "
                                       f"own episode: give one number per length, like "
                                       f"`episode: [{values[0]}, {values[0] + 10}]`")
@@ -203,7 +212,7 @@ def _episodes(fields: Fields, lengths: tuple[int, ...]) -> tuple[int, ...]:
                                       "`length` lists several)")
     if len(set(values)) != len(values):
         raise fields.error("episode", "`episode` lists the same number twice")
-    return tuple(values)
+    return tuple(values), warnings
 
 
 def _background(fields: Fields, context: Context) -> Background | None:
