@@ -56,16 +56,20 @@ def list_takes(script: Path, voice: str | None, length: str | None, sheet: Path 
     warn_index(report.voice)
     echo(f"voice {report.voice.profile.name!r}, takes in {shown(report.voice.folder)}/ "
          f"(the index: takes.yaml)")
+    _print_rows(report.rows)
+    echo(f"{report.ready} of {len(report.rows)} takes ready")
+    if report.sheet:
+        echo(f"wrote the recording sheet {shown(report.sheet)}")
+
+
+def _print_rows(rows: tuple[api.TakeRow, ...]) -> None:
     echo(f"{'#':>3}  {'line':>4}  {'take id':<46} {'length':>9}  words")
-    for row in report.rows:
+    for row in rows:
         line = row.line
         status = format_ms(row.ms) if row.ms is not None else row.status
         echo(f"{line.number:>3}  {line.place.line:>4}  {line.id:<46} {status:>9}  {line.text}")
         if row.problem and line.take is not None:
             echo(f"{'':>11}{shown(line.take)}: {row.problem}")
-    echo(f"{report.ready} of {len(report.rows)} takes ready")
-    if report.sheet:
-        echo(f"wrote the recording sheet {shown(report.sheet)}")
 
 
 @takes.command("import")
