@@ -375,7 +375,7 @@ def test_record_does_not_keep_a_take_too_quiet_to_use(teacher):
     assert not list((teacher / "takes" / "teacher").glob("*.wav"))
 
 
-def test_the_prompter_fits_80_columns():
+def test_the_prompter_fits_80_columns(tmp_path):
     from rich.console import Console
 
     from audio_builder.model import Place
@@ -384,11 +384,13 @@ def test_the_prompter_fits_80_columns():
     from audio_builder.own_voice.record import Recorder
 
     lines = [Line(n, text * 3, Place("a.yaml", n), None) for n, text in enumerate(LINES, 1)]
-    recorder = Recorder(lines, Path("takes"))
+    recorder = Recorder(lines, tmp_path / "takes")      # a take is written as it is recorded
     recorder.toggle()
     recorder.feed(np.full(4410, 0.5, np.float32))
     console = Console(width=80, record=True, file=open(os.devnull, "w"))
     console.print(render_prompter(recorder))
+    recorder.close()
+    assert not list((tmp_path / "takes").iterdir())      # the take in progress is removed
     screen = console.export_text()
     assert max(len(row) for row in screen.splitlines()) <= 80
     assert len(screen.splitlines()) <= 24
