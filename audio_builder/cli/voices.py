@@ -35,27 +35,40 @@ def voices(ctx, sample, language_code, cache_dir):
     if language_code:
         echo_voices_of_language(project, language_code)
         return
+    echo_engines(project)
+    working = echo_profiles(project)
+    echo_fetched_voices()
+    if sample:
+        echo_samples(project, sample, working, SpeechCache(cache_dir))
+
+
+def echo_engines(project: Project) -> None:
     echo("engines:")
     for name, engine in ENGINES.items():
         problem = engine.problem()
         found = ", ".join(engine.voices(project.root / "voices")[:8]) if not problem else ""
         echo(f"  {name:<9} {'works' if not problem else 'not here: ' + problem}"
              + (f"; voices: {found}" if found else ""))
+
+
+def echo_profiles(project: Project) -> list[str]:
+    """Each profile and whether it speaks here (it must really speak a word); those that do."""
     echo("profiles:")
     working = []
     for name, profile in sorted(project.profiles.items()):
-        problem = profile_problem(project, name)         # it must really speak a word
+        problem = profile_problem(project, name)
         working += [] if problem else [name]
         where = "built-in" if profile.source == "built-in" else shown(profile.source)
         echo(f"  {name:<12} {profile.engine:<8} voice={profile.voice or 'system default'} "
              f"rate={profile.rate:g} ({where}) {'works' if not problem else 'not here: ' + problem}")
-    echo_fetched_voices()
-    if sample:
-        for path in write_voice_samples(project, sample, project.output_dir / "voices", working,
-                                        SpeechCache(cache_dir)):
-            echo(f"wrote {shown(str(path))}")
-        for name in sorted(set(project.profiles) - set(working)):
-            echo(f"no sample for {name}: it cannot speak here (see above)")
+    return working
+
+
+def echo_samples(project: Project, text: str, working: list[str], cache: SpeechCache) -> None:
+    for path in write_voice_samples(project, text, project.output_dir / "voices", working, cache):
+        echo(f"wrote {shown(str(path))}")
+    for name in sorted(set(project.profiles) - set(working)):
+        echo(f"no sample for {name}: it cannot speak here (see above)")
 
 
 @voices.command("get")
