@@ -12,7 +12,13 @@ import numpy as np
 from audio_builder.model import SoundRef
 from audio_builder.sound.audio import SAMPLE_RATE, db_to_gain, ms_to_samples
 from audio_builder.sound.loudness import KWeighting, gated_loudness, loudest_momentary
-from audio_builder.sound.master import DEFAULT_LOUDNESS_LUFS, Mastering, TrackSummary, gain_through_limiter
+from audio_builder.sound.master import (
+    DEFAULT_LOUDNESS_LUFS,
+    Mastering,
+    TrackSummary,
+    gain_through_limiter,
+    sparing_the_voice,
+)
 from audio_builder.sound.media import is_long, sound_samples
 from audio_builder.speech.synthesizer import Synthesizer
 from audio_builder.timeline import Timeline
@@ -87,6 +93,7 @@ def limiter_hold(timeline: Timeline, synthesizer: Synthesizer, mastering: Master
         target = mastering.loudness_lufs + (STEREO_LU if mastering.channels == 1 else 0.0)
         gain_db = target - mastering.encoder_shift - track
         gain_db = gain_through_limiter(voice, gain_db, joined + gain_db)
+        gain_db = sparing_the_voice(voice, voice.mask([(0, voice.frames)]), gain_db)   # as mastering does
         held = np.median(voice.momentary(gain_db)) - np.median(voice.momentary(gain_db, limited=True))
         return max(0.0, float(held))
 

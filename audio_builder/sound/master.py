@@ -179,6 +179,14 @@ def _measured(render_pass: RenderPass, settings: Mastering, voice: Sequence[tupl
                             high + shift)
 
 
+def sparing_the_voice(summary: TrackSummary, mask: VoiceMask, gain_db: float) -> float:
+    """`gain_db`, or less where the limiter would take more than `MAX_VOICE_LOSS_LU` off the
+    voice (the units of `mask`) at it: the gain mastering gives the track."""
+    if summary.limiter_loss(gain_db, mask) <= MAX_VOICE_LOSS_LU:
+        return gain_db
+    return voice_held_gain(summary, mask, gain_db)
+
+
 def voice_held_gain(summary: TrackSummary, mask: VoiceMask, high: float) -> float:
     """The highest gain, under `high`, at which the limiter takes at most
     `MAX_VOICE_LOSS_LU` off the voice (the loss grows with the gain): by bisection, to 0.05 dB."""
