@@ -33,6 +33,42 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError("\n".join(unmarked))
 
 
+# --- the working tree is left as it was ------------------------------------------------------
+
+# Folders a run writes for itself; anything else new in the project's folder was written by a
+# test that took the current folder for its own (a relative path before its `project` chdir).
+OWN_FOLDERS = {".git", ".venv", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis",
+               "__pycache__"}
+
+
+def tree_of(root: Path) -> set[str]:
+    names = set()
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [name for name in subfolders
+                         if name not in OWN_FOLDERS and not name.endswith(".egg-info")]
+        names.update(os.path.relpath(os.path.join(folder, name), root) for name in files)
+    return names
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):          # the controller, or a plain run
+        session.config.stash[TREE_BEFORE] = tree_of(session.config.rootpath)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before = session.config.stash.get(TREE_BEFORE, None)
+    if before is None:
+        return
+    added = sorted(tree_of(session.config.rootpath) - before)
+    if added:
+        session.config.get_terminal_writer().line(
+            "tests wrote into the project's own folder: " + ", ".join(added[:10]), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+TREE_BEFORE = pytest.StashKey[set]()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def test_environment(tmp_path_factory, worker_id):
     """One speech cache for the whole run, shared by pytest-xdist's workers: each sentence is
