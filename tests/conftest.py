@@ -152,6 +152,16 @@ def serve_in_background(server):
     return server
 
 
+def wait_for(condition, timeout: float = 60.0) -> None:
+    """Poll `condition` every 50 ms until it holds; fail after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
 def ffprobe_json(path: Path, *entries: str) -> dict:
     exe = shutil.which("ffprobe")
     if not exe:

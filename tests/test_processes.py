@@ -18,7 +18,7 @@ import wave
 from pathlib import Path
 
 import pytest
-from conftest import write
+from conftest import wait_for, write
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,13 +40,6 @@ def cli(*args: str, cwd: Path, **popen) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-m", "audio_builder", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
-
-
-def wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def tone_wav(path: Path, seconds: int, rate: int = 8000) -> None:

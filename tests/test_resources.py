@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run, write
+from conftest import run, wait_for, write
 
 from audio_builder.files import HOST
 from audio_builder.sound.media import ffmpeg_exe
@@ -76,13 +76,6 @@ def one_clear_line(result, *phrases: str) -> str:
     for phrase in phrases:
         assert phrase in message, message
     return message
-
-
-def wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def hidden_parts(folder: Path) -> list[str]:
