@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from conftest import wait_for, write
 
+from tests.readings import save_mono
+
 ROOT = Path(__file__).resolve().parent.parent
 
 SCRIPT = """
@@ -283,12 +285,8 @@ def test_an_import_reports_how_far_it_has_heard(teacher):
     from audio_builder.errors import InputError
     from audio_builder.own_voice.reading import WINDOW_S
 
-    path = teacher / "quiet.wav"
-    with wave.open(str(path), "wb") as file:           # 75 s of silence: no speech, no model loaded
-        file.setnchannels(1)
-        file.setsampwidth(2)
-        file.setframerate(16_000)
-        file.writeframes(np.zeros(75 * 16_000, "<i2").tobytes())
+    # 75 s of silence: no speech, no model loaded
+    path = save_mono(teacher / "quiet.wav", np.zeros(75 * 16_000), 16_000)
     seen: list[tuple[str, int, int | None]] = []
     with pytest.raises(InputError, match="no speech found"):
         api.import_takes(teacher / "scripts" / "a.yaml", path,
