@@ -139,11 +139,9 @@ def test_a_take_in_a_language_no_recognizer_matches_is_kept_unheard(tmp_path):
     import numpy as np
 
     from audio_builder.own_voice.listening import listen_to_take
+    from tests.readings import save_mono
 
-    take = tmp_path / "take.wav"
-    with wave.open(str(take), "wb") as file:
-        file.setnchannels(1), file.setsampwidth(2), file.setframerate(16_000)
-        tone = 0.2 * np.sin(2 * np.pi * 220 * np.arange(16_000) / 16_000)
-        file.writeframes((tone * 32767).astype("<i2").tobytes())
+    tone = 0.2 * np.sin(2 * np.pi * 220 * np.arange(16_000) / 16_000)
+    take = save_mono(tmp_path / "take.wav", tone, 16_000)
     verdict = listen_to_take(take, "息を吸います。", "ja")
     assert verdict.ok and verdict.heard == ""
