@@ -64,7 +64,9 @@ def content_type(name: str) -> str | None:
     return None
 
 
-def _type_of(name: str) -> str:
+def served_type(name: str) -> str:
+    """The type a file is served with: the site's (and so the format table's), else the
+    standard guess (for a file no track is, like a take in .ogg or .aac)."""
     return content_type(name) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
@@ -143,7 +145,7 @@ async def _answer(roots: tuple[Path, ...], request: Request) -> Response:
     opened = await run_in_threadpool(_first_found, roots, request.path_params["path"])
     if opened is None:
         return PlainTextResponse("not found\n", 404)
-    headers = {"accept-ranges": "bytes", "content-type": _type_of(opened.name)}
+    headers = {"accept-ranges": "bytes", "content-type": served_type(opened.name)}
     if shared_across_origins(opened.name):
         headers["access-control-allow-origin"] = "*"
     start, end, status = 0, opened.size - 1, 200

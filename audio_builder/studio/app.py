@@ -19,7 +19,6 @@ and the studio's own style sheet and script.
 
 from __future__ import annotations
 
-import mimetypes
 import shutil
 import tempfile
 import threading
@@ -45,7 +44,7 @@ from audio_builder.own_voice import one_take
 from audio_builder.own_voice.importer import ImportRow
 from audio_builder.own_voice.one_take import LineState
 from audio_builder.publishing.formats import FORMATS
-from audio_builder.publishing.server import content_type
+from audio_builder.publishing.server import served_type
 from audio_builder.publishing.tracks import scheduled_folder
 from audio_builder.script.project import Project
 from audio_builder.speech.takes import TakeError
@@ -260,7 +259,7 @@ async def _hear(request: Request, studio: Studio) -> Response:
             heard = api.hear_line(asked.practice.path, number, voice=asked.voice, length=asked.length,
                                   cache_dir=studio.cache_dir)
             if heard.take is not None:
-                return FileResponse(heard.take, media_type=_served_type(heard.take))
+                return FileResponse(heard.take, media_type=served_type(heard.take.name))
             wav = heard.wav
         else:
             line = line_numbered(synthetic_lines(asked.script), number)
@@ -268,12 +267,6 @@ async def _hear(request: Request, studio: Studio) -> Response:
             wav = spoken_wav(asked.project.profiles, line.text, speaker, studio.cache_dir)
         return Response(wav, media_type=FORMATS["wav"].mime_type)
     return await run_in_threadpool(audio)
-
-
-def _served_type(path: Path) -> str:
-    """The type a file is served with: the site's (and so the format table's), else the
-    standard guess (a take may be .ogg or .aac, which no track is)."""
-    return content_type(path.name) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
 async def _take(request: Request, studio: Studio) -> Response:
@@ -387,7 +380,7 @@ async def _output(request: Request, studio: Studio) -> Response:
     for folder in (output.resolve(), scheduled_folder(output).resolve()):
         wanted = (folder / request.path_params["path"]).resolve()
         if wanted.is_relative_to(folder) and wanted.is_file():
-            return FileResponse(wanted, media_type=_served_type(wanted))
+            return FileResponse(wanted, media_type=served_type(wanted.name))
     raise HTTPException(404)
 
 
