@@ -202,6 +202,12 @@ class LoudnessMeter:
         return gated_loudness(np.concatenate(self.quarters) if self.quarters else np.zeros(0))
 
 
+def block_power(quarters: np.ndarray) -> np.ndarray:
+    """The mean square of each 400 ms block, 100 ms apart, from that of each 100 ms
+    (`quarters`, at least 4 of them)."""
+    return (quarters[:-3] + quarters[1:-2] + quarters[2:-1] + quarters[3:]) / 4
+
+
 def gated_loudness(quarters: np.ndarray, relative_gate_lu: float = 10.0) -> float:
     """Integrated loudness (LUFS) from the mean square (channels summed) of each 100 ms of
     K-weighted audio: 400 ms blocks gated as BS.1770 gates them (the relative gate
@@ -209,7 +215,7 @@ def gated_loudness(quarters: np.ndarray, relative_gate_lu: float = 10.0) -> floa
     less than 400 ms."""
     if quarters.size < 4:
         return -math.inf
-    power = (quarters[:-3] + quarters[1:-2] + quarters[2:-1] + quarters[3:]) / 4
+    power = block_power(quarters)
     with np.errstate(divide="ignore"):
         level = -0.691 + 10 * np.log10(power)
     above_absolute = power[level > -70]

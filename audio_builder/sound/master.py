@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from audio_builder.sound.audio import db_to_gain
-from audio_builder.sound.loudness import PeakLimiter, gated_loudness, sliding_extreme
+from audio_builder.sound.loudness import PeakLimiter, block_power, gated_loudness, sliding_extreme
 
 # Sample peaks stay under -1.5 dBFS, which keeps the true peak of the encoded file under
 # -1 dBTP (measured on MP3, AAC and Opus: see docs/sound.md).
@@ -313,7 +313,7 @@ class TrackSummary:
         steps = self._all_steps(gain_db, limited)
         if steps.size < 4:
             return steps[:0]
-        power = (steps[:-3] + steps[1:-2] + steps[2:-1] + steps[3:]) / 4
+        power = block_power(steps)
         return -0.691 + 10 * np.log10(power[power > 0])
 
     def _all_steps(self, gain_db: float, limited: bool) -> np.ndarray:
