@@ -77,9 +77,8 @@ def play(track: PathLike, *, keys=None, no_bells: bool = False, hold: bool = Fal
             raise InputError("give an end time or a length, not both")
         deadline = end_time(end_at, clock.now())
         available = round((deadline - clock.now()).total_seconds() * 1000) - delay_ms
-        length_ms, spans = plan_to_end(path, project, available, f"{deadline:%H:%M}")
-        wanted = (length_ms,)
-        schedule = Schedule(deadline, spans)
+        schedule = Schedule(deadline, plan_to_end(path, project, available, f"{deadline:%H:%M}"))
+        wanted = (available,)
     with scratch_folder() as folder:
         playable = prepare_track(path, project, folder, no_bells=no_bells,
                                  length_ms=wanted[0] if wanted else None)

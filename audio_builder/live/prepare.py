@@ -74,10 +74,9 @@ def prepare_track(path: Path, project: Project, folder: Path, *, no_bells: bool 
     return open_recording(audio, folder, title=track.title, built=True)
 
 
-def plan_to_end(path: Path, project: Project, available_ms: int,
-                written: str) -> tuple[int, list[FlexSpan]]:
-    """The length a script is played at to fill `available_ms`, and where its flexible
-    pauses fall at that length; an error, before anything is built, when it cannot be."""
+def plan_to_end(path: Path, project: Project, available_ms: int, written: str) -> list[FlexSpan]:
+    """Where a script's flexible pauses fall when it is played at `available_ms`, the length
+    that fills the time; an error, before anything is built, when it cannot be that long."""
     if path.suffix.lower() not in SCRIPT_SUFFIXES:
         raise InputError("--end-at needs the script, whose pauses can be fitted to the time; "
                          "a built track has its length. Play the script instead, like "
@@ -89,7 +88,7 @@ def plan_to_end(path: Path, project: Project, available_ms: int,
         left = format_ms(max(0, available_ms), precise=False)
         raise InputError(f"--end-at {written}: that leaves {left} for the session, but it can be "
                          f"{describe_ranges(ranges)} long; choose another end time", path)
-    return available_ms, list(builder.plan(script, (available_ms,))[0].timeline.flexible)
+    return list(builder.plan(script, (available_ms,))[0].timeline.flexible)
 
 
 def _in_folder(path: Path, folder: Path) -> bool:
