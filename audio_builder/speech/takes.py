@@ -201,9 +201,7 @@ def read_take(path: Path, longest_ms: int = LONGEST_TAKE_MS) -> RawTake:
                                          format="wav")
     except (CouldntDecodeError, OSError, IndexError, ValueError) as error:
         reason = str(error).strip().splitlines()
-        raise TakeError("cannot read this take as audio"
-                        + (f" ({reason[-1][:120]})" if reason and len(reason) == 1 else "")
-                        + "; save it as WAV, FLAC, MP3 or M4A", path) from None
+        raise _unreadable_take(path, reason[0] if len(reason) == 1 else "") from None
     if len(segment) > longest_ms + TAKE_GRACE_MS // 2:      # the header said less than it holds
         raise TakeError(_too_long_message(f"over {longest_ms / 1000:.0f} s long", longest_ms), path)
     frames = np.array(segment.get_array_of_samples(), dtype=np.float32)
