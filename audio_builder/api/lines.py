@@ -101,9 +101,8 @@ def hear_line(script: PathLike, number: int, *, voice: str | None = None,
     the synthetic voice (the recorded voice's fallback, else `default`), spoken through the
     speech cache the builds use (`cache_dir`, default the user's), so the second time it is
     read, not spoken."""
-    found = voice_lines(script, voice, length)
-    line = line_numbered(found.lines, number)
-    state = line_state(line, found.profile.breaths == "keep")
+    found, state = _line_and_state(script, number, voice, length)
+    line = state.line
     if state.take_ms is not None and line.take is not None:
         return LineAudio(line.take, None, found.profile.name)
     project = as_project(Path(script))
