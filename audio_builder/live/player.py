@@ -188,6 +188,12 @@ class Player:
         return samples_to_ms(self.position)
 
     @property
+    def left_ms(self) -> int:
+        """How long the session still runs, played from here as it is: the silence still to
+        give and the rest of the track."""
+        return samples_to_ms(self.waiting) + self.track.length_ms - self.elapsed_ms
+
+    @property
     def state(self) -> str:
         """"ended", "holding", "paused", "starting" (the start delay), "waiting" (an added
         silence), "ending" (the closing fade) or "playing"."""

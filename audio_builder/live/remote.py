@@ -20,7 +20,6 @@ from starlette.types import ASGIApp
 from audio_builder.errors import printable
 from audio_builder.live.player import COMMANDS, Player
 from audio_builder.live.session import Commands
-from audio_builder.sound.audio import samples_to_ms
 from audio_builder.web.server import Reach, WebServer, keyed_app, new_key, read_json
 
 DEFAULT_PORT = 8765
@@ -34,14 +33,13 @@ def session_state(player: Player) -> dict:
     """What the remote shows, from the player (read in the session's thread)."""
     chapter = player.chapter()
     kind, cue = player.line()
-    left = samples_to_ms(player.waiting) + player.track.length_ms - player.elapsed_ms
     return {
         "state": REMOTE_STATES[player.state],
         "position_ms": player.elapsed_ms,
         "chapter": printable(chapter.title, 200) if chapter else "",
         "detail": player.state,
         "title": printable(player.track.title, 200),
-        "time_left_ms": max(0, left),
+        "time_left_ms": max(0, player.left_ms),
         "line": {"kind": kind, "text": printable(cue.text, 500) if cue else ""},
         "notice": player.notice,
         "rang": player.just_rang(),

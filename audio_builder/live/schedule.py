@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from audio_builder.durations import format_ms
 from audio_builder.errors import InputError
 from audio_builder.live.player import Player
-from audio_builder.sound.audio import ms_to_samples, samples_to_ms
+from audio_builder.sound.audio import ms_to_samples
 from audio_builder.timeline import FlexSpan
 
 ON_TIME_MS = 1_000          # within this of the end time counts as on time
@@ -61,6 +61,5 @@ class Schedule:
 
     def behind_ms(self, player: Player, now: datetime.datetime) -> int:
         """How much later than the deadline the session would end, played from here as it is."""
-        left = samples_to_ms(player.waiting) + player.track.length_ms - player.elapsed_ms
-        ends = now + datetime.timedelta(milliseconds=left)
+        ends = now + datetime.timedelta(milliseconds=player.left_ms)
         return round((ends - self.deadline).total_seconds() * 1000)
