@@ -173,9 +173,10 @@ class Fields:
                                   "like `name@example.org`")
         return value
 
-    def language(self, key: str, default: str = "en") -> str:
-        value = self.text(key, default)
-        if not _LANGUAGE.fullmatch(value):
+    def language(self, key: str) -> str | None:
+        """The language code at `key`, checked; None when there is none."""
+        value = self.text(key)
+        if value is not None and not _LANGUAGE.fullmatch(value):
             raise self.error(key, f"`{key}` {excerpt(value)} is not a language code; write one like "
                                   "`en`, `en-US` or `de`")
         return value

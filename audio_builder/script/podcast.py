@@ -46,7 +46,7 @@ def load_podcast(root: Path) -> Podcast:
         description=fields.text("description", "") or "",
         base_url=base_url,
         image=fields.image("image", root),
-        language=fields.language("language") if fields.has("language") else None,
+        language=fields.language("language"),
         category=_category(fields),
         explicit=fields.boolean("explicit", False),
         source=path,

@@ -62,7 +62,7 @@ def load_profile(path: Path, project_pronounce: tuple[tuple[str, str], ...] = ()
                               if rule[0] not in {word for word, _ in own}),
         base_dir=path.parent,
         source=str(path),
-        language=fields.language("language") if fields.has("language") else None,
+        language=fields.language("language"),
         breath_words=breath_words(fields, "breathe_words"),
     )
 
