@@ -97,17 +97,20 @@ USUAL_PAUSE_MS = 400
 PAUSE_MARKS = re.compile(r"[,;:.!?\u2014\u2013]+\s|\s[-\u2013\u2014]+\s|\.\.\.")
 
 
+def _pauses(text: str) -> int:
+    """How many pause marks (a comma, a full stop, a dash ...) `text` has inside it."""
+    return max(len(PAUSE_MARKS.findall(text.strip() + " ")) - 1, 0)
+
+
 def longest_reading_ms(text: str) -> int:
     """The longest a reading of `text` can take: a take longer than this is refused."""
-    marks = len(PAUSE_MARKS.findall(text.strip() + " ")) - 1
-    return (len(words_of(text)) * SLOWEST_WORD_MS + max(marks, 0) * LONGEST_PAUSE_MS
+    return (len(words_of(text)) * SLOWEST_WORD_MS + _pauses(text) * LONGEST_PAUSE_MS
             + LONGEST_SLACK_MS)
 
 
 def usual_reading_ms(text: str) -> int:
     """How long a reading of `text` takes at an ordinary pace."""
-    marks = len(PAUSE_MARKS.findall(text.strip() + " ")) - 1
-    return len(words_of(text)) * USUAL_WORD_MS + max(marks, 0) * USUAL_PAUSE_MS
+    return len(words_of(text)) * USUAL_WORD_MS + _pauses(text) * USUAL_PAUSE_MS
 
 
 def take_id(text: str) -> str:
