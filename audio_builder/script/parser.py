@@ -72,10 +72,9 @@ def load_script(path: Path, root: Path | None = None) -> Script:
     in `root` (default: the project the script is in; see `script.paths`)."""
     path = Path(path)
     root = Path(root) if root is not None else project_root_of(path)
-    problem = unprintable(path.stem)
+    problem = unprintable(path.stem, "the file name", "rename the file")
     if problem:
-        raise InputError(problem.replace("this text", "the file name", 1).replace(
-            "remove it", "rename the file", 1), path)
+        raise InputError(problem, path)
     data = read_yaml(path)
     if data is None:
         raise InputError("the script is empty; start with `title:` and `steps:`", path, 1)

@@ -137,17 +137,18 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]
 _BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
-def unprintable(text: str) -> str | None:
+def unprintable(text: str, what: str = "this text", mend: str = "remove it") -> str | None:
     """What is wrong with `text` as text to speak, show or publish, or None: a control
-    character, or a right-to-left override (or embedding, or isolate)."""
+    character, or a right-to-left override (or embedding, or isolate). The message calls
+    the text `what` and asks to `mend` it."""
     found = _CONTROL.search(text)
     if found:
-        return (f"a control character (U+{ord(found.group()):04X}) in this text; remove it "
+        return (f"a control character (U+{ord(found.group()):04X}) in {what}; {mend} "
                 "(it cannot be spoken, captioned or published)")
     found = _BIDI_CONTROL.search(text)
     if found:
-        return (f"a right-to-left override character (U+{ord(found.group()):04X}) in this text; "
-                "remove it (apps and pages would show the text around it reversed; right-to-left "
+        return (f"a right-to-left override character (U+{ord(found.group()):04X}) in {what}; "
+                f"{mend} (apps and pages would show the text around it reversed; right-to-left "
                 "languages need no such character)")
     return None
 
