@@ -21,7 +21,7 @@ from audio_builder.sound.master import (
 )
 from audio_builder.sound.media import is_long, sound_samples
 from audio_builder.speech.synthesizer import Synthesizer
-from audio_builder.timeline import Timeline
+from audio_builder.timeline import PlacedBell, Timeline
 
 # Speech at that level measures a median momentary loudness of -21 LUFS (the piper voice,
 # measured over the library).
@@ -32,6 +32,8 @@ STEREO_LU = 10 * math.log10(2)     # a mono clip in both channels: twice the pow
 # heard in the finished track (`voice_loudness`), whatever the voice
 # (benchmarks/bell_loudness.py --voices).
 BELL_OVER_VOICE_LU = 1.2
+# Where a bell leveled against a voice at `VOICE_MEDIAN_LUFS` has its loudest momentary.
+LEVELED_BELL_LUFS = VOICE_MEDIAN_LUFS + BELL_OVER_VOICE_LU
 # A track's mastering, when the caller does not say: the standard loudness for stereo.
 STANDARD_MASTERING = Mastering(DEFAULT_LOUDNESS_LUFS[2])
 
@@ -81,10 +83,9 @@ def limiter_hold(timeline: Timeline, synthesizer: Synthesizer, mastering: Master
             _add_steps(steps, placed.start_ms, 2 * np.square(weighted[:, 0], dtype=np.float64))
         for bell in timeline.bells:
             if bell.sound.path is None or not is_long(bell.sound.path):
-                louder = 2 * (voice_lufs - VOICE_MEDIAN_LUFS + bell.volume_db)   # as `bell_gain`
                 steps_of_bell = _bell_steps(bell.sound)
                 room = min(steps_of_bell.size, steps.size - bell.start_ms // 100)
-                steps[bell.start_ms // 100:][:room] += steps_of_bell[:room] * db_to_gain(louder)
+                steps[bell.start_ms // 100:][:room] += steps_of_bell[:room] * _bell_power(bell, voice_lufs)
         track, joined = gated_loudness(steps), voice.loudness()
         if not (math.isfinite(track) and math.isfinite(joined)):
             return 0.0
@@ -96,6 +97,13 @@ def limiter_hold(timeline: Timeline, synthesizer: Synthesizer, mastering: Master
         gain_db = sparing_the_voice(voice, voice.mask([(0, voice.frames)]), gain_db)   # as mastering does
         held = np.median(voice.momentary(gain_db)) - np.median(voice.momentary(gain_db, limited=True))
         return max(0.0, float(held))
+
+
+def _bell_power(bell: PlacedBell, voice_lufs: float) -> float:
+    """What the mix does to the power of a bell that `_bell_steps` measured (leveled against a
+    voice at `VOICE_MEDIAN_LUFS`, so its loudest momentary is `LEVELED_BELL_LUFS`) to ring it
+    beside a voice at `voice_lufs`, at its `volume`: `bell_gain`, and the bell's volume, squared."""
+    return (bell_gain(LEVELED_BELL_LUFS, voice_lufs) * db_to_gain(bell.volume_db)) ** 2
 
 
 @functools.lru_cache(maxsize=8)
