@@ -68,6 +68,21 @@ def test_a_bad_argument_is_an_error_with_a_message_before_any_work(library, argu
     assert not (library / "output").exists()
 
 
+@pytest.mark.parametrize("call, name", [
+    (lambda project: ab.build(project, output_dir=5), "output_dir"),
+    (lambda project: ab.build(project, cache_dir=5), "cache_dir"),
+    (lambda project: ab.check(project, cache_dir=5), "cache_dir"),
+    (lambda project: ab.publish(project, output_dir=5), "output_dir"),
+    (lambda project: ab.fetch_voice("en_US-amy-medium", folder=5), "folder"),
+    (lambda project: ab.fetched_voices(5), "folder"),
+])
+def test_a_folder_that_is_not_a_path_is_refused_alike_everywhere(library, call, name):
+    """One rule for a folder given to the API: the same message, naming the argument."""
+    with pytest.raises(ab.InputError) as raised:
+        call(library)
+    assert raised.value.message == f"{name}: give a folder's path, not int"
+
+
 def test_output_settings_check_themselves():
     with pytest.raises(ab.InputError, match="channels 3"):
         ab.OutputSettings(channels=3)

@@ -47,6 +47,15 @@ def as_project(project: Project | str | os.PathLike | None) -> Project:
                      f"{type(project).__name__}")
 
 
+def as_folder(folder: str | os.PathLike | None, name: str) -> Path | None:
+    """A folder given as argument `name`, as a `Path`; None stays None (the default's)."""
+    if folder is None:
+        return None
+    if not isinstance(folder, (str, os.PathLike)):
+        raise InputError(f"{name}: give a folder's path, not {type(folder).__name__}")
+    return Path(folder)
+
+
 def as_paths(paths: str | os.PathLike | Iterable[str | os.PathLike] | None) -> list[Path]:
     """Script files or folders: one path, several, or None (the project's scripts/)."""
     if paths is None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from audio_builder.api.boundary import api_boundary, as_jobs, as_lengths, as_paths, as_project
+from audio_builder.api.boundary import api_boundary, as_folder, as_jobs, as_lengths, as_paths, as_project
 from audio_builder.batch import BatchOptions, build_scripts
 from audio_builder.batch.cluster import scheduler_address
 from audio_builder.batch.tasks import Progress
@@ -109,8 +109,9 @@ def check(project: Project | PathLike | None = None, paths: Paths = None, *,
     project = as_project(project)
     wanted = as_lengths(lengths)
     target = platform_named(platform) if platform is not None else None
+    cache_folder = as_folder(cache_dir, "cache_dir")
     if listen:
-        cache = SpeechCache(_folder(cache_dir))
+        cache = SpeechCache(cache_folder)
         with cache.in_use():
             report = _check(project, paths, wanted, Builder(project, voice=voice, cache=cache), True)
     else:
@@ -166,7 +167,7 @@ def plan(script: PathLike, *, lengths: Lengths = None, voice: str | None = None,
     length, so the build that follows uses the very same pieces."""
     path = as_paths(script)[0]
     project = as_project(path)
-    builder = Builder(project, voice=voice, cache=SpeechCache(_folder(cache_dir)), force=force)
+    builder = Builder(project, voice=voice, cache=SpeechCache(as_folder(cache_dir, "cache_dir")), force=force)
     loaded = load_script(path)
     plans = tuple(builder.plan(loaded, as_lengths(lengths)))
     speakers = tuple(speaker_marks(track.timeline, builder.voices) for track in plans)
@@ -228,9 +229,10 @@ def build(project: Project | PathLike | None = None, paths: Paths = None, *,
     target = platform_named(platform or "podcast")
     settings = output_settings(format or target.format, channels, bitrate or target.bitrate,
                                target.loudness_lufs if loudness is None else loudness)
-    options = BatchOptions(output_dir=_folder(output_dir), lengths=as_lengths(lengths), voice=voice,
-                           output=replace(settings, sample_rate=target.sample_rate),
-                           cache_dir=_folder(cache_dir), force=bool(force), jobs=as_jobs(jobs),
+    options = BatchOptions(output_dir=as_folder(output_dir, "output_dir"), lengths=as_lengths(lengths),
+                           voice=voice, output=replace(settings, sample_rate=target.sample_rate),
+                           cache_dir=as_folder(cache_dir, "cache_dir"), force=bool(force),
+                           jobs=as_jobs(jobs),
                            cluster=None if cluster is None else scheduler_address(cluster))
     scripts = load_scripts(project, paths)
     with SpeechCache(options.cache_dir).in_use():
@@ -266,14 +268,6 @@ def output_settings(format: str = "mp3", channels: int = 2, bitrate: str | None 
     return OutputSettings(format, channels, bitrate, loudness)
 
 
-def _folder(path: PathLike | None) -> Path | None:
-    if path is None:
-        return None
-    if not isinstance(path, (str, os.PathLike)):
-        raise InputError(f"{path!r} is not a folder's path")
-    return Path(path)
-
-
 # --- publish ----------------------------------------------------------------------------------
 
 @api_boundary
@@ -285,7 +279,7 @@ def publish(project: Project | PathLike | None = None, output_dir: PathLike | No
     With `scheduled`, write a preview that also has the episodes dated after today into the
     scheduled folder (`output-scheduled/preview-feed.xml`, `preview.html`), and record and
     move nothing."""
-    return site.publish(as_project(project), _folder(output_dir), include_scheduled=scheduled)
+    return site.publish(as_project(project), as_folder(output_dir, "output_dir"), include_scheduled=scheduled)
 
 
 @api_boundary
@@ -293,5 +287,5 @@ def check_feed(project: Project | PathLike | None = None,
                output_dir: PathLike | None = None) -> list[str]:
     """What a podcast directory would reject in the published feed: one sentence each."""
     project = as_project(project)
-    folder = _folder(output_dir) or project.output_dir
+    folder = as_folder(output_dir, "output_dir") or project.output_dir
     return feedcheck.check_feed(folder, project.podcast.base_url or "", read_lock(project.root))

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 
-from audio_builder.api.boundary import api_boundary
+from audio_builder.api.boundary import api_boundary, as_folder
 from audio_builder.errors import InputError, excerpt
 from audio_builder.speech.catalogue import (
     NAME,
@@ -36,9 +35,7 @@ def fetch_voice(name: str, *, folder: str | os.PathLike | None = None, url: str 
         raise InputError(f"name: give a voice name like `en_US-amy-medium`, not {excerpt(name)}")
     if url is not None and not isinstance(url, str):
         raise InputError(f"url: give the catalogue's address, not {type(url).__name__}")
-    if folder is not None and not isinstance(folder, (str, os.PathLike)):
-        raise InputError(f"folder: give a folder, not {type(folder).__name__}")
-    where = Path(folder) if folder is not None else voice_folder()
+    where = as_folder(folder, "folder") or voice_folder()
     address = catalogue_url() if url is None else checked_url(url, "url")
     return get_voice(name, where, address, report or (lambda line: None))
 
@@ -48,7 +45,5 @@ def fetched_voices(folder: str | os.PathLike | None = None) -> list[InstalledVoi
     """The voices in `folder` (default: the voice folder), each with its language, quality
     and a line about it; a damaged one says so (`damaged`, and why in `description`). What a
     fetch killed outright left there is removed first."""
-    if folder is not None and not isinstance(folder, (str, os.PathLike)):
-        raise InputError(f"folder: give a folder, not {type(folder).__name__}")
-    return installed_voices(Path(folder) if folder is not None else None)
+    return installed_voices(as_folder(folder, "folder"))
 
