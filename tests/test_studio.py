@@ -86,6 +86,21 @@ def test_every_route_needs_the_key(served):
     assert fetch(server.url("/", key))[0] == 200
 
 
+def test_the_pages_link_with_the_key_the_web_layer_accepted(served):
+    """The web layer reads the key (an `X-Key` header before `?key=`); the studio's links carry
+    the studio's own key, never a second reading of the request's."""
+    server, key = served
+    wrong = "x" * len(key)
+    for path in ["/", "/practice/kindness", "/practice/nothing"]:
+        request = urllib.request.Request(server.url(path, wrong), headers={"X-Key": key})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                page = answer.read().decode()
+        except urllib.error.HTTPError as error:
+            page = error.read().decode()
+        assert f"key={key}" in page and wrong not in page, path
+
+
 def test_the_practices_are_listed_by_title_with_lengths_and_voices(served):
     server, key = served
     status, page = fetch(server.url("/", key))

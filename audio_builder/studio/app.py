@@ -91,8 +91,9 @@ class Asked:
 class Studio:
     """One project served: it is read again on each request, so edits show on reload."""
 
-    def __init__(self, root: Path, cache_dir: Path | None = None):
+    def __init__(self, root: Path, key: str, cache_dir: Path | None = None):
         self.root = root
+        self.key = key                # what its pages' links and requests carry back
         self.cache_dir = cache_dir
         self.jobs = Jobs()
 
@@ -111,7 +112,7 @@ class Studio:
 def studio_app(root: Path, key: str, cache_dir: Path | None = None) -> Starlette:
     """The studio of the project at `root`, answering only requests that carry `key`; lines
     are spoken through the speech cache in `cache_dir` (default: the user's, as builds)."""
-    studio = Studio(root, cache_dir)
+    studio = Studio(root, key, cache_dir)
     threading.Thread(target=_warm, args=(studio,), name="studio-warm", daemon=True).start()
 
     def route(path: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[Handler], Route]:
@@ -160,7 +161,7 @@ def _answering(handler, studio: Studio):
                 return JSONResponse({"error": error.located()}, status_code=status)
             return HTMLResponse(pages.document("Studio: error", f"<h1>Cannot show this</h1>"
                                                f"<p>{pages.escape(error.located())}</p>",
-                                               request.query_params.get("key", "")),
+                                               studio.key),
                                 status_code=status)
 
     return endpoint
@@ -171,7 +172,7 @@ def _answering(handler, studio: Studio):
 async def _practices_page(request: Request, studio: Studio) -> Response:
     def render() -> str:
         project = studio.project()
-        return pages.practices_page(project.podcast.title, practices(project), _key(request))
+        return pages.practices_page(project.podcast.title, practices(project), studio.key)
     return HTMLResponse(await run_in_threadpool(render))
 
 
@@ -184,7 +185,7 @@ async def _practice_page(request: Request, studio: Studio) -> Response:
         else:       # the takes are judged after the page shows (/api/lines): it is usable at once
             lines = api.voice_lines(asked.practice.path, asked.voice, asked.length).lines
             states = [LineState(line, "checking" if line.take else one_take.MISSING) for line in lines]
-        return pages.practice_page(asked.practice, states, _key(request), voice=asked.voice,
+        return pages.practice_page(asked.practice, states, studio.key, voice=asked.voice,
                                    recorded=recorded_voices(asked.project), length_ms=asked.length_ms,
                                    synthetic=synthetic)
     return HTMLResponse(await run_in_threadpool(render))
@@ -385,10 +386,6 @@ async def _output(request: Request, studio: Studio) -> Response:
 
 
 # --- small readers ------------------------------------------------------------------------
-
-def _key(request: Request) -> str:
-    return request.query_params.get("key") or request.headers.get("x-key", "")
-
 
 def _length(request: Request, found: Practice) -> int | None:
     """The length asked for (milliseconds, or a duration like 10m), else the script's first."""
