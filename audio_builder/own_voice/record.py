@@ -25,17 +25,15 @@ from audio_builder.files import temporary_beside
 from audio_builder.own_voice.pieces import Line
 from audio_builder.own_voice.reading import decode_stream
 from audio_builder.speech.takes import (
-    FRAME_MS,
+    LevelMeter,
     TakeError,
     TakeLevels,
-    frame_levels_db,
     judge_take,
     longest_take_ms,
 )
 
 RATE = 44_100
 BLOCK = RATE // 10                 # 100 ms: keys act within a tenth of a second
-FRAME = RATE * FRAME_MS // 1000    # a take's levels are kept per 10 ms
 CLIP_LEVEL = 0.999
 
 
@@ -174,7 +172,7 @@ KEYS: dict[str, Callable[[Recorder], None]] = {
 
 class TakeWriter:
     """A take written as it is recorded, to a hidden temporary beside its file (a 16-bit mono
-    WAV), with what judging it needs gathered on the way (`TakeLevels`): nothing of it is held
+    WAV), with what judging it needs gathered on the way (`LevelMeter`): nothing of it is held
     in memory, however long it runs. `keep` judges it and puts it in place; `discard` removes it."""
 
     def __init__(self, path: Path):
@@ -186,33 +184,22 @@ class TakeWriter:
         self._file.setnchannels(1)
         self._file.setsampwidth(2)
         self._file.setframerate(RATE)
-        self._levels: list[np.ndarray] = []
-        self._carry = np.zeros(0, np.float32)
-        self.frames = self._clipped = 0
-        self._peak = 0.0
+        self._meter = LevelMeter(RATE, CLIP_LEVEL)
 
     @property
     def ms(self) -> int:
-        return self.frames * 1000 // RATE
+        return self._meter.ms
 
     def write(self, block: np.ndarray) -> None:
         self._file.writeframes((np.clip(block, -1, 1) * 32767).astype("<i2").tobytes())
-        self.frames += block.size
-        self._clipped += int(np.count_nonzero(np.abs(block) >= CLIP_LEVEL))
-        self._peak = max(self._peak, float(np.max(np.abs(block))) if block.size else 0.0)
-        joined = np.concatenate([self._carry, block])
-        whole = joined.size // FRAME * FRAME
-        self._levels.append(frame_levels_db(joined[:whole], RATE))
-        self._carry = joined[whole:]
+        self._meter.add(block)
 
     def keep(self, judge: Callable[[TakeLevels, Path], object]) -> None:
         """Judge the take (`judge` raises TakeError for a bad one, and it is removed); a good
         one replaces the line's take."""
         self._file.close()
         try:
-            levels = np.concatenate([np.zeros(0, np.float32), *self._levels])
-            judge(TakeLevels(levels, self._peak, self._clipped / self.frames if self.frames else 0.0,
-                             self.ms), self.path)
+            judge(self._meter.levels(), self.path)
             self._temporary.replace(self.path)
         finally:
             self._cleanup.close()

@@ -42,6 +42,7 @@ BREATH_REACH_MS = 800    # a breath this close before or after the words counts 
 MIN_SPEECH_MS = 200
 QUIET_DBFS = -40.0       # speech quieter than this is mostly noise once levelled
 CLIPPED_SHARE = 0.001    # more than 0.1 % of samples at full scale
+CLIPPED_16_BIT = 1.0 - 2.0 / (1 << 15)   # a 16-bit sample read as this or louder is at full scale
 FRAME_MS = 10
 # The clean room (see the module's docstring for the measures behind these).
 NOISE_REDUCTION_DB = 24  # afftdn's most: hiss at -45 dBFS goes under -65
@@ -210,7 +211,7 @@ def read_take(path: Path, longest_ms: int = LONGEST_TAKE_MS) -> RawTake:
     frames = np.array(segment.get_array_of_samples(), dtype=np.float32)
     full_scale = float(1 << 15)
     frames = frames.reshape(-1, segment.channels) / full_scale
-    clipped = float(np.mean(np.abs(frames) >= 1.0 - 2.0 / full_scale)) if frames.size else 0.0
+    clipped = float(np.mean(np.abs(frames) >= CLIPPED_16_BIT)) if frames.size else 0.0
     return RawTake(frames.mean(axis=1).astype(np.float32), segment.frame_rate, clipped)
 
 
@@ -279,6 +280,42 @@ class TakeLevels:
         return cls(frame_levels_db(take.samples, take.sample_rate), peak, take.clipped_share, take.ms)
 
 
+class LevelMeter:
+    """A take's `TakeLevels` gathered block by block as it is read or recorded (what is kept
+    grows by one level a 10 ms, never by the samples): blocks are mono, or frames by channels
+    (mixed down for the levels and the peak; clipping is counted on every channel's samples).
+    A sample at `clip_level` or over counts as clipped."""
+
+    def __init__(self, sample_rate: int, clip_level: float):
+        self.sample_rate = sample_rate
+        self.frames = 0
+        self._clip_level = clip_level
+        self._window = sample_rate * FRAME_MS // 1000
+        self._levels: list[np.ndarray] = []
+        self._carry = np.zeros(0, np.float32)          # samples not yet a whole 10 ms
+        self._samples = self._clipped = 0
+        self._peak = 0.0
+
+    @property
+    def ms(self) -> int:
+        return self.frames * 1000 // self.sample_rate
+
+    def add(self, block: np.ndarray) -> None:
+        self.frames += block.shape[0]
+        self._samples += block.size
+        self._clipped += int(np.count_nonzero(np.abs(block) >= self._clip_level))
+        mono = block if block.ndim == 1 else block.mean(axis=1)
+        self._peak = max(self._peak, float(np.max(np.abs(mono))) if mono.size else 0.0)
+        joined = np.concatenate([self._carry, mono])
+        whole = joined.size // self._window * self._window
+        self._levels.append(frame_levels_db(joined[:whole], self.sample_rate))
+        self._carry = joined[whole:]
+
+    def levels(self) -> TakeLevels:
+        return TakeLevels(np.concatenate([np.zeros(0, np.float32), *self._levels]), self._peak,
+                          self._clipped / self._samples if self._samples else 0.0, self.ms)
+
+
 def scan_take(path: Path, longest_ms: int = LONGEST_TAKE_MS) -> TakeLevels:
     """A take's levels, read in blocks (never the whole take in memory): checked as `read_take`
     checks it (its header and size against `longest_ms`), then decoded by ffmpeg at its own
@@ -293,30 +330,21 @@ def scan_take(path: Path, longest_ms: int = LONGEST_TAKE_MS) -> TakeLevels:
     process = ffmpeg("-i", ffmpeg_file(path), "-map", "0:a:0", "-f", "s16le", "-ar", str(rate),
                      "-ac", str(channels), "pipe:1", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None and process.stderr is not None
-    window = rate * FRAME_MS // 1000
-    levels: list[np.ndarray] = []
-    carry = np.zeros(0, np.float32)
-    frames = clipped = 0
-    peak = 0.0
+    meter = LevelMeter(rate, CLIPPED_16_BIT)
+    second = rate * FRAME_MS // 1000 * (1000 // FRAME_MS)      # read a second of 10 ms frames at a time
     most = (longest_ms + TAKE_GRACE_MS // 2) * rate // 1000
     ended = False
     try:
         while True:
-            data = process.stdout.read(window * channels * 2 * 100)        # a second at a time
+            data = process.stdout.read(second * channels * 2)
             if not data:
                 ended = True
                 break
             block = np.frombuffer(data[: len(data) // (2 * channels) * 2 * channels], "<i2")
             block = block.reshape(-1, channels).astype(np.float32) / float(1 << 15)
-            frames += block.shape[0]
-            if frames > most:
+            if meter.frames + block.shape[0] > most:
                 raise TakeError(_too_long_message(f"over {longest_ms / 1000:.0f} s long", longest_ms), path)
-            clipped += int(np.count_nonzero(np.abs(block) >= 1.0 - 2.0 / (1 << 15)))
-            mono = np.concatenate([carry, block.mean(axis=1)])
-            peak = max(peak, float(np.max(np.abs(mono))) if mono.size else 0.0)
-            whole = mono.size // window * window
-            levels.append(frame_levels_db(mono[:whole], rate))
-            carry = mono[whole:]
+            meter.add(block)
     finally:
         if not ended:
             process.kill()
@@ -324,11 +352,9 @@ def scan_take(path: Path, longest_ms: int = LONGEST_TAKE_MS) -> TakeLevels:
         error = process.stderr.read(4096).decode(errors="replace").strip().splitlines()
         process.stderr.close()
         status = process.wait()
-    if frames == 0 or status != 0:
+    if meter.frames == 0 or status != 0:
         raise _unreadable_take(path, error[-1] if error else "")
-    samples = frames * channels
-    return TakeLevels(np.concatenate(levels), peak, clipped / samples if samples else 0.0,
-                      frames * 1000 // rate)
+    return meter.levels()
 
 
 def _header_format(path: Path) -> tuple[int, int]:
