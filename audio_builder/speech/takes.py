@@ -152,22 +152,22 @@ def longest_take_ms(text: str) -> int:
     return longest_reading_ms(text) + TAKE_ROOM_MS
 
 
-def take_length_ms(path: Path) -> int | None:
-    """A take's length from its header, without decoding it (None if no header says)."""
+def _header(path: Path) -> object | None:
+    """What a take's header says (mutagen's `info`: `length`, `sample_rate`, `channels`),
+    read without decoding it; None where there is none it can read (ffmpeg judges the file)."""
     import mutagen
 
     try:
-        info = getattr(mutagen.File(path), "info", None)
-    except (mutagen.MutagenError, OSError, ValueError, EOFError):
+        return getattr(mutagen.File(path), "info", None)
+    except Exception:        # noqa: BLE001 - a header mutagen cannot read: ffmpeg judges the file
         return None
-    length = getattr(info, "length", None)
-    return round(length * 1000) if isinstance(length, (int, float)) and length > 0 else None
 
 
-def _refuse_long(path: Path, longest_ms: int) -> None:
+def _refuse_long(path: Path, header: object | None, longest_ms: int) -> None:
     """A TakeError if the take is longer than `longest_ms` by its header, or bigger than that
     much audio can be: it is not decoded then."""
-    length = take_length_ms(path)
+    length = getattr(header, "length", None)
+    length = round(length * 1000) if isinstance(length, (int, float)) and length > 0 else None
     try:
         size = path.stat().st_size
     except OSError:
@@ -196,7 +196,7 @@ def read_take(path: Path, longest_ms: int = LONGEST_TAKE_MS) -> RawTake:
 
     from audio_builder.sound.media import decode_wav
 
-    _refuse_long(path, longest_ms)
+    _refuse_long(path, _header(path), longest_ms)
 
     # Every format through the packaged ffmpeg, as 16-bit WAV: given anything but a plain
     # PCM WAV, pydub would ask a system ffprobe (which no package brings) for its format.
@@ -325,8 +325,9 @@ def scan_take(path: Path, longest_ms: int = LONGEST_TAKE_MS) -> TakeLevels:
 
     from audio_builder.sound.media import ffmpeg, ffmpeg_file
 
-    _refuse_long(path, longest_ms)
-    rate, channels = _header_format(path)
+    header = _header(path)
+    _refuse_long(path, header, longest_ms)
+    rate, channels = _header_format(header)
     process = ffmpeg("-i", ffmpeg_file(path), "-map", "0:a:0", "-f", "s16le", "-ar", str(rate),
                      "-ac", str(channels), "pipe:1", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None and process.stderr is not None
@@ -357,16 +358,10 @@ def scan_take(path: Path, longest_ms: int = LONGEST_TAKE_MS) -> TakeLevels:
     return meter.levels()
 
 
-def _header_format(path: Path) -> tuple[int, int]:
-    """The take's sample rate and channels from its header (44.1 kHz mono when it says none:
+def _header_format(header: object | None) -> tuple[int, int]:
+    """The take's sample rate and channels by its header (44.1 kHz mono when it says none:
     ffmpeg then converts to that)."""
-    import mutagen
-
-    try:
-        info = getattr(mutagen.File(path), "info", None)
-    except Exception:        # noqa: BLE001 - a header mutagen cannot read: ffmpeg judges the file
-        info = None
-    rate, channels = getattr(info, "sample_rate", None), getattr(info, "channels", None)
+    rate, channels = getattr(header, "sample_rate", None), getattr(header, "channels", None)
     ok_rate = isinstance(rate, int) and 8_000 <= rate <= 384_000
     ok_channels = isinstance(channels, int) and 1 <= channels <= 8
     return (rate if ok_rate else 44_100), (channels if ok_channels else 1)   # type: ignore[return-value]
