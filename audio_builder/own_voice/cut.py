@@ -27,7 +27,7 @@ from audio_builder.own_voice.importer import TAKE_RATE
 from audio_builder.own_voice.one_take import LineState, keep_take
 from audio_builder.own_voice.pieces import Line
 from audio_builder.own_voice.reading import decode_span, decode_stream
-from audio_builder.own_voice.takes_index import READINGS, Listened, read_verdicts, verdict_of
+from audio_builder.own_voice.takes_index import READINGS, Listened
 from audio_builder.sound.media import mono_wav
 from audio_builder.speech.takes import MIN_SPEECH_MS, longest_take_ms
 
@@ -126,8 +126,7 @@ def recut(state: LineState, profile: VoiceProfile, lines: list[Line], start_ms: 
     if samples.size < (end_ms - start_ms) * TAKE_RATE // 1000 - TAKE_RATE // 100:
         raise InputError(f"the reading ends at {start_ms / 1000 + samples.size / TAKE_RATE:.2f} s, "
                          f"before the end asked for ({end_ms / 1000:.2f} s)", reading)
-    assert line.take is not None
-    before = verdict_of(line.take, read_verdicts(line.take.parent)) or Listened("ok", "")
+    before = state.listened or Listened("ok", "")
     with tempfile.TemporaryDirectory(prefix="recut-") as folder:
         recording = Path(folder) / "take.wav"
         recording.write_bytes(mono_wav(samples, TAKE_RATE))

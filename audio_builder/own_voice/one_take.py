@@ -51,6 +51,7 @@ class LineState:
     why: str = ""               # for FLAGGED: what is wrong, and what to do
     take_ms: int | None = None  # the take's length, when there is a usable one
     cut: tuple[Path, int, int] | None = None   # a take cut from a kept reading: it, start, end ms
+    listened: Listened | None = None   # the index's verdict on this very take (`line_state`)
 
 
 def line_state(line: Line, keep_breaths: bool) -> LineState:
@@ -68,8 +69,8 @@ def line_state(line: Line, keep_breaths: bool) -> LineState:
     listened = verdict_of(line.take, read_verdicts(line.take.parent))
     cut = _cut_of(line.take.parent, listened)
     if listened is not None and not listened.ok:
-        return LineState(line, FLAGGED, f"listening back: {listened.verdict}", ms, cut)
-    return LineState(line, RECORDED, take_ms=ms, cut=cut)
+        return LineState(line, FLAGGED, f"listening back: {listened.verdict}", ms, cut, listened)
+    return LineState(line, RECORDED, take_ms=ms, cut=cut, listened=listened)
 
 
 def _new_problems(after: tuple[str, ...], before: tuple[str, ...]) -> list[str]:
