@@ -107,6 +107,28 @@ def use_tones(root: Path) -> None:
     write(root / "voices" / "default.yaml", "engine: tones\n")
 
 
+TEACHER_LINES = ["Find a comfortable position.", "Let your eyes close.", "Breathe in slowly."]
+
+
+@pytest.fixture
+def teacher(project):
+    """A project whose `scripts/a.yaml` (30 s) is read by a recorded voice, `teacher`, that falls
+    back to a tones voice, `draft`: `TEACHER_LINES`, the last two said as one step; no takes yet."""
+    write(project / "voices" / "draft.yaml", "engine: tones\n")
+    write(project / "voices" / "teacher.yaml", "engine: recorded\nfallback: draft\n")
+    write(project / "scripts" / "a.yaml", f"""
+        title: A
+        voice: teacher
+        length: 30s
+        steps:
+          - {TEACHER_LINES[0]}
+          - pause: 2s..
+          - say: {TEACHER_LINES[1]} {TEACHER_LINES[2]}
+          - pause: 2s
+        """)
+    return project
+
+
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")

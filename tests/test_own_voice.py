@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from audio_builder.speech.takes import take_id
-from tests.conftest import decode_mono, ffprobe_duration, run, write
+from tests.conftest import TEACHER_LINES, decode_mono, ffprobe_duration, run, write
 
 RATE = 48_000
 
@@ -50,26 +50,6 @@ def take(seconds: float = 1.5, *, before: float = 0.6, after: float = 0.8, **spe
                            room(after, seed=4)])
 
 
-LINES = ["Find a comfortable position.", "Let your eyes close.", "Breathe in slowly."]
-
-
-@pytest.fixture
-def teacher(project):
-    write(project / "voices" / "draft.yaml", "engine: tones\n")
-    write(project / "voices" / "teacher.yaml", "engine: recorded\nfallback: draft\n")
-    write(project / "scripts" / "a.yaml", f"""
-        title: A
-        voice: teacher
-        length: 30s
-        steps:
-          - {LINES[0]}
-          - pause: 2s..
-          - say: {LINES[1]} {LINES[2]}
-          - pause: 2s
-        """)
-    return project
-
-
 def test_take_ids_follow_the_words_not_the_punctuation():
     assert take_id("Find a comfortable position.") == take_id("find a  comfortable position")
     assert take_id("Find a comfortable position.") != take_id("Find a comfortable place.")
@@ -77,25 +57,25 @@ def test_take_ids_follow_the_words_not_the_punctuation():
 
 
 def test_takes_lists_lines_writes_the_index_and_a_sheet(teacher):
-    save_wav(teacher / "takes" / "teacher" / f"{take_id(LINES[1])}.wav", take(1.2))
+    save_wav(teacher / "takes" / "teacher" / f"{take_id(TEACHER_LINES[1])}.wav", take(1.2))
     result = run("takes", "scripts/a.yaml", "--sheet", "sheet.md")
     assert result.exit_code == 0, result.output
     rows = [line.split() for line in result.output.splitlines() if line[:3].strip().isdigit()]
-    assert [row[2] for row in rows] == [take_id(text) for text in LINES]
+    assert [row[2] for row in rows] == [take_id(text) for text in TEACHER_LINES]
     assert [row[3] for row in rows] == ["missing", rows[1][3], "missing"]
     assert rows[1][3].startswith("0:02.")       # 2.6 s of file
     assert "1 of 3 takes ready" in result.output
     index = yaml.safe_load((teacher / "takes" / "teacher" / "takes.yaml").read_text())
-    assert index == {take_id(text): text for text in LINES}
+    assert index == {take_id(text): text for text in TEACHER_LINES}
     sheet = (teacher / "sheet.md").read_text()
-    assert "1. Find a comfortable position." in sheet and take_id(LINES[2]) in sheet
+    assert "1. Find a comfortable position." in sheet and take_id(TEACHER_LINES[2]) in sheet
 
 
 def test_a_recorded_line_is_cleaned_levelled_and_planned_at_its_own_length(teacher):
     # Stereo, 48 kHz, with a rumble at 30 Hz and room noise around 1.5 s of speech.
     samples = take(1.5)
     samples += 0.05 * np.sin(2 * np.pi * 30 * np.arange(samples.size) / RATE).astype(np.float32)
-    save_wav(teacher / "takes" / "teacher" / f"{take_id(LINES[0])}.wav", samples, channels=2)
+    save_wav(teacher / "takes" / "teacher" / f"{take_id(TEACHER_LINES[0])}.wav", samples, channels=2)
     plan = run("plan", "scripts/a.yaml")
     assert plan.exit_code == 0, plan.output
     first = next(line for line in plan.output.splitlines() if "Find a" in line)
@@ -123,10 +103,10 @@ def test_a_recorded_line_is_cleaned_levelled_and_planned_at_its_own_length(teach
 
 def test_replacing_a_take_rebuilds_that_piece_only(teacher):
     folder = teacher / "takes" / "teacher"
-    save_wav(folder / f"{take_id(LINES[0])}.wav", take(1.5))
-    save_wav(folder / f"{take_id(LINES[1])}.wav", take(1.0))
+    save_wav(folder / f"{take_id(TEACHER_LINES[0])}.wav", take(1.5))
+    save_wav(folder / f"{take_id(TEACHER_LINES[1])}.wav", take(1.0))
     assert run("build", "scripts/a.yaml", "--format", "wav").exit_code == 0     # speech, not MP3
-    save_wav(folder / f"{take_id(LINES[0])}.wav", take(1.7, seed=9))
+    save_wav(folder / f"{take_id(TEACHER_LINES[0])}.wav", take(1.7, seed=9))
     result = run("build", "scripts/a.yaml", "--format", "wav")
     assert "speech: 2 of 3 pieces from the cache, 1 spoken" in result.output
 
@@ -135,11 +115,11 @@ def test_one_practice_mixes_a_recorded_voice_and_a_synthetic_one(teacher):
     write(teacher / "scripts" / "b.yaml", f"""
         title: B
         steps:
-          - say: {{text: {LINES[0]}, voice: teacher}}
+          - say: {{text: {TEACHER_LINES[0]}, voice: teacher}}
           - And welcome.
         """)
     write(teacher / "voices" / "default.yaml", "engine: tones\n")
-    save_wav(teacher / "takes" / "teacher" / f"{take_id(LINES[0])}.wav", take(1.0))
+    save_wav(teacher / "takes" / "teacher" / f"{take_id(TEACHER_LINES[0])}.wav", take(1.0))
     plan = run("plan", "scripts/b.yaml").output
     assert "[recorded] Find a" in plan and "[synthetic] And welcome." in plan
 
@@ -151,7 +131,7 @@ def test_one_practice_mixes_a_recorded_voice_and_a_synthetic_one(teacher):
     (np.concatenate([room(0.3), np.clip(fake_speech(1.0, level_db=-3) * 4, -1, 1)]), "clipped"),
 ])
 def test_a_bad_take_is_an_error_naming_the_line_and_the_file(teacher, samples, problem):
-    path = save_wav(teacher / "takes" / "teacher" / f"{take_id(LINES[0])}.wav", samples)
+    path = save_wav(teacher / "takes" / "teacher" / f"{take_id(TEACHER_LINES[0])}.wav", samples)
     for command in ("check", "build"):
         result = run(command, "scripts/a.yaml")
         assert result.exit_code == 2, result.output
@@ -163,16 +143,16 @@ def test_a_bad_take_is_an_error_naming_the_line_and_the_file(teacher, samples, p
 
 def test_an_unreadable_take_and_a_missing_one_without_fallback(teacher):
     (teacher / "takes" / "teacher").mkdir(parents=True)
-    (teacher / "takes" / "teacher" / f"{take_id(LINES[0])}.mp3").write_text("not audio")
+    (teacher / "takes" / "teacher" / f"{take_id(TEACHER_LINES[0])}.mp3").write_text("not audio")
     result = run("build", "scripts/a.yaml")
     assert result.exit_code == 2
     assert "cannot read this take as audio" in result.output and "Traceback" not in result.output
-    (teacher / "takes" / "teacher" / f"{take_id(LINES[0])}.mp3").unlink()
+    (teacher / "takes" / "teacher" / f"{take_id(TEACHER_LINES[0])}.mp3").unlink()
     write(teacher / "voices" / "teacher.yaml", "engine: recorded\n")
     result = run("build", "scripts/a.yaml")
     assert result.exit_code == 2
-    assert f"scripts/a.yaml:5: voice 'teacher' has no take of \"{LINES[0]}\"" in result.output
-    assert f"takes/teacher/{take_id(LINES[0])}.wav" in result.output
+    assert f"scripts/a.yaml:5: voice 'teacher' has no take of \"{TEACHER_LINES[0]}\"" in result.output
+    assert f"takes/teacher/{take_id(TEACHER_LINES[0])}.wav" in result.output
     check = run("check", "scripts/a.yaml")
     assert check.exit_code == 2 and check.output.count("has no take") == 3
 
@@ -360,8 +340,8 @@ def test_record_with_scripted_keys_keeps_exactly_the_takes_asked_for(teacher):
     assert "kept 2 takes in takes/teacher/" in result.output
     folder = teacher / "takes" / "teacher"
     assert sorted(p.name for p in folder.glob("*.wav")) == sorted(
-        f"{take_id(text)}.wav" for text in (LINES[0], LINES[2]))
-    with wave.open(str(folder / f"{take_id(LINES[0])}.wav")) as redone:
+        f"{take_id(text)}.wav" for text in (TEACHER_LINES[0], TEACHER_LINES[2]))
+    with wave.open(str(folder / f"{take_id(TEACHER_LINES[0])}.wav")) as redone:
         assert abs(redone.getnframes() / redone.getframerate() - 2.7) < 0.15   # the second try
     listing = run("takes", "scripts/a.yaml").output
     assert "2 of 3 takes ready" in listing
@@ -383,7 +363,7 @@ def test_the_prompter_fits_80_columns(tmp_path):
     from audio_builder.own_voice.prompter import render_prompter
     from audio_builder.own_voice.record import Recorder
 
-    lines = [Line(n, text * 3, Place("a.yaml", n), None) for n, text in enumerate(LINES, 1)]
+    lines = [Line(n, text * 3, Place("a.yaml", n), None) for n, text in enumerate(TEACHER_LINES, 1)]
     recorder = Recorder(lines, tmp_path / "takes")      # a take is written as it is recorded
     recorder.toggle()
     recorder.feed(np.full(4410, 0.5, np.float32))
