@@ -8,6 +8,7 @@ One project, one server and one browser for the module."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import urllib.error
 import urllib.request
@@ -117,6 +118,32 @@ def test_only_the_project_s_own_files_are_served(served, studio_project):
     for path in ["/output/../secret.txt", "/output/%2e%2e/secret.txt", "/static/app.py",
                  "/static/..%2fapp.py", "/practice/..%2fsecret", "/practice/nothing"]:
         assert fetch(server.url(path, key))[0] == 404, path
+
+
+def test_output_serves_plain_files_inside_and_no_link_out_or_hidden_file(served, studio_project,
+                                                                          tmp_path):
+    """/output/ opens files as `serve` does (publishing's `open_site_file`): a link that leads
+    out of output/, a hidden file, a pipe are not served; a track is, with its range."""
+    server, key = served
+    output = studio_project / "output"
+    output.mkdir(exist_ok=True)
+    outside = tmp_path / "private.mp3"
+    outside.write_bytes(b"ID3 not the studio's")
+    (output / "away.mp3").symlink_to(outside)
+    (output / ".hidden.mp3").write_bytes(b"ID3 hidden")
+    os.mkfifo(output / "pipe.mp3")
+    (output / "track.mp3").write_bytes(b"ID3" + bytes(range(256)) * 4)
+    try:
+        for name in ["away.mp3", ".hidden.mp3", "pipe.mp3"]:
+            assert fetch(server.url(f"/output/{name}", key))[0] == 404, name
+        request = urllib.request.Request(server.url("/output/track.mp3", key),
+                                         headers={"Range": "bytes=3-6"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            assert answer.status == 206 and answer.read() == bytes(range(4))
+            assert answer.headers["content-type"] == "audio/mpeg"
+    finally:
+        for name in ["away.mp3", ".hidden.mp3", "pipe.mp3", "track.mp3"]:
+            (output / name).unlink()
 
 
 def test_a_take_that_is_not_audio_or_too_large_is_refused_and_nothing_written(served, studio_project):

@@ -141,7 +141,9 @@ def _first_found(roots: tuple[Path, ...], name: str) -> _Opened | None:
     return None
 
 
-async def _answer(roots: tuple[Path, ...], request: Request) -> Response:
+async def file_response(roots: tuple[Path, ...], request: Request) -> Response:
+    """The file the request's `path` names in the first of `roots` (resolved folders) that has
+    it, opened by `open_site_file` (404 when none does), with its type and its range."""
     opened = await run_in_threadpool(_first_found, roots, request.path_params["path"])
     if opened is None:
         return PlainTextResponse("not found\n", 404)
@@ -169,7 +171,7 @@ def site_app(folder: Path, key: str, *, behind: Path | None = None):
     not in `folder` is looked for in `behind` (the preview: the scheduled folder in front of
     the published one)."""
     roots = tuple(place.resolve() for place in (folder, behind) if place is not None)
-    return keyed_app([Route("/{path:path}", partial(_answer, roots), methods=["GET", "HEAD"])],
+    return keyed_app([Route("/{path:path}", partial(file_response, roots), methods=["GET", "HEAD"])],
                      key=key, key_in_path=True, max_body=0)
 
 

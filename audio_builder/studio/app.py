@@ -44,7 +44,7 @@ from audio_builder.own_voice import one_take
 from audio_builder.own_voice.importer import ImportRow
 from audio_builder.own_voice.one_take import LineState
 from audio_builder.publishing.formats import FORMATS
-from audio_builder.publishing.server import served_type
+from audio_builder.publishing.server import file_response, served_type
 from audio_builder.publishing.tracks import scheduled_folder
 from audio_builder.script.project import Project
 from audio_builder.speech.takes import TakeError
@@ -376,13 +376,11 @@ def _import_result(row: ImportRow) -> str:
 # --- output ----------------------------------------------------------------------------------
 
 async def _output(request: Request, studio: Studio) -> Response:
-    """A built file, from output/ or (a track dated after today) the scheduled folder."""
+    """A built file, from output/ or (a track dated after today) the scheduled folder, opened
+    as `serve` opens the site's: a plain file of a bounded size inside the folder, no hidden
+    name, no link leading out."""
     output = studio.project().output_dir
-    for folder in (output.resolve(), scheduled_folder(output).resolve()):
-        wanted = (folder / request.path_params["path"]).resolve()
-        if wanted.is_relative_to(folder) and wanted.is_file():
-            return FileResponse(wanted, media_type=served_type(wanted.name))
-    raise HTTPException(404)
+    return await file_response((output.resolve(), scheduled_folder(output).resolve()), request)
 
 
 # --- small readers ------------------------------------------------------------------------
