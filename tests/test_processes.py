@@ -112,6 +112,20 @@ def test_a_video_stopped_while_encoding_stops_ffmpeg_and_leaves_nothing(project,
 
 @pytest.mark.slow    # a whole process, signalled or in a namespace: seconds each, out of `make fast`
 @linux_only
+@pytest.mark.parametrize("stop, said", [
+    (signal.SIGINT, "stopped"), (signal.SIGTERM, "stopped by SIGTERM"), (signal.SIGHUP, "stopped by SIGHUP")])
+def test_a_command_stopped_by_a_signal_says_so_as_ctrl_c_does(project, long_track, stop, said):
+    """SIGTERM (a service manager, `kill`) and SIGHUP (a closed terminal) end a command with
+    the line Ctrl-C gives, naming the signal, and the status a shell reports for it."""
+    video = video_caught_encoding(project, long_track)
+    video.send_signal(stop)
+    _, stderr = video.communicate(timeout=30)
+    assert video.returncode == (130 if stop == signal.SIGINT else 128 + stop), stderr
+    assert stderr.strip().splitlines()[-1] == f"{said}; nothing half-written was left in output/"
+
+
+@pytest.mark.slow    # a whole process, signalled or in a namespace: seconds each, out of `make fast`
+@linux_only
 def test_a_video_killed_outright_takes_its_ffmpeg_with_it_and_the_next_run_tidies_up(project,
                                                                                      long_track):
     video = video_caught_encoding(project, long_track)

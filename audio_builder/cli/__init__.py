@@ -3,13 +3,15 @@
 `main` is the group every command joins (the console script `audio-builder` runs it); it turns
 every `AudioBuilderError` into `FILE:LINE: message` and its exit status, and a termination
 signal into an exit as Ctrl-C's (every temporary removed, every ffmpeg stopped, the terminal
-given back). The options several
+given back, a line saying it stopped, and the signal's exit status). The options several
 commands share are in `options`.
 
 May import: anything of the package; nothing imports the command line.
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import click
 
@@ -30,14 +32,15 @@ from audio_builder.cli import (
 )
 from audio_builder.cli.options import echo, shown
 from audio_builder.errors import AudioBuilderError, ErrorGroup
-from audio_builder.files import os_error, signals_unwind
+from audio_builder.files import Stopped, how_stopped, os_error, signals_unwind
 
 
 def _report(error: AudioBuilderError) -> None:
     errors = error.errors if isinstance(error, ErrorGroup) else [error]
     for item in errors:
         item.file = shown(item.file)
-        echo(item.located(), err=True)
+        with contextlib.suppress(OSError):      # stderr gone (a closed terminal): only the status
+            echo(item.located(), err=True)
 
 
 class Group(click.Group):
@@ -45,7 +48,7 @@ class Group(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            with signals_unwind():      # SIGTERM and SIGHUP clean up as Ctrl-C does
+            with signals_unwind():      # SIGTERM and SIGHUP clean up (and say so) as Ctrl-C does
                 return super().invoke(ctx)
         except AudioBuilderError as error:
             if ctx.params.get("traceback"):
@@ -57,11 +60,13 @@ class Group(click.Group):
                 raise
             _report(os_error(error))
             ctx.exit(1)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Stopped) as stop:     # Ctrl-C, SIGTERM, SIGHUP: one line
+            said, status = how_stopped(stop)
             written = WRITES_TO.get(ctx.invoked_subcommand or "", "output/")
-            echo(f"stopped; nothing half-written was left in {written}" if written
-                 else "stopped", err=True)
-            ctx.exit(130)
+            with contextlib.suppress(OSError):           # after SIGHUP the terminal may be gone
+                echo(f"{said}; nothing half-written was left in {written}" if written else said,
+                     err=True)
+            ctx.exit(status)
 
 
 # Where each command writes, for the message after Ctrl-C (None: it writes nothing of its own).

@@ -7,6 +7,7 @@ import click
 from audio_builder import api
 from audio_builder.cli.options import cache_option, echo, shown
 from audio_builder.errors import Cancelled
+from audio_builder.files import Stopped, how_stopped
 from audio_builder.languages import language
 from audio_builder.preview import profile_problem, write_voice_samples
 from audio_builder.script.project import Project, open_project
@@ -80,9 +81,12 @@ def get(name: str) -> None:
     then put in the voice folder; a profile then speaks with it as `voice: NAME`."""
     try:
         voice = api.fetch_voice(name, report=lambda line: echo(line, err=True))
-    except KeyboardInterrupt:
-        raise Cancelled(f"stopped; the voices in {shown(str(voice_folder()))} are as they were: "
-                        "nothing half-written was left in the voice folder") from None
+    except (KeyboardInterrupt, Stopped) as stop:
+        said, status = how_stopped(stop)
+        cancelled = Cancelled(f"{said}; the voices in {shown(str(voice_folder()))} are as they "
+                              "were: nothing half-written was left in the voice folder")
+        cancelled.exit_code = status
+        raise cancelled from None
     echo(f"fetched {voice.name} ({voice.language}, {voice.quality}): {voice.description}")
     echo(f"  into {voice.model.parent}; use it in a profile: `engine: piper`, "
          f"`voice: {voice.name}`")

@@ -22,7 +22,7 @@ from audio_builder.files.folders import (
     checked_folder,
     user_folder,
 )
-from audio_builder.files.signals import signals_unwind
+from audio_builder.files.signals import Stopped, how_stopped, signals_unwind
 from audio_builder.files.writes import (
     HOST,
     STALE_AFTER_S,
@@ -37,9 +37,9 @@ from audio_builder.files.writes import (
     write_files_together,
 )
 
-__all__ = ["CACHE_VARIABLE", "HOST", "STALE_AFTER_S", "TEMPORARY", "TRUSTED_AFTER_S",
-           "cache_folder", "checked_bytes", "checked_folder", "checked_header_bytes", "os_error",
-           "process_alive",
+__all__ = ["CACHE_VARIABLE", "HOST", "STALE_AFTER_S", "TEMPORARY", "TRUSTED_AFTER_S", "Stopped",
+           "cache_folder", "checked_bytes", "checked_folder", "checked_header_bytes", "how_stopped",
+           "os_error", "process_alive",
            "read_checked", "read_entry", "read_plain", "remove_stale_temporaries",
            "replace_together", "signals_unwind", "stored_size", "target_name", "temporary_beside",
            "user_folder",
