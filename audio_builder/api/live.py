@@ -71,17 +71,17 @@ def play(track: PathLike, *, keys=None, no_bells: bool = False, hold: bool = Fal
     delay_ms = _delay(delay)
     given_ahead = keys is None or isinstance(keys, ScriptedKeys)
     clock = clock or (FakeClock() if to_file and given_ahead and remote is None else RealClock())
-    schedule = None
+    schedule = fitted = None
     if end_at is not None:
         if wanted:
             raise InputError("give an end time or a length, not both")
         deadline = end_time(end_at, clock.now())
         available = round((deadline - clock.now()).total_seconds() * 1000) - delay_ms
-        schedule = Schedule(deadline, plan_to_end(path, project, available, f"{deadline:%H:%M}"))
-        wanted = (available,)
+        fitted = plan_to_end(path, project, available, f"{deadline:%H:%M}")
+        schedule = Schedule(deadline, list(fitted.timeline.flexible))
     with scratch_folder() as folder:
         playable = prepare_track(path, project, folder, no_bells=no_bells,
-                                 length_ms=wanted[0] if wanted else None)
+                                 length_ms=wanted[0] if wanted else None, plan=fitted)
         player = Player(track=playable, hold=hold, bell=bell_for(path, project, playable),
                         delay_ms=delay_ms)
         if start is not None:
