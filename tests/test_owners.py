@@ -22,13 +22,14 @@ def _sources() -> dict[str, str]:
 
 
 @functools.cache
-def _tree(source: str) -> ast.Module:
-    return ast.parse(source)
+def _nodes(source: str) -> tuple[ast.AST, ...]:
+    """Every node of a module's tree, in `ast.walk`'s order: walked once, not once a test."""
+    return tuple(ast.walk(ast.parse(source)))
 
 
 def _string_constants(source: str) -> list[tuple[int, str]]:
     """Every string literal of a module (docstrings and f-string parts included), with its line."""
-    return [(node.lineno, node.value) for node in ast.walk(_tree(source))
+    return [(node.lineno, node.value) for node in _nodes(source)
             if isinstance(node, ast.Constant) and isinstance(node.value, str)]
 
 
@@ -61,7 +62,7 @@ def test_no_second_table_keyed_by_format_name():
     names = set(FORMATS)
     found = []
     for name, source in _sources().items():
-        for node in ast.walk(_tree(source)):
+        for node in _nodes(source):
             if isinstance(node, ast.Dict):
                 keys = {key.value for key in node.keys if isinstance(key, ast.Constant)}
                 if len(keys & names) >= 3:
@@ -115,7 +116,7 @@ def test_times_are_formatted_only_by_format_ms():
     for name, source in _sources().items():
         if name == "durations.py":
             continue
-        for node in ast.walk(_tree(source)):
+        for node in _nodes(source):
             if isinstance(node, ast.FormattedValue) and node.format_spec is not None \
                     and "02d" in ast.unparse(node.format_spec):
                 found.append(f"{name}:{node.lineno}")
@@ -140,8 +141,7 @@ def test_ffmpeg_is_run_only_through_sound_media():
     for name, source in _sources().items():
         if name == "sound/media.py":
             continue
-        tree = _tree(source)
-        found += [f"{name}:{node.lineno}: {node.id}" for node in ast.walk(tree)
+        found += [f"{name}:{node.lineno}: {node.id}" for node in _nodes(source)
                   if isinstance(node, ast.Name) and node.id in ("ffmpeg_exe", "device_ffmpeg_exe")]
         found += [f"{name}:{line}: {text!r}" for line, text in _string_constants(source)
                   if text in ("-nostdin", "-xerror")]
@@ -202,7 +202,7 @@ def test_no_module_asks_for_the_recorded_engine_by_name():
     for name, source in _sources().items():
         if name.startswith("speech/engines/"):
             continue
-        for node in ast.walk(_tree(source)):
+        for node in _nodes(source):
             if isinstance(node, ast.Compare) and any(
                     isinstance(part, ast.Constant) and part.value == "recorded"
                     for part in (node.left, *node.comparators)):
@@ -239,7 +239,7 @@ def test_the_voice_level_is_set_once():
     from audio_builder.sound import audio
 
     found = [f"{name}:{node.lineno}" for name, source in _sources().items() if name != "sound/audio.py"
-             for node in ast.walk(_tree(source))
+             for node in _nodes(source)
              if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant)
              and node.operand.value == -audio.SPEECH_RMS_DB]
     assert not found, "the voice level spelled again: " + ", ".join(found)
