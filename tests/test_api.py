@@ -123,6 +123,7 @@ def test_a_length_given_twice_on_the_command_line_is_one_line_and_exit_2(library
     assert "ok" not in result.stdout
 
 
+@pytest.mark.slow                 # two worker processes (the pool stays in the fast subset: above)
 def test_the_program_in_the_api_doc_runs(library):
     """docs/api.md's program, as written, does what `build` then `feed` do."""
     [program] = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "api.md").read_text(encoding="utf-8"),

@@ -70,6 +70,7 @@ def test_an_alias_bomb_in_the_lock_is_one_line(podcast, command):
     assert output_files(podcast) == []
 
 
+@pytest.mark.slow                 # two whole processes, measured
 def test_an_alias_bomb_in_the_lock_stays_small_in_memory(podcast):
     write(podcast / "podcast.lock", LOCK_BOMB)
     for command in (("feed",), ("build", "scripts/calm.yaml")):
@@ -346,6 +347,7 @@ def test_check_says_nothing_of_pauses_the_script_asks_for(tones):
 
 # --- captions: read in one pass; a track whose captions cannot be read plays without them --------
 
+@pytest.mark.slow                 # 220,000 cues read, twice
 def test_two_hundred_thousand_cues_are_read_in_one_pass():
     """Ten times the cues take about ten times the work (a quadratic reader: a hundred times).
     Compared with itself, so a loaded machine slows both sides alike."""

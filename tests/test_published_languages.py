@@ -62,6 +62,7 @@ def test_the_page_in_its_language_is_accessible_in_chromium(published, browser):
         page.close()
 
 
+@pytest.mark.slow                 # a podcast built and its video encoded, in each language
 def test_the_video_carries_the_practice_s_language(published):
     code, output = published
     streams = ffprobe_json(output / "own.mp4", "-show_streams")["streams"]

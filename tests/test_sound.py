@@ -276,6 +276,7 @@ def test_every_format_is_the_right_length_and_tagged(project, fmt):
     assert probed["streams"][0]["channels"] == 2
 
 
+@pytest.mark.slow                 # every built-in sound encoded
 def test_sounds_preview_writes_one_file_per_sound(project):
     result = run("sounds", "--preview")
     assert result.exit_code == 0
@@ -330,6 +331,7 @@ SAID = re.compile(r"loudness (-\d+\.\d)(?: to (-\d+\.\d))? LUFS"
                   r"(?:, not -16: (.+)| with the bed (\d) dB under its volume)")
 
 
+@pytest.mark.slow                 # 90-second tracks, measured by two meters
 @pytest.mark.parametrize("bed, lines, last", [
     # a bowl, then two lines in 90 s of pink noise: the bed, counted by the meter, held the
     # track 3 to 6 LU short of -16 without a word
@@ -359,6 +361,7 @@ def test_a_sparse_practice_reaches_its_loudness_or_says_what_it_reached(project,
         assert measured < -16.5 and said[3]
 
 
+@pytest.mark.slow                 # a 90-second track
 def test_the_api_reports_the_loudness_a_sparse_track_reached(project):
     from audio_builder import api
 

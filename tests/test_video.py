@@ -43,6 +43,7 @@ def made(tmp_path_factory):
     return root / "output"
 
 
+@pytest.mark.slow                 # decodes the whole video, every frame
 def test_the_video_is_what_youtube_asks_for(made):
     probe = subprocess.run(["ffprobe", "-v", "warning", "-show_format", "-show_streams", "-of", "json",
                             str(made / "v.mp4")], capture_output=True, text=True, check=True)

@@ -536,6 +536,7 @@ def test_the_api_fetches_and_lists_and_raises_only_its_own_errors(project, catal
         ab.fetch_voice(NAME, folder=tmp_path / "a-file" / "voices")
 
 
+@pytest.mark.slow                 # a whole process, measured
 def test_the_largest_catalogue_read_stays_in_bounded_memory(project, catalogue):
     """Just under the size bound, as many tiny objects as fit: the most memory JSON can take."""
     from test_hostile import peak_run
