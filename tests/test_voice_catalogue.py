@@ -451,6 +451,55 @@ def test_a_fetch_stopped_or_killed_leaves_nothing_partial_kept(project, catalogu
         server.server_close()
 
 
+def trickling_server(root: Path, stop: threading.Event):
+    """The catalogue at `root`, whose models come a few bytes at a time, each well inside a
+    read's timeout, for as long as the client listens (a mirror that never quite stalls)."""
+    class Trickling(QuietHandler):
+        def do_GET(self) -> None:
+            if not self.path.endswith(".onnx"):
+                return super().do_GET()
+            data = Path(self.translate_path(self.path)).read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                for at in range(0, len(data), 16):
+                    self.wfile.write(data[at:at + 16])
+                    self.wfile.flush()
+                    if stop.wait(0.05):
+                        return
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(Trickling, directory=str(root)))
+    server.daemon_threads = True
+    return serve_in_background(server)
+
+
+def test_a_download_past_its_deadline_is_one_line_and_installs_nothing(project, catalogue,
+                                                                       monkeypatch):
+    """Each read is answered in time, but the whole would take days: the fetch gives up at its
+    deadline (`download_budget_s`: the grace, and the size at the slowest rate)."""
+    from audio_builder.speech import catalogue as module
+
+    root, entry, voices = catalogue
+    assert module.download_budget_s(64_000_000) == 60 + 2000         # docs/voices.md: 34 min
+    monkeypatch.setattr(module, "DOWNLOAD_GRACE_S", 1)
+    monkeypatch.setattr(module, "SLOWEST_BYTES_PER_S", 10**12)
+    stop = threading.Event()
+    server = trickling_server(root, stop)
+    monkeypatch.setenv("AUDIO_BUILDER_VOICES_URL", f"http://127.0.0.1:{server.server_port}/")
+    try:
+        started = time.monotonic()
+        line = one_line(run("voices", "get", NAME), "was too slow", "1 s", "nothing was installed",
+                        f"{NAME}.onnx", code=1)
+        assert time.monotonic() - started < 10, line
+        assert nothing_in(voices)
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+
+
 def test_a_fetch_sweeps_what_a_killed_one_left_and_spares_a_running_ones(project, catalogue):
     """By the process named in the temporary's name: gone, removed; alive, kept."""
     from audio_builder.files import HOST

@@ -23,14 +23,16 @@ import json
 import os
 import re
 import stat
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from audio_builder.durations import format_ms
 from audio_builder.errors import AudioBuilderError, InputError, excerpt
 from audio_builder.files import (
     TEMPORARY,
@@ -55,6 +57,13 @@ MAX_CATALOGUE_DEPTH = 8
 MAX_VOICE_BYTES = 300_000_000          # the largest piper voices are about 120 MB
 MAX_CONFIG_BYTES = 5_000_000           # a config is 5-20 kB; many speakers' names, some 100s
 CHUNK = 1 << 20
+READ_TIMEOUT_S = 60                    # the longest wait for any answer, or for its next bytes
+# A download has its own deadline besides: a server that trickles a byte every minute never
+# times out a read, and held a fetch for ever. It may take as long as it would at
+# SLOWEST_BYTES_PER_S (256 kbit/s, a poor mobile link) plus DOWNLOAD_GRACE_S: a 63 MB voice
+# 34 min, the largest piper voices about an hour, the catalogue's 5 MB bound under 4 min.
+SLOWEST_BYTES_PER_S = 32_000
+DOWNLOAD_GRACE_S = 60
 
 # A voice's name, an alias, and each part of a file's path in the catalogue: what piper's own
 # catalogue uses (`en_US-hfc_female-medium`, `pt_PT-tugão-medium`, `en/en_US/amy/medium/...`):
@@ -148,7 +157,7 @@ def shown_url(url: str) -> str:
 
 def _open(url: str):
     try:
-        return urllib.request.urlopen(url, timeout=60)  # noqa: S310 (the scheme is checked)
+        return urllib.request.urlopen(url, timeout=READ_TIMEOUT_S)  # noqa: S310 (the scheme is checked)
     except urllib.error.HTTPError as error:
         raise DownloadError(f"the voice catalogue answered {error.code} for {shown_url(url)}"
                             ) from None
@@ -160,21 +169,40 @@ def _open(url: str):
                             ) from None
 
 
-def _read(response, size: int, url: str) -> bytes:
-    """Up to `size` bytes of the answer; a connection dropped or timed out is a DownloadError."""
-    try:
-        return response.read(size)
-    except (OSError, http.client.HTTPException) as error:
-        raise DownloadError(f"the download of {shown_url(url)} broke off "
-                            f"({type(error).__name__}); "
-                            "nothing was installed (try again)") from None
+def download_budget_s(size: int) -> float:
+    """How long a download of `size` bytes may take in all (see `SLOWEST_BYTES_PER_S`)."""
+    return DOWNLOAD_GRACE_S + size / SLOWEST_BYTES_PER_S
+
+
+def _chunks(response, size: int, url: str) -> Iterator[bytes]:
+    """The answer's bytes as they arrive (one read each, so a slow server is noticed between
+    two), until it ends or more than `size` came; within `download_budget_s(size)`. A
+    connection dropped, a read timed out or the deadline passed is a DownloadError."""
+    budget = download_budget_s(size)
+    deadline, received = time.monotonic() + budget, 0
+    while received <= size:
+        try:
+            chunk = response.read1(CHUNK)
+        except (OSError, http.client.HTTPException) as error:
+            raise DownloadError(f"the download of {shown_url(url)} broke off "
+                                f"({type(error).__name__}); "
+                                "nothing was installed (try again)") from None
+        if not chunk:
+            return
+        received += len(chunk)
+        if time.monotonic() > deadline:
+            raise DownloadError(f"the download of {shown_url(url)} was too slow: {received:,} of "
+                                f"{size:,} bytes in {format_ms(round(budget * 1000), words=True)}"
+                                f", the most it may take; nothing was installed (try again later, "
+                                f"or set ${URL_VAR} to a mirror)")
+        yield chunk
 
 
 def read_catalogue(url: str | None = None) -> dict[str, CatalogueVoice]:
     """The voices of the catalogue at `url` (its folder), each checked."""
     url = url or catalogue_url()
     with _open(url + "voices.json") as response:
-        data = _read(response, MAX_CATALOGUE_BYTES + 1, url + "voices.json")
+        data = b"".join(_chunks(response, MAX_CATALOGUE_BYTES, url + "voices.json"))
     return parse_catalogue(data, shown_url(url + "voices.json"))
 
 
@@ -311,10 +339,7 @@ def get_voice(name: str, folder: Path | None = None, url: str | None = None,
 def _download(url: str, into: Path, file: CatalogueFile) -> None:
     digest, received = hashlib.md5(usedforsecurity=False), 0
     with _open(url) as response, open(into, "wb") as out:
-        while received <= file.size:
-            chunk = _read(response, CHUNK, url)
-            if not chunk:
-                break
+        for chunk in _chunks(response, file.size, url):
             received += len(chunk)
             digest.update(chunk)
             out.write(chunk)
