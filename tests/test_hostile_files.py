@@ -375,3 +375,11 @@ def test_a_track_with_captions_that_are_not_utf8_plays_without_them(tones):
     (tones / "output" / "a.vtt").write_bytes(b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\ncaf\xe9\n")
     track = open_recording(tones / "output" / "a.mp3", tones)
     assert track.captions == []
+
+
+def test_every_command_says_where_it_writes_after_ctrl_c():
+    """`WRITES_TO` names every command (None for one that leaves nothing half-written), so a
+    new command cannot be stopped with a line about a folder it never writes."""
+    from audio_builder.cli import WRITES_TO, main
+
+    assert sorted(WRITES_TO) == sorted(main.commands)
