@@ -176,6 +176,7 @@ def uploaded(podcast) -> set[str]:
             for path in (podcast / "output").rglob("*") if path.is_file()}
 
 
+@pytest.mark.slow                 # a podcast built and a video encoded
 def test_nothing_of_a_scheduled_episode_is_in_the_folder_to_upload(podcast, monkeypatch):
     write(podcast / "scripts" / "later.yaml", LATER)
     build_and_publish()

@@ -45,6 +45,7 @@ def assert_mastered(track, target, mono=False):
 
 
 # Stereo MP3 at -16 and mono at -19 are measured with a voice that reaches the limiter below.
+@pytest.mark.slow                 # a built track measured by two meters, true peak oversampled
 @pytest.mark.parametrize("options, target", [(("--loudness", "-20", "--format", "m4a"), -20.0)])
 def test_tracks_reach_their_loudness_with_true_peak_under_minus_1(project, options, target):
     write(project / "scripts" / "loud.yaml", PRACTICE.format(bed="rain"))

@@ -66,6 +66,7 @@ def test_the_video_is_what_youtube_asks_for(made):
     assert decoded.returncode == 0 and decoded.stderr == ""
 
 
+@pytest.mark.slow                 # the video is encoded for the module (1.4 s)
 def test_the_video_has_no_edit_lists(made):
     from mutagen.mp4 import Atoms
 
@@ -84,6 +85,7 @@ def test_the_video_has_no_edit_lists(made):
     assert b"trak" in names and b"elst" not in names
 
 
+@pytest.mark.slow                 # the video is encoded for the module (1.4 s)
 def test_the_description_lists_chapters_youtube_and_spotify_accept(made):
     text = (made / "v.video.txt").read_text()
     assert text.startswith("Video Practice\n\nA practice on video.\n")
@@ -98,6 +100,7 @@ def test_the_description_lists_chapters_youtube_and_spotify_accept(made):
     assert [title for _, title in listed] == ["Arriving", "Middle", "Settling"]
 
 
+@pytest.mark.slow                 # the video is encoded for the module (1.4 s)
 def test_the_frame_shows_the_practice_title(made):
     import numpy as np
     from PIL import Image
