@@ -75,6 +75,7 @@ def test_a_bad_argument_is_an_error_with_a_message_before_any_work(library, argu
     (lambda project: ab.publish(project, output_dir=5), "output_dir"),
     (lambda project: ab.fetch_voice("en_US-amy-medium", folder=5), "folder"),
     (lambda project: ab.fetched_voices(5), "folder"),
+    (lambda project: ab.hear_line(project / "scripts" / "arriving.yaml", 1, cache_dir=5), "cache_dir"),
 ])
 def test_a_folder_that_is_not_a_path_is_refused_alike_everywhere(library, call, name):
     """One rule for a folder given to the API: the same message, naming the argument."""

@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from audio_builder.api.boundary import api_boundary, as_project
+from audio_builder.api.boundary import api_boundary, as_folder, as_project
 from audio_builder.api.takes import VoiceLines, voice_lines
 from audio_builder.errors import InputError
 from audio_builder.model import Utterance, VoiceProfile
@@ -101,13 +101,14 @@ def hear_line(script: PathLike, number: int, *, voice: str | None = None,
     the synthetic voice (the recorded voice's fallback, else `default`), spoken through the
     speech cache the builds use (`cache_dir`, default the user's), so the second time it is
     read, not spoken."""
+    cache = as_folder(cache_dir, "cache_dir")
     found, state = _line_and_state(script, number, voice, length)
     line = state.line
     if state.take_ms is not None and line.take is not None:
         return LineAudio(line.take, None, found.profile.name)
     project = as_project(Path(script))
     speaker = found.profile.fallback or "default"
-    return LineAudio(None, spoken_wav(project.profiles, line.text, speaker, cache_dir), speaker)
+    return LineAudio(None, spoken_wav(project.profiles, line.text, speaker, cache), speaker)
 
 
 def spoken_wav(profiles, text: str, voice: str, cache_dir: PathLike | None = None) -> bytes:
