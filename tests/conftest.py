@@ -38,7 +38,10 @@ def pytest_xdist_auto_num_workers(config):
     `--maxprocesses` in pyproject.toml). Some tests wait without working (a session that keeps
     real time, a server's timeout, worker processes starting), and the extra worker works
     meanwhile: on 2 cores the fast subset took 47.3 s with two workers, 42.1 s with three and
-    43.9 s with four (benchmarks/fast_subset.py, medians)."""
+    43.9 s with four (benchmarks/fast_subset.py, medians). PYTEST_XDIST_AUTO_NUM_WORKERS, when
+    set, is left to pytest-xdist's own hook, which reads it."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
     return len(os.sched_getaffinity(0)) + 1 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) + 1
 
 
