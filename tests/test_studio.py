@@ -65,8 +65,9 @@ def served(studio_project):
         yield server, key
 
 
-def fetch(url: str, body: bytes | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET")
+def fetch(url: str, body: bytes | None = None, headers: dict | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=body, headers=headers or {},
+                                     method="POST" if body is not None else "GET")
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:
             return answer.status, answer.read()
@@ -93,12 +94,7 @@ def test_the_pages_link_with_the_key_the_web_layer_accepted(served):
     server, key = served
     wrong = "x" * len(key)
     for path in ["/", "/practice/kindness", "/practice/nothing"]:
-        request = urllib.request.Request(server.url(path, wrong), headers={"X-Key": key})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                page = answer.read().decode()
-        except urllib.error.HTTPError as error:
-            page = error.read().decode()
+        page = fetch(server.url(path, wrong), headers={"X-Key": key})[1].decode()
         assert f"key={key}" in page and wrong not in page, path
 
 
