@@ -243,3 +243,14 @@ def test_the_voice_level_is_set_once():
              if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant)
              and node.operand.value == -audio.SPEECH_RMS_DB]
     assert not found, "the voice level spelled again: " + ", ".join(found)
+
+
+# --- a request's key is read by the web layer ---------------------------------------------------
+
+def test_only_the_web_layer_reads_a_request_s_key():
+    """The studio, the remote and `serve` take the key in the forms `KeyGuard` accepts, and
+    none reads it again in an order of its own: their pages echo the key they were made with."""
+    readers = re.compile(r"""query_params\.get\(\s*["']key["']|headers\.get\(\s*["']x-key["']""", re.I)
+    found = [f"{name}:{number}" for name, source in _sources().items() if Path(name).parent.name != "web"
+             for number, line in enumerate(source.splitlines(), 1) if readers.search(line)]
+    assert found == [], f"a request's key read outside web/server.py: {found}"
