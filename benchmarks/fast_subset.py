@@ -1,7 +1,8 @@
 """The fast subset (`make fast`) timed as a whole, and each of its tests by the processor time
 it costs (its own and its programs', setup and teardown included: a fixture a module's tests
-share counts in the first test that uses it), so the `slow` marker keeps
-meaning what pyproject.toml says: a test that costs a second or more is marked `slow`.
+share, and the first import of a module in a worker, count in the first test that needs
+them), so the `slow` marker keeps meaning what pyproject.toml says: a test that costs a second
+or more is marked `slow`.
 
     python benchmarks/fast_subset.py [--rounds 3] [pytest arguments...]
 
@@ -71,7 +72,7 @@ def one_round(extra: list[str]) -> tuple[float, float, dict[str, float]]:
                                   stdout=subprocess.PIPE, text=True)
         wall = time.monotonic() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        print(finished.stdout.strip().splitlines()[-1])
+        print((finished.stdout.strip().splitlines() or ["(pytest printed nothing)"])[-1])
         if finished.returncode != 0:
             sys.exit(f"the fast subset failed (exit {finished.returncode})")
         tests: dict[str, float] = {}
