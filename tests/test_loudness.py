@@ -102,3 +102,53 @@ def test_the_summary_sums_a_long_track_the_same_whatever_slice_it_works_in(monke
         whole = loudness(summary.units + 70)
         assert loudness(70 * 16) == pytest.approx(whole, abs=1e-6)
         assert loudness(70 * 1024) == pytest.approx(whole, abs=1e-6)
+
+
+# --- a sparse practice: what mastering does, and says, when -16 is out of reach ---------------
+
+def sparse_render_pass(voice: np.ndarray, bed: np.ndarray):
+    """A render pass (as `sound.master.master` takes one) over a mono voice and bed, copied
+    to both channels: blocks of a second, with their K-weighting when asked."""
+    from audio_builder.sound.loudness import KWeighting
+
+    def render_pass(with_weighting: bool, bed_db: float):
+        mix = voice + bed * np.float32(10 ** (bed_db / 20))
+        stereo = np.stack([mix, mix], axis=1)
+        weighting = KWeighting(2)
+        for start in range(0, stereo.shape[0], 44_100):
+            block = stereo[start:start + 44_100]
+            yield np.stack([block, weighting.process(block).astype(np.float32)]) if with_weighting else block
+    return render_pass
+
+
+@pytest.mark.parametrize("starts, speech_s, body, click, bed_dbfs, said", [
+    # two seconds of speech whose clicks reach full scale, in 90 s of near silence: the gain
+    # that reaches -16 would have the limiter take more than 1 LU off the voice
+    ((2,), 2, 0.01, 1.0, -70,
+     r"loudness -\d+\.\d LUFS, not -16: the track is mostly quiet, and more gain would squash"),
+    # twice 4 s of speech over a bed at the meter's gate: the bed comes down, and the note says so
+    ((2, 40), 4, 0.1, 0.3, -38, r"loudness -16\.0 LUFS with the bed 4 dB under its volume"),
+])
+def test_a_sparse_track_says_what_mastering_did_to_reach_or_miss_its_loudness(
+        starts, speech_s, body, click, bed_dbfs, said):
+    """The sparse practices' promise (tests/test_sound.py builds and measures them, marked
+    slow) at the mastering itself, on 90 seconds of samples: -16 LUFS reached, with the bed
+    brought down where it would count, or the note says what was reached and why."""
+    import re
+
+    from audio_builder.sound.master import Mastering, master
+
+    rate, rng = 44_100, np.random.default_rng(1)
+    voice = np.zeros(90 * rate, np.float32)
+    spans = [(start * rate, (start + speech_s) * rate) for start in starts]
+    for start, end in spans:
+        voice[start:end] = body * rng.standard_normal(end - start)
+        voice[start:end:rate // 20] = click
+    bed = (10 ** (bed_dbfs / 20) * rng.standard_normal(voice.size)).astype(np.float32)
+    _, report = master(sparse_render_pass(voice, bed), Mastering(-16.0, 2, has_bed=True), spans)
+    assert re.match(said, report.note or ""), report.note
+    assert report.voice_loss_lu <= 1.0 + 1e-6
+    if report.met:
+        assert -16.5 <= report.reached_lufs <= -15.5 and report.bed_db < 0
+    else:
+        assert report.reached_lufs < -17 and report.bed_db == 0
