@@ -278,12 +278,20 @@ def deadline():
 
 
 class NoKeys:
-    """A person at the keyboard who presses nothing, for the live player: never exhausted."""
+    """A person at the keyboard who presses nothing, for the live player (never exhausted),
+    unless a test has them `press` a key: it is read at the player's next look at the keys."""
 
     exhausted = False
 
+    def __init__(self):
+        self._pressed: list[str] = []
+
+    def press(self, key: str) -> None:
+        self._pressed.append(key)
+
     def poll(self, played_ms):
-        return []
+        pressed, self._pressed = self._pressed, []
+        return pressed
 
     def __enter__(self):
         return self
