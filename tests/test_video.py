@@ -113,6 +113,21 @@ def test_the_frame_shows_the_practice_title(made):
     assert (right.sum(axis=2) > 600).sum() > 2000
 
 
+def test_a_short_practice_makes_a_video_of_its_length(project):
+    """The fast subset's one video (the module's 60-second one is with the slow tests): H.264
+    and AAC, as long as the track, and the description beside it."""
+    write(project / "scripts" / "brief.yaml", "title: Brief\nlength: 6s\nsteps:\n  - Rest here.\n"
+          "  - pause: 1s..\n")
+    assert run("build", "--quiet").exit_code == 0
+    result = run("video")
+    assert result.exit_code == 0, result.output
+    probed = ffprobe_json(project / "output" / "brief.mp4", "-show_format", "-show_streams")
+    assert [(s["codec_type"], s["codec_name"]) for s in probed["streams"]] == [("video", "h264"),
+                                                                              ("audio", "aac")]
+    assert abs(float(probed["format"]["duration"]) - 6) < 0.2
+    assert (project / "output" / "brief.video.txt").read_text().startswith("Brief\n")
+
+
 def test_a_track_not_built_yet_is_a_clear_error(project):
     write(project / "scripts" / "v.yaml", SCRIPT)
     result = run("video")
